@@ -1,0 +1,3 @@
+export * from './errors.ts';
+export * from './geo.ts';
+export * from './track.ts';
