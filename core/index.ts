@@ -1,3 +1,5 @@
 export * from './errors.ts';
 export * from './geo.ts';
+export * from './tile-id.ts';
 export * from './track.ts';
+export * from './varint.ts';

@@ -1,0 +1,70 @@
+import { MapmintError } from '../core/errors.ts';
+import type { Sql } from './connect.ts';
+import type { Reason } from './schema.ts';
+
+/** An upload's lifecycle state. */
+export type UploadStatus = 'receiving' | 'received' | 'validating' | 'processing' | 'done' | 'quarantined';
+
+/** Which states may follow which: anything else is a bug and throws. */
+const NEXT: Record<UploadStatus, UploadStatus[]> = {
+  receiving: ['received', 'quarantined'],
+  received: ['validating', 'quarantined'],
+  validating: ['processing', 'quarantined'],
+  processing: ['done', 'quarantined'],
+  done: [],
+  quarantined: [],
+};
+
+/** Who or what changed an upload's state, and why. */
+export interface TransitionOptions {
+  step: string;
+  actor: string;
+  reasons?: Reason[];
+}
+
+/**
+ * Moves an upload to a new state inside the caller's transaction and appends the audit event; reasons accumulate
+ * on the upload. Throws `conflict` if the move is not allowed from the current state.
+ */
+export async function transition(tx: Sql, uploadId: string, to: UploadStatus, opts: TransitionOptions): Promise<void> {
+  const [row] = await tx<{ status: UploadStatus }[]>`select status from uploads where id = ${uploadId} for update`;
+  if (!row) throw new MapmintError('not_found', 'upload_not_found', `no upload ${uploadId}`);
+  if (!NEXT[row.status].includes(to)) {
+    throw new MapmintError('conflict', 'bad_transition', `upload ${uploadId} cannot go from ${row.status} to ${to}`);
+  }
+  const reasons = opts.reasons ?? [];
+  await tx`update uploads set status = ${to}, updated_at = now(),
+             reasons = reasons || ${tx.json(reasons as never)}::jsonb
+           where id = ${uploadId}`;
+  await tx`insert into upload_events (upload_id, from_status, to_status, step, actor, reasons)
+           values (${uploadId}, ${row.status}, ${to}, ${opts.step}, ${opts.actor}, ${tx.json(reasons as never)})`;
+}
+
+/** Identifies one run of a step for an upload. */
+export interface StepRef {
+  uploadId: string;
+  step: string;
+  jobId?: string;
+}
+
+/**
+ * Runs a step exactly once per upload, however often its job is delivered: in one transaction it locks the upload,
+ * skips if the step already finished, runs `fn`, and records the step as finished. A worker killed mid-step leaves
+ * nothing behind, because nothing commits before the end.
+ */
+export async function runStep<T extends Record<string, unknown>>(
+  sql: Sql,
+  ref: StepRef,
+  fn: (tx: Sql) => Promise<T>,
+): Promise<{ skipped: boolean; output: T | undefined }> {
+  return (await sql.begin(async (tx) => {
+    const [u] = await tx`select id from uploads where id = ${ref.uploadId} for update`;
+    if (!u) throw new MapmintError('not_found', 'upload_not_found', `no upload ${ref.uploadId}`);
+    const done = await tx`select 1 from step_runs where upload_id = ${ref.uploadId} and step = ${ref.step}`;
+    if (done.length > 0) return { skipped: true, output: undefined };
+    const output = await fn(tx as unknown as Sql);
+    await tx`insert into step_runs (upload_id, step, job_id, output)
+             values (${ref.uploadId}, ${ref.step}, ${ref.jobId ?? null}, ${tx.json(output as never)})`;
+    return { skipped: false, output };
+  })) as { skipped: boolean; output: T | undefined };
+}

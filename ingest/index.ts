@@ -1,0 +1,1 @@
+export { type StageContext, verifyUpload } from './verify-upload.ts';

@@ -1,0 +1,90 @@
+import { PgBoss } from 'pg-boss';
+import type { Sql } from '../db/connect.ts';
+import { JOB_NAMES, type JobName, type JobPayloads, jobIdFor } from './jobs.ts';
+
+/** pg-boss keeps its tables in this schema, beside ours. */
+export const QUEUE_SCHEMA = 'pgboss';
+
+/** Tuning for the queue; the defaults suit production, tests shorten the intervals. */
+export interface QueueOptions {
+  /** How often a worker's supervisor looks for jobs whose worker stopped sending heartbeats. */
+  superviseSeconds?: number;
+  /** A job whose worker sends no heartbeat for this long is retried (pg-boss minimum: 10). */
+  heartbeatSeconds?: number;
+  /** Retries before a job is marked failed. */
+  retryLimit?: number;
+  /** Whether this instance runs the supervisor (workers do; the HTTP server only sends). */
+  supervise?: boolean;
+}
+
+/** An open connection to the job queue. */
+export interface Queue {
+  boss: PgBoss;
+  /**
+   * Enqueues a step for an upload. With `tx`, the job is written in the caller's transaction: it exists if and only
+   * if the caller's writes commit. The id is deterministic, so enqueueing twice is a no-op.
+   */
+  send<N extends JobName>(name: N, data: JobPayloads[N], opts?: { tx?: Sql; key?: string }): Promise<string>;
+  stop(): Promise<void>;
+}
+
+function envNumber(name: string): number | undefined {
+  const v = process.env[name];
+  return v === undefined || v === '' ? undefined : Number(v);
+}
+
+/** Adapts a postgres.js connection (or transaction) to the tiny executor pg-boss accepts. */
+function executor(sql: Sql) {
+  return {
+    async executeSql(text: string, values?: unknown[]) {
+      // biome-ignore lint/suspicious/noExplicitAny: pg-boss passes untyped positional parameters
+      const rows = await sql.unsafe(text, (values ?? []) as any[]);
+      return { rows: [...rows] };
+    },
+  };
+}
+
+/** Opens the queue on a database and makes sure every mapmint queue exists. */
+export async function openQueue(url: string, opts: QueueOptions = {}): Promise<Queue> {
+  const supervise = opts.supervise ?? true;
+  const superviseSeconds = opts.superviseSeconds ?? envNumber('MAPMINT_QUEUE_SUPERVISE_S') ?? 10;
+  const boss = new PgBoss({
+    connectionString: url,
+    schema: QUEUE_SCHEMA,
+    supervise,
+    schedule: false,
+    superviseIntervalSeconds: superviseSeconds,
+    monitorIntervalSeconds: superviseSeconds,
+    max: 4,
+    application_name: 'mapmint-queue',
+  });
+  boss.on('error', (err: Error) => {
+    process.stderr.write(`queue: ${err.message}\n`);
+  });
+  await boss.start();
+  const heartbeatSeconds = opts.heartbeatSeconds ?? envNumber('MAPMINT_QUEUE_HEARTBEAT_S') ?? 30;
+  for (const name of JOB_NAMES) {
+    const existing = await boss.getQueue(name);
+    if (!existing) {
+      await boss.createQueue(name, {
+        retryLimit: opts.retryLimit ?? 5,
+        retryDelay: 2,
+        retryBackoff: true,
+        retryDelayMax: 300,
+        heartbeatSeconds,
+        expireInSeconds: 4 * 3600,
+      });
+    }
+  }
+  return {
+    boss,
+    async send(name, data, sendOpts = {}) {
+      const id = jobIdFor(name, sendOpts.key ?? (data as { uploadId: string }).uploadId);
+      await boss.send(name, data as object, { id, ...(sendOpts.tx ? { db: executor(sendOpts.tx) } : {}) });
+      return id;
+    },
+    async stop() {
+      await boss.stop({ graceful: true, timeout: 10_000, close: true });
+    },
+  };
+}

@@ -1,0 +1,189 @@
+import { SiweMessage } from 'siwe';
+import * as tus from 'tus-js-client';
+
+/** Anything that can sign an EIP-191 personal message: an ethers Wallet, a WalletConnect session, a hardware key. */
+export interface MessageSigner {
+  getAddress(): Promise<string>;
+  signMessage(message: string): Promise<string>;
+}
+
+/** A file as the manifest declares it (see the server's manifest schema). */
+export interface DeclaredFile {
+  name: string;
+  role: 'video' | 'telemetry' | 'track' | 'image' | 'sidecar';
+  size: number;
+  sha256: string;
+  contentType: string;
+}
+
+/** The manifest sent when declaring an upload. */
+export interface UploadManifest {
+  device: { make: string; model: string; cameraModel?: string; hfovDeg?: number; mount?: string; mountYawDeg?: number };
+  startTime?: string;
+  timeOffsetMs?: number;
+  files: DeclaredFile[];
+}
+
+/** An upload as the server reports it. */
+export interface UploadStatus {
+  id: string;
+  status: 'receiving' | 'received' | 'validating' | 'processing' | 'done' | 'quarantined';
+  reasons: { code: string; message: string }[];
+  progress: Record<string, unknown>;
+  files: { idx: number; name: string; role: string; size: number; sha256: string; status: string }[];
+  events: { from: string | null; to: string; step: string; at: string }[];
+  created?: boolean;
+}
+
+/** An API error with the server's code and message. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Where the bytes of one file come from: in Node an fs.ReadStream (resumable by path) or a Buffer; a Blob in apps. */
+export type FileInput = tus.Upload['file'];
+
+/** Options for sending one file. */
+export interface SendOptions {
+  onProgress?: (sent: number, total: number) => void;
+  /** Bytes per PATCH request; smaller chunks lose less on a flaky link. */
+  chunkSize?: number;
+  /** Delays between automatic retries after a network error; each retry resumes from the server's offset. */
+  retryDelays?: number[];
+  /** Resume a transfer started earlier (its URL, as `onUrl` reported it). */
+  resumeUrl?: string;
+  /** Called once the transfer has a URL, so a caller can persist it and resume after a crash. */
+  onUrl?: (url: string) => void;
+}
+
+/**
+ * The client a companion app, the CLI and the web pages use: sign in with a wallet, declare an upload, send its
+ * files resumably with tus, and poll its status. Platform-neutral: file hashing and file access live in sdk/node.ts.
+ */
+export class MapmintClient {
+  readonly baseUrl: string;
+  token: string | undefined;
+
+  constructor(opts: { baseUrl: string; token?: string }) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.token = opts.token;
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; data: T }> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const res = await fetch(this.baseUrl + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    const data = text ? JSON.parse(text) : undefined;
+    if (!res.ok) {
+      const e = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new ApiError(
+        res.status,
+        e?.code ?? `http_${res.status}`,
+        e?.message ?? `${method} ${path} answered ${res.status}`,
+      );
+    }
+    return { status: res.status, data: data as T };
+  }
+
+  /** Signs in with Ethereum (EIP-4361) and keeps the bearer token for later calls. */
+  async signIn(
+    signer: MessageSigner,
+    opts: { chainId?: number; statement?: string } = {},
+  ): Promise<{ token: string; address: string }> {
+    const { data: n } = await this.request<{ nonce: string }>('POST', '/v1/auth/nonce');
+    const url = new URL(this.baseUrl);
+    const message = new SiweMessage({
+      domain: url.host,
+      address: await signer.getAddress(),
+      statement: opts.statement ?? 'Sign in to mapmint to upload drives and earn rewards.',
+      uri: url.origin,
+      version: '1',
+      chainId: opts.chainId ?? 1,
+      nonce: n.nonce,
+      issuedAt: new Date().toISOString(),
+      expirationTime: new Date(Date.now() + 10 * 60_000).toISOString(),
+    }).prepareMessage();
+    const signature = await signer.signMessage(message);
+    const { data } = await this.request<{ token: string; address: string }>('POST', '/v1/auth/verify', {
+      message,
+      signature,
+    });
+    this.token = data.token;
+    return data;
+  }
+
+  /** Declares an upload; an identical one of yours comes back with `created: false`. */
+  async createUpload(manifest: UploadManifest): Promise<UploadStatus> {
+    return (await this.request<UploadStatus>('POST', '/v1/uploads', manifest)).data;
+  }
+
+  /** An upload's status, files, reasons and audit trail. */
+  async getUpload(id: string): Promise<UploadStatus> {
+    return (await this.request<UploadStatus>('GET', `/v1/uploads/${encodeURIComponent(id)}`)).data;
+  }
+
+  /** Sends one declared file with tus, resuming from the server's offset after network errors. */
+  sendFile(uploadId: string, fileIndex: number, input: FileInput, size: number, opts: SendOptions = {}): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const upload = new tus.Upload(input, {
+        endpoint: `${this.baseUrl}/v1/files`,
+        uploadUrl: opts.resumeUrl ?? null,
+        uploadSize: size,
+        metadata: { uploadId, fileIndex: String(fileIndex) },
+        headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+        chunkSize: opts.chunkSize ?? 8 * 1024 * 1024,
+        retryDelays: opts.retryDelays ?? [0, 500, 1000, 3000, 5000, 10000],
+        storeFingerprintForResuming: false,
+        onProgress: (sent, total) => opts.onProgress?.(sent, total),
+        onUploadUrlAvailable: () => {
+          if (upload.url) opts.onUrl?.(upload.url);
+        },
+        onError: (err) => {
+          const res = (err as tus.DetailedError).originalResponse;
+          const body = res?.getBody();
+          let parsed: { error?: { code: string; message: string } } | undefined;
+          try {
+            parsed = body ? JSON.parse(body) : undefined;
+          } catch {
+            parsed = undefined;
+          }
+          reject(
+            parsed?.error
+              ? new ApiError(res?.getStatus() ?? 0, parsed.error.code, parsed.error.message)
+              : new ApiError(res?.getStatus() ?? 0, 'transfer_failed', err.message),
+          );
+        },
+        onSuccess: () => resolve(),
+      });
+      upload.start();
+    });
+  }
+
+  /** Polls an upload until `done(status)` holds or the timeout passes. */
+  async waitFor(
+    id: string,
+    done: (u: UploadStatus) => boolean,
+    opts: { timeoutMs?: number; intervalMs?: number } = {},
+  ): Promise<UploadStatus> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+    for (;;) {
+      const u = await this.getUpload(id);
+      if (done(u)) return u;
+      if (Date.now() > deadline) throw new ApiError(0, 'timeout', `upload ${id} still ${u.status} after waiting`);
+      await new Promise((r) => setTimeout(r, opts.intervalMs ?? 500));
+    }
+  }
+}

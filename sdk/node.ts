@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { DeclaredFile, MapmintClient, SendOptions, UploadManifest, UploadStatus } from './client.ts';
+
+/** Guesses a file's role and content type from its name (the server checks the bytes). */
+export function describeFile(file: string): Pick<DeclaredFile, 'role' | 'contentType'> {
+  const ext = path.extname(file).toLowerCase();
+  const table: Record<string, Pick<DeclaredFile, 'role' | 'contentType'>> = {
+    '.mp4': { role: 'video', contentType: 'video/mp4' },
+    '.mov': { role: 'video', contentType: 'video/quicktime' },
+    '.gpx': { role: 'track', contentType: 'application/gpx+xml' },
+    '.csv': { role: 'track', contentType: 'text/csv' },
+    '.json': { role: 'track', contentType: 'application/json' },
+    '.nmea': { role: 'telemetry', contentType: 'text/plain' },
+    '.log': { role: 'telemetry', contentType: 'application/octet-stream' },
+    '.jpg': { role: 'image', contentType: 'image/jpeg' },
+    '.jpeg': { role: 'image', contentType: 'image/jpeg' },
+    '.png': { role: 'image', contentType: 'image/png' },
+  };
+  return table[ext] ?? { role: 'sidecar', contentType: 'application/octet-stream' };
+}
+
+/** Size and SHA-256 of a file, streamed. */
+export async function hashFile(file: string): Promise<{ size: number; sha256: string }> {
+  const h = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    h.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  const s = await stat(file);
+  if (s.size !== size) throw new Error(`${file} changed while it was being read`);
+  return { size, sha256: h.digest('hex') };
+}
+
+/** Describes local files for a manifest: name, role, content type, size, hash. */
+export async function declareFiles(files: string[]): Promise<DeclaredFile[]> {
+  const out: DeclaredFile[] = [];
+  for (const f of files) out.push({ name: path.basename(f), ...describeFile(f), ...(await hashFile(f)) });
+  return out;
+}
+
+/** Progress of a whole upload, in bytes across its files. */
+export type UploadProgress = (e: { sent: number; total: number; file: string }) => void;
+
+/**
+ * Uploads local files end to end: declare (or find the identical earlier upload), then send every file the server
+ * does not have yet, each resumable. Returns the upload as the server sees it afterwards.
+ */
+export async function uploadFiles(
+  client: MapmintClient,
+  files: string[],
+  base: Omit<UploadManifest, 'files'>,
+  opts: { onProgress?: UploadProgress; send?: SendOptions } = {},
+): Promise<UploadStatus> {
+  const declared = await declareFiles(files);
+  const up = await client.createUpload({ ...base, files: declared });
+  const total = declared.reduce((s, f) => s + f.size, 0);
+  let done = up.files.filter((f) => f.status === 'received').reduce((s, f) => s + f.size, 0);
+  for (const f of up.files) {
+    if (f.status === 'received') continue;
+    const local = files[declared.findIndex((d) => d.name === f.name && d.sha256 === f.sha256)];
+    if (!local) throw new Error(`the server lists ${f.name}, which is not among the files given`);
+    const before = done;
+    await client.sendFile(up.id, f.idx, createReadStream(local), f.size, {
+      ...opts.send,
+      onProgress: (sent) => opts.onProgress?.({ sent: before + sent, total, file: f.name }),
+    });
+    done += f.size;
+  }
+  opts.onProgress?.({ sent: total, total, file: '' });
+  return client.getUpload(up.id);
+}

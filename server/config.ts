@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { stateDir } from '../db/paths.ts';
+
+/** Everything the HTTP server can be told. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Where tus keeps partial uploads until they complete. */
+  tusDir: string;
+  /** Largest single file accepted, in bytes. */
+  maxFileBytes: number;
+  /** Largest upload (all files together), in bytes. */
+  maxUploadBytes: number;
+  /** Most files in one upload. */
+  maxFiles: number;
+  /** Requests per minute per client (token or IP). */
+  rateLimitPerMinute: number;
+  /** Sign-in attempts per minute per IP. */
+  authRateLimitPerMinute: number;
+  /** Uploads a contributor may create per hour. */
+  uploadsPerHour: number;
+  /** The domain SIWE messages must name; default: the request's Host header. */
+  siweDomain: string | undefined;
+  /** How long a nonce stays valid, and how old a message's issuedAt may be, in seconds. */
+  nonceTtlSeconds: number;
+  /** Bearer token lifetime in seconds. */
+  tokenTtlSeconds: number;
+}
+
+function num(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Reads the server configuration from the environment (MAPMINT_*), with production defaults. */
+export function serverConfigFromEnv(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  return {
+    host: process.env.MAPMINT_HOST ?? '127.0.0.1',
+    port: num('MAPMINT_PORT', 8787),
+    tusDir: process.env.MAPMINT_TUS_DIR ?? path.join(stateDir(), 'tus'),
+    maxFileBytes: num('MAPMINT_MAX_FILE_BYTES', 8 * 1024 ** 3),
+    maxUploadBytes: num('MAPMINT_MAX_UPLOAD_BYTES', 16 * 1024 ** 3),
+    maxFiles: num('MAPMINT_MAX_FILES', 5000),
+    rateLimitPerMinute: num('MAPMINT_RATE_LIMIT_PER_MIN', 6000),
+    authRateLimitPerMinute: num('MAPMINT_AUTH_RATE_LIMIT_PER_MIN', 60),
+    uploadsPerHour: num('MAPMINT_UPLOADS_PER_HOUR', 200),
+    siweDomain: process.env.MAPMINT_SIWE_DOMAIN || undefined,
+    nonceTtlSeconds: num('MAPMINT_NONCE_TTL_S', 600),
+    tokenTtlSeconds: num('MAPMINT_TOKEN_TTL_S', 7 * 24 * 3600),
+    ...overrides,
+  };
+}

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { FileStore } from '@tus/file-store';
+import { Server } from '@tus/server';
+import { MapmintError } from '../core/errors.ts';
+import type { Sql } from '../db/index.ts';
+import type { Queue } from '../queue/index.ts';
+import type { BlobStore } from '../storage/index.ts';
+import { authenticate } from './auth.ts';
+import { toTusError } from './errors.ts';
+import { acceptFile, fileTarget } from './uploads.ts';
+
+/** The tus endpoint's path. */
+export const TUS_PATH = '/v1/files';
+
+/** Our tus ids are `<upload uuid>.<file index>.<random>`: the file they belong to is in the id itself. */
+function parseTusId(id: string): { uploadId: string; idx: number } {
+  const m = /^([0-9a-f-]{36})\.(\d{1,6})\.[0-9a-f]{16}$/.exec(id);
+  if (!m) throw new MapmintError('not_found', 'transfer_not_found', `no transfer ${JSON.stringify(id)}`);
+  return { uploadId: m[1]!, idx: Number(m[2]) };
+}
+
+/** Wraps a hook so that our typed errors become tus error responses through the one mapping. */
+function guarded<A extends unknown[], R>(fn: (...a: A) => Promise<R>): (...a: A) => Promise<R> {
+  return async (...a: A) => {
+    try {
+      return await fn(...a);
+    } catch (err) {
+      throw toTusError(err);
+    }
+  };
+}
+
+/**
+ * The resumable upload endpoint (tus 1.0 core + creation + termination). Every request is authenticated and may
+ * only touch transfers of the caller's own uploads; a transfer must target a declared file with its declared size.
+ */
+export function createTusServer(
+  ctx: { sql: Sql; blobs: BlobStore; queue: Queue },
+  opts: { dir: string; maxFileBytes: number },
+): Server {
+  mkdirSync(opts.dir, { recursive: true });
+  return new Server({
+    path: TUS_PATH,
+    datastore: new FileStore({ directory: opts.dir }),
+    maxSize: opts.maxFileBytes,
+    respectForwardedHeaders: false,
+    relativeLocation: true,
+    namingFunction: guarded(async (req, metadata) => {
+      const who = await authenticate(ctx.sql, req.headers.get('authorization'));
+      const uploadId = metadata?.uploadId ?? '';
+      const idx = Number(metadata?.fileIndex ?? 'x');
+      const t = await fileTarget(ctx.sql, who, uploadId, idx);
+      if (t.status === 'received') {
+        throw new MapmintError(
+          'conflict',
+          'file_already_received',
+          `file ${idx} of upload ${uploadId} is already stored`,
+        );
+      }
+      return `${uploadId}.${idx}.${randomBytes(8).toString('hex')}`;
+    }),
+    onIncomingRequest: guarded(async (req, id) => {
+      const who = await authenticate(ctx.sql, req.headers.get('authorization'));
+      const { uploadId, idx } = parseTusId(id);
+      await fileTarget(ctx.sql, who, uploadId, idx);
+    }),
+    onUploadCreate: guarded(async (req, upload) => {
+      const who = await authenticate(ctx.sql, req.headers.get('authorization'));
+      const { uploadId, idx } = parseTusId(upload.id);
+      const t = await fileTarget(ctx.sql, who, uploadId, idx);
+      if (upload.size === undefined) {
+        throw new MapmintError(
+          'invalid_input',
+          'length_required',
+          'send Upload-Length: deferred lengths are not accepted',
+        );
+      }
+      if (upload.size !== t.size) {
+        throw new MapmintError(
+          'invalid_input',
+          'length_mismatch',
+          `Upload-Length ${upload.size} differs from the manifest's ${t.size} bytes for file ${idx}`,
+        );
+      }
+      return {};
+    }),
+    onUploadFinish: guarded(async (req, upload) => {
+      const who = await authenticate(ctx.sql, req.headers.get('authorization'));
+      const { uploadId, idx } = parseTusId(upload.id);
+      const t = await fileTarget(ctx.sql, who, uploadId, idx);
+      const file = path.join(opts.dir, upload.id);
+      try {
+        const r = await acceptFile(ctx, t, file);
+        return { headers: { 'Mapmint-Upload-Complete': r.uploadComplete ? '1' : '0' } };
+      } finally {
+        // Accepted or rejected, the transfer is over: a rejected file must be sent again from the start.
+        await rm(file, { force: true });
+        await rm(`${file}.json`, { force: true });
+      }
+    }),
+  });
+}

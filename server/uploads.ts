@@ -1,0 +1,190 @@
+import { open, rm } from 'node:fs/promises';
+import { MapmintError } from '../core/errors.ts';
+import { type Sql, transition } from '../db/index.ts';
+import type { Queue } from '../queue/index.ts';
+import type { BlobStore } from '../storage/index.ts';
+import type { Principal } from './auth.ts';
+import { checkManifest, contentHash, deviceKey, type Manifest, type ManifestLimits, sniffMatches } from './manifest.ts';
+
+/** An upload as the API shows it to its owner. */
+export interface UploadView {
+  id: string;
+  status: string;
+  contentHash: string;
+  byteSize: number;
+  createdAt: string;
+  updatedAt: string;
+  reasons: unknown[];
+  progress: Record<string, unknown>;
+  files: { idx: number; name: string; role: string; size: number; sha256: string; status: string }[];
+  events: { from: string | null; to: string; step: string; actor: string; at: string; reasons: unknown[] }[];
+}
+
+const notFound = (id: string) => new MapmintError('not_found', 'upload_not_found', `no upload ${id} of yours`);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Creates an upload from its manifest, or returns the caller's existing upload with the same content (an identical
+ * re-upload is answered idempotently; the client then resumes whatever files are still missing).
+ */
+export async function createUpload(
+  sql: Sql,
+  who: Principal,
+  m: Manifest,
+  limits: ManifestLimits & { uploadsPerHour: number },
+): Promise<{ upload: UploadView; created: boolean }> {
+  checkManifest(m, limits);
+  const hash = contentHash(m);
+  const total = m.files.reduce((s, f) => s + f.size, 0);
+  const id = (await sql.begin(async (tx) => {
+    const [existing] = await tx<{ id: string }[]>`
+      select id from uploads where contributor_id = ${who.contributorId} and content_hash = ${hash}`;
+    if (existing) return { id: existing.id, created: false };
+    const [recent] = await tx<{ n: number }[]>`
+      select count(*)::int as n from uploads where contributor_id = ${who.contributorId} and created_at > now() - interval '1 hour'`;
+    if ((recent?.n ?? 0) >= limits.uploadsPerHour) {
+      throw new MapmintError(
+        'rate_limited',
+        'too_many_uploads',
+        `at most ${limits.uploadsPerHour} uploads per hour: try again later`,
+      );
+    }
+    const d = m.device;
+    const [dev] = await tx<{ id: string }[]>`
+      insert into devices (contributor_id, device_key, make, model, camera_model, hfov_deg, mount, mount_yaw_deg)
+      values (${who.contributorId}, ${deviceKey(d)}, ${d.make}, ${d.model}, ${d.cameraModel ?? null},
+              ${d.hfovDeg ?? null}, ${d.mount ?? null}, ${d.mountYawDeg ?? 0})
+      on conflict (contributor_id, device_key) do update set make = excluded.make returning id`;
+    const [up] = await tx<{ id: string }[]>`
+      insert into uploads (contributor_id, device_id, manifest, content_hash, byte_size)
+      values (${who.contributorId}, ${dev!.id}, ${tx.json(m as never)}, ${hash}, ${total})
+      on conflict (contributor_id, content_hash) do nothing returning id`;
+    if (!up) {
+      const [again] = await tx<{ id: string }[]>`
+        select id from uploads where contributor_id = ${who.contributorId} and content_hash = ${hash}`;
+      return { id: again!.id, created: false };
+    }
+    const rows = m.files.map((f, idx) => ({
+      upload_id: up.id,
+      idx,
+      name: f.name,
+      role: f.role,
+      content_type: f.contentType,
+      declared_size: f.size,
+      declared_sha256: f.sha256,
+    }));
+    await tx`insert into upload_files ${tx(rows)}`;
+    await tx`insert into upload_events (upload_id, from_status, to_status, step, actor)
+             values (${up.id}, null, 'receiving', 'upload.create', ${who.address})`;
+    return { id: up.id, created: true };
+  })) as { id: string; created: boolean };
+  return { upload: await getUpload(sql, who, id.id), created: id.created };
+}
+
+/** An upload of the caller's, with files and audit trail; `not_found` for anyone else's. */
+export async function getUpload(sql: Sql, who: Principal, id: string): Promise<UploadView> {
+  if (!UUID.test(id)) throw notFound(id);
+  const [u] =
+    await sql`select id, status, content_hash, byte_size::float8 as byte_size, created_at, updated_at, reasons, progress
+                        from uploads where id = ${id} and contributor_id = ${who.contributorId}`;
+  if (!u) throw notFound(id);
+  const files = await sql`select idx, name, role, declared_size::float8 as size, declared_sha256, status
+                          from upload_files where upload_id = ${id} order by idx`;
+  const events = await sql`select from_status, to_status, step, actor, at, reasons from upload_events
+                           where upload_id = ${id} order by id`;
+  return {
+    id: u.id,
+    status: u.status,
+    contentHash: u.content_hash,
+    byteSize: u.byte_size,
+    createdAt: u.created_at.toISOString(),
+    updatedAt: u.updated_at.toISOString(),
+    reasons: u.reasons,
+    progress: u.progress,
+    files: files.map((f) => ({
+      idx: f.idx,
+      name: f.name,
+      role: f.role,
+      size: f.size,
+      sha256: f.declared_sha256,
+      status: f.status,
+    })),
+    events: events.map((e) => ({
+      from: e.from_status,
+      to: e.to_status,
+      step: e.step,
+      actor: e.actor,
+      at: e.at.toISOString(),
+      reasons: e.reasons,
+    })),
+  };
+}
+
+/** The caller's uploads, newest first. */
+export async function listUploads(
+  sql: Sql,
+  who: Principal,
+  limit = 100,
+): Promise<{ id: string; status: string; createdAt: string }[]> {
+  const rows = await sql`select id, status, created_at from uploads where contributor_id = ${who.contributorId}
+                         order by created_at desc limit ${limit}`;
+  return rows.map((r) => ({ id: r.id, status: r.status, createdAt: r.created_at.toISOString() }));
+}
+
+/** The file a tus upload is for, with what the manifest declared about it. */
+export interface FileTarget {
+  uploadId: string;
+  idx: number;
+  size: number;
+  sha256: string;
+  contentType: string;
+  status: string;
+}
+
+/** Looks up the declared file a tus upload targets; checks ownership. */
+export async function fileTarget(sql: Sql, who: Principal, uploadId: string, idx: number): Promise<FileTarget> {
+  if (!UUID.test(uploadId) || !Number.isInteger(idx) || idx < 0) throw notFound(uploadId);
+  const [f] = await sql`select f.idx, f.declared_size::float8 as size, f.declared_sha256, f.content_type, f.status
+                        from upload_files f join uploads u on u.id = f.upload_id
+                        where f.upload_id = ${uploadId} and f.idx = ${idx} and u.contributor_id = ${who.contributorId}`;
+  if (!f) throw new MapmintError('not_found', 'file_not_found', `upload ${uploadId} has no file ${idx} of yours`);
+  return { uploadId, idx, size: f.size, sha256: f.declared_sha256, contentType: f.content_type, status: f.status };
+}
+
+/**
+ * Accepts a completely received file: checks its first bytes against the declared type and its SHA-256 against
+ * the manifest, stores it content-addressed, and when it was the upload's last file, marks the upload received and
+ * enqueues its processing in the same transaction. A rejected file leaves nothing stored and can be sent again.
+ */
+export async function acceptFile(
+  ctx: { sql: Sql; blobs: BlobStore; queue: Queue },
+  target: FileTarget,
+  tmpPath: string,
+): Promise<{ uploadComplete: boolean }> {
+  const head = Buffer.alloc(64);
+  const fh = await open(tmpPath, 'r');
+  const { bytesRead } = await fh.read(head, 0, 64, 0).finally(() => fh.close());
+  if (!sniffMatches(target.contentType, head.subarray(0, bytesRead))) {
+    await rm(tmpPath, { force: true });
+    throw new MapmintError(
+      'unsupported_media',
+      'content_mismatch',
+      `file ${target.idx} does not look like ${target.contentType}: check the file and the manifest's contentType`,
+    );
+  }
+  const info = await ctx.blobs.putFile(tmpPath, { move: true, expectedSha256: target.sha256 });
+  return (await ctx.sql.begin(async (tx) => {
+    await tx`select id from uploads where id = ${target.uploadId} for update`;
+    await tx`update upload_files set status = 'received', blob_key = ${info.key}, received_at = now()
+             where upload_id = ${target.uploadId} and idx = ${target.idx} and status <> 'received'`;
+    const [left] = await tx<{ n: number }[]>`select count(*)::int as n from upload_files
+                                            where upload_id = ${target.uploadId} and status <> 'received'`;
+    const [u] = await tx<{ status: string }[]>`select status from uploads where id = ${target.uploadId}`;
+    if (left?.n === 0 && u?.status === 'receiving') {
+      await transition(tx as unknown as Sql, target.uploadId, 'received', { step: 'upload.files', actor: 'server' });
+      await ctx.queue.send('upload.received', { uploadId: target.uploadId }, { tx: tx as unknown as Sql });
+      return { uploadComplete: true };
+    }
+    return { uploadComplete: false };
+  })) as { uploadComplete: boolean };
+}

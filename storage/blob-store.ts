@@ -1,0 +1,40 @@
+import type { Readable } from 'node:stream';
+
+/** What a stored blob is: its content-addressed key, SHA-256 (hex) and size in bytes. */
+export interface BlobInfo {
+  key: string;
+  sha256: string;
+  size: number;
+}
+
+/**
+ * Where videos and frames live. Keys are content-addressed (`sha256/ab/abcdef...`), so writing the same bytes twice
+ * is a no-op and a key never points at other bytes than it names.
+ */
+export interface BlobStore {
+  /**
+   * Stores a file; with `move`, the source file is consumed (renamed when possible). With `expectedSha256`, a file
+   * whose hash differs is not stored and a `checksum_mismatch` error is thrown.
+   */
+  putFile(src: string, opts?: { move?: boolean; expectedSha256?: string }): Promise<BlobInfo>;
+  /** Stores bytes held in memory (frames, crops). */
+  putBuffer(bytes: Uint8Array): Promise<BlobInfo>;
+  /** Streams a blob; throws `not_found` when absent. */
+  get(key: string): Promise<Readable>;
+  /** Reads a whole blob (small blobs only: frames, crops). */
+  getBuffer(key: string): Promise<Buffer>;
+  /** Size in bytes, or undefined when absent. */
+  stat(key: string): Promise<number | undefined>;
+  /** A local file path for tools that need one (ffmpeg); S3 downloads to a cache. */
+  localPath(key: string): Promise<string>;
+}
+
+/** The key for a SHA-256 hex digest. */
+export function keyFor(sha256: string): string {
+  return `sha256/${sha256.slice(0, 2)}/${sha256}`;
+}
+
+/** Validates a key's shape (so a key can never climb out of the store's folder). */
+export function isValidKey(key: string): boolean {
+  return /^sha256\/[0-9a-f]{2}\/[0-9a-f]{64}$/.test(key) && key.slice(7, 9) === key.slice(10, 12);
+}

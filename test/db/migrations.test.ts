@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { migrate } from '../../db/connect.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+
+let t: TestDatabase;
+before(async () => {
+  t = await createTestDatabase();
+});
+after(async () => t.drop());
+
+test('migrations install PostGIS and SRID 4326 geometry columns with GiST indexes', async () => {
+  const [v] = await t.sql`select postgis_lib_version() as v`;
+  assert.match(v!.v, /^3\./);
+  const cols =
+    await t.sql`select f_table_name as tbl, f_geometry_column as col, srid, type from geometry_columns order by 1`;
+  assert.deepEqual(
+    cols.map((c) => [c.tbl, c.col, c.srid, c.type]),
+    [
+      ['frames', 'geom', 4326, 'POINT'],
+      ['tracks', 'geom', 4326, 'LINESTRINGM'],
+    ],
+  );
+  const idx = await t.sql`select indexname from pg_indexes where indexdef ilike '%using gist%' order by 1`;
+  assert.deepEqual(
+    idx.map((r) => r.indexname),
+    ['frames_geom', 'tracks_geom'],
+  );
+});
+
+test('migrating again is a no-op', async () => {
+  const before = await t.sql`select count(*)::int as n from drizzle.__drizzle_migrations`;
+  await migrate(t.url);
+  const afterRows = await t.sql`select count(*)::int as n from drizzle.__drizzle_migrations`;
+  assert.equal(afterRows[0]!.n, before[0]!.n);
+  assert.ok(before[0]!.n >= 3);
+});
+
+test('the audit trail is append-only', async () => {
+  const [c] =
+    await t.sql`insert into contributors (address) values ('0x0000000000000000000000000000000000000001') returning id`;
+  const [d] =
+    await t.sql`insert into devices (contributor_id, device_key, make, model) values (${c!.id}, 'k', 'm', 'm') returning id`;
+  const [u] = await t.sql`insert into uploads (contributor_id, device_id, manifest, content_hash, byte_size)
+                          values (${c!.id}, ${d!.id}, '{}', 'h', 1) returning id`;
+  await t.sql`insert into upload_events (upload_id, to_status, step, actor) values (${u!.id}, 'receiving', 'test', 'test')`;
+  await assert.rejects(t.sql`update upload_events set actor = 'x'`, /append-only/);
+  await assert.rejects(t.sql`delete from upload_events`, /append-only/);
+  const rows = await t.sql`select actor from upload_events`;
+  assert.deepEqual(
+    rows.map((r) => r.actor),
+    ['test'],
+  );
+});

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Wallet } from 'ethers';
+import { SiweMessage } from 'siwe';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+let s: TestServer;
+before(async () => {
+  s = await startTestServer();
+});
+after(async () => s.close());
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(s.baseUrl + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: { code: string } } };
+}
+
+async function message(wallet: Wallet, over: Partial<SiweMessage> = {}): Promise<string> {
+  const { body } = await post('/v1/auth/nonce', {});
+  const host = new URL(s.baseUrl).host;
+  return new SiweMessage({
+    domain: host,
+    address: wallet.address,
+    uri: s.baseUrl,
+    version: '1',
+    chainId: 1,
+    nonce: body.nonce as string,
+    issuedAt: new Date().toISOString(),
+    expirationTime: new Date(Date.now() + 60_000).toISOString(),
+    ...over,
+  }).prepareMessage();
+}
+
+test('a wallet signs in and the token identifies it', async () => {
+  const w = Wallet.createRandom();
+  const msg = await message(w as unknown as Wallet);
+  const r = await post('/v1/auth/verify', { message: msg, signature: await w.signMessage(msg) });
+  assert.equal(r.status, 200);
+  assert.equal(r.body.address, w.address);
+  const me = await fetch(`${s.baseUrl}/v1/me`, { headers: { authorization: `Bearer ${r.body.token}` } });
+  assert.equal(me.status, 200);
+  assert.equal(((await me.json()) as { address: string }).address, w.address);
+});
+
+test('a replayed sign-in message is refused (the nonce is single-use)', async () => {
+  const w = Wallet.createRandom() as unknown as Wallet;
+  const msg = await message(w);
+  const sig = await w.signMessage(msg);
+  assert.equal((await post('/v1/auth/verify', { message: msg, signature: sig })).status, 200);
+  const again = await post('/v1/auth/verify', { message: msg, signature: sig });
+  assert.equal(again.status, 401);
+  assert.equal(again.body.error?.code, 'siwe_bad_nonce');
+});
+
+test('forged sign-ins are refused with 401 and a reason', async () => {
+  const w = Wallet.createRandom() as unknown as Wallet;
+  const other = Wallet.createRandom();
+  const cases: [string, () => Promise<{ message: string; signature: string }>][] = [
+    [
+      'siwe_bad_signature',
+      async () => {
+        const m = await message(w);
+        return { message: m, signature: await other.signMessage(m) };
+      },
+    ],
+    [
+      'siwe_wrong_domain',
+      async () => {
+        const m = await message(w, { domain: 'evil.example' });
+        return { message: m, signature: await w.signMessage(m) };
+      },
+    ],
+    [
+      'siwe_expired',
+      async () => {
+        const m = await message(w, { expirationTime: new Date(Date.now() - 1000).toISOString() });
+        return { message: m, signature: await w.signMessage(m) };
+      },
+    ],
+    [
+      'siwe_stale',
+      async () => {
+        const m = await message(w, { issuedAt: new Date(Date.now() - 3600_000).toISOString() });
+        return { message: m, signature: await w.signMessage(m) };
+      },
+    ],
+    [
+      'siwe_bad_nonce',
+      async () => {
+        const m = await message(w, { nonce: 'neverIssued12345' });
+        return { message: m, signature: await w.signMessage(m) };
+      },
+    ],
+    [
+      'siwe_malformed',
+      async () => {
+        const m = "'; DROP TABLE contributors; --";
+        return { message: m, signature: await w.signMessage(m) };
+      },
+    ],
+    [
+      'siwe_bad_signature',
+      async () => {
+        // The message is edited after signing (another chain), so the signature no longer matches.
+        const m = await message(w);
+        const sig = await w.signMessage(m);
+        return { message: m.replace('Chain ID: 1', 'Chain ID: 5'), signature: sig };
+      },
+    ],
+  ];
+  for (const [code, make] of cases) {
+    const r = await post('/v1/auth/verify', await make());
+    assert.equal(r.status, 401, `${code}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.error?.code, code);
+  }
+  const [n] = await s.db.sql`select count(*)::int as n from contributors where address = ${w.address}`;
+  assert.equal(n!.n, 0, 'no contributor row was created by a failed sign-in');
+  assert.ok((await s.db.sql`select 1 from contributors limit 1`).length >= 0, 'contributors table still exists');
+});
+
+test('malformed bodies and tokens get 400/401, never 500', async () => {
+  assert.equal((await post('/v1/auth/verify', { message: 'x' })).status, 400);
+  assert.equal((await post('/v1/auth/verify', { message: 'x', signature: '0x12' })).status, 400);
+  const bad = await fetch(`${s.baseUrl}/v1/me`, { headers: { authorization: "Bearer ' OR 1=1 --" } });
+  assert.equal(bad.status, 401);
+  const unknown = await fetch(`${s.baseUrl}/v1/me`, { headers: { authorization: `Bearer ${'a'.repeat(43)}` } });
+  assert.equal(unknown.status, 401);
+  const wrongType = await fetch(`${s.baseUrl}/v1/auth/verify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/xml' },
+    body: '<a/>',
+  });
+  assert.equal(wrongType.status, 415);
+});
