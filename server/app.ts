@@ -61,8 +61,13 @@ export async function buildServer(deps: ServerDeps, config: ServerConfig): Promi
     }),
   });
 
+  // Authentication runs before body validation, so an anonymous caller learns nothing about the schema.
+  const principals = new WeakMap<FastifyRequest, Principal>();
+  const requireAuth = async (req: FastifyRequest) => {
+    principals.set(req, await authenticate(deps.sql, req.headers.authorization));
+  };
   const principal = async (req: FastifyRequest): Promise<Principal> =>
-    authenticate(deps.sql, req.headers.authorization);
+    principals.get(req) ?? authenticate(deps.sql, req.headers.authorization);
   const authLimit = {
     rateLimit: {
       max: config.authRateLimitPerMinute,
@@ -121,6 +126,7 @@ export async function buildServer(deps: ServerDeps, config: ServerConfig): Promi
   app.post<{ Body: Manifest }>(
     '/v1/uploads',
     {
+      onRequest: requireAuth,
       schema: {
         summary: 'Declare an upload (201), or get the existing one with identical content (200)',
         description: `Then send each file with tus to ${TUS_PATH} with Upload-Metadata uploadId and fileIndex.`,
@@ -144,7 +150,10 @@ export async function buildServer(deps: ServerDeps, config: ServerConfig): Promi
   );
   app.get<{ Params: { id: string } }>(
     '/v1/uploads/:id',
-    { schema: { summary: 'An upload: status, files, reasons, audit trail', tags: ['uploads'], security: bearer } },
+    {
+      onRequest: requireAuth,
+      schema: { summary: 'An upload: status, files, reasons, audit trail', tags: ['uploads'], security: bearer },
+    },
     async (req) => getUpload(deps.sql, await principal(req), req.params.id),
   );
 

@@ -12,7 +12,9 @@ export const SHARED_DATA = process.env.MAPMINT_SHARED_DATA ?? path.resolve(REPO_
 export function sharedFile(...parts: string[]): string {
   const p = path.join(SHARED_DATA, ...parts);
   if (!existsSync(p)) {
-    throw new Error(`missing shared test data ${p}: clone the project with ../shared beside it or set MAPMINT_SHARED_DATA`);
+    throw new Error(
+      `missing shared test data ${p}: clone the project with ../shared beside it or set MAPMINT_SHARED_DATA`,
+    );
   }
   return p;
 }

@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { MapmintError } from '../../core/errors.ts';
+import { toolError } from './run-tool.ts';
+
+/** How to encode a stream of raw RGBA frames into an H.264 MP4. */
+export interface EncodeOptions {
+  output: string;
+  width: number;
+  height: number;
+  fps: number;
+  frameCount: number;
+  /** MP4 `creation_time`, ISO 8601 UTC: the time of the first frame, so video time lines up with GPS time. */
+  creationTime: string;
+  /** Renders frame i as packed RGBA (width x height x 4 bytes; alpha ignored). */
+  renderFrame: (index: number) => Promise<Buffer>;
+  /** Frames rendered at once; default 2 (one per core on the reference machine). */
+  concurrency?: number;
+  /** The ffmpeg binary; default `ffmpeg` from PATH. */
+  ffmpeg?: string;
+  /** Called after each frame is handed to the encoder. */
+  onFrame?: (index: number) => void;
+}
+
+/**
+ * Pipes rendered frames into the system ffmpeg (libx264, yuv420p, preset veryfast) in order. At most `concurrency`
+ * frames are in flight and the pipe's back-pressure is honoured, so memory stays bounded whatever the length.
+ */
+export async function encodeVideo(opts: EncodeOptions): Promise<{ frames: number; seconds: number }> {
+  const bin = opts.ffmpeg ?? 'ffmpeg';
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgba',
+    '-s',
+    `${opts.width}x${opts.height}`,
+    '-framerate',
+    String(opts.fps),
+    '-i',
+    'pipe:0',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    '-crf',
+    '20',
+    '-threads',
+    '2',
+    '-movflags',
+    '+faststart',
+    '-metadata',
+    `creation_time=${opts.creationTime}`,
+    opts.output,
+  ];
+  const child = spawn(bin, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+  const stderr: Buffer[] = [];
+  child.stderr.on('data', (b: Buffer) => stderr.push(b));
+  let spawnError: MapmintError | undefined;
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      spawnError = toolError(bin, e);
+      resolve(null);
+    });
+    child.on('close', (code) => resolve(code));
+  });
+  // A write after ffmpeg died raises EPIPE on stdin; the exit code below says what actually went wrong.
+  child.stdin.on('error', () => {});
+
+  const started = performance.now();
+  const frameBytes = opts.width * opts.height * 4;
+  const concurrency = Math.max(1, opts.concurrency ?? 2);
+  const inFlight: Array<Promise<Buffer>> = [];
+  let next = 0;
+  try {
+    while (next < opts.frameCount && inFlight.length < concurrency) inFlight.push(opts.renderFrame(next++));
+    for (let i = 0; i < opts.frameCount; i++) {
+      const frame = await (inFlight.shift() as Promise<Buffer>);
+      if (next < opts.frameCount) inFlight.push(opts.renderFrame(next++));
+      if (frame.length !== frameBytes) {
+        throw new MapmintError(
+          'internal',
+          'frame_size',
+          `frame ${i} has ${frame.length} bytes, expected ${frameBytes}`,
+        );
+      }
+      if (spawnError || child.stdin.destroyed) break;
+      if (!child.stdin.write(frame)) await Promise.race([once(child.stdin, 'drain'), exited]);
+      opts.onFrame?.(i);
+    }
+  } catch (e) {
+    child.kill('SIGKILL');
+    await Promise.allSettled(inFlight);
+    throw e;
+  }
+  child.stdin.end();
+  const code = await exited;
+  if (spawnError) throw spawnError;
+  if (code !== 0) {
+    const msg = Buffer.concat(stderr).toString('utf8').trim().slice(-800);
+    throw new MapmintError(
+      'internal',
+      'ffmpeg_failed',
+      `ffmpeg exited with code ${code} writing ${opts.output}: ${msg}`,
+      { args },
+    );
+  }
+  return { frames: opts.frameCount, seconds: (performance.now() - started) / 1000 };
+}

@@ -1,0 +1,209 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { encodeVideo } from './encode-video.ts';
+import { type DemoPlan, type PlanOptions, planDrive } from './plan-drive.ts';
+import { buildScene, frameSvg, rasterizeSvg } from './render-frame.ts';
+import { type DemoTruth, truthDocument } from './truth-document.ts';
+import { osmXmlToPbf, toOsmXml, toRoadsGeoJson } from './write-osm.ts';
+import { iso, toCsv, toGpx } from './write-track.ts';
+
+/** Options of {@link generateDrive}: the plan's options plus where and how to write. */
+export interface DemoDriveOptions extends PlanOptions {
+  /** Output folder; created if missing, files in it overwritten. */
+  outDir: string;
+  /** Also write roads.osm.pbf with osmium; default true. */
+  pbf?: boolean;
+  /** Binaries; default `ffmpeg` and `osmium` from PATH. */
+  ffmpeg?: string;
+  osmium?: string;
+  /** Progress of the video render. */
+  onFrame?: (done: number, total: number) => void;
+}
+
+/** Role of a file in the demo folder. */
+export type DemoFileRole = 'video' | 'telemetry' | 'track' | 'truth' | 'roads';
+
+/** One file listed in manifest.json. */
+export interface DemoFile {
+  path: string;
+  role: DemoFileRole;
+  mediaType: string;
+  bytes: number;
+  sha256: string;
+  description: string;
+}
+
+/** The contents of manifest.json. */
+export interface DemoManifest {
+  format: 'mapmint-demo-manifest';
+  version: 1;
+  name: string;
+  seed: number;
+  startTime: string;
+  durationS: number;
+  device: {
+    make: string;
+    model: string;
+    horizontalFovDeg: number;
+    mountYawDeg: number;
+    mountHeightM: number;
+    width: number;
+    height: number;
+    fps: number;
+  } | null;
+  files: DemoFile[];
+}
+
+/** What {@link generateDrive} wrote and measured. */
+export interface DemoDrive {
+  outDir: string;
+  manifest: DemoManifest;
+  truth: DemoTruth;
+  /** Absolute paths by file name. */
+  paths: {
+    manifest: string;
+    truth: string;
+    gpx: string;
+    csv: string;
+    osm: string;
+    geojson: string;
+    pbf?: string;
+    video?: string;
+  };
+  /** Video render and encode speed, when a video was made. */
+  render?: { frames: number; seconds: number; fps: number };
+  plan: DemoPlan;
+}
+
+/**
+ * Generates a synthetic drive with known ground truth into `outDir`: roads.osm (+ .osm.pbf, .geojson), track.gpx,
+ * track.csv, truth.json, drive.mp4 and manifest.json. Deterministic for a seed, except the MP4's encoder bytes.
+ */
+export async function generateDrive(opts: DemoDriveOptions): Promise<DemoDrive> {
+  const plan = planDrive(opts);
+  const outDir = path.resolve(opts.outDir);
+  await mkdir(outDir, { recursive: true });
+  const at = (name: string): string => path.join(outDir, name);
+  const startTime = iso(plan.startMs);
+  const files: DemoFile[] = [];
+  const add = async (name: string, meta: Omit<DemoFile, 'path' | 'bytes' | 'sha256'>): Promise<void> => {
+    // Streamed, so a long 1080p video is hashed without being held in memory.
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of createReadStream(at(name))) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+    files.push({ path: name, ...meta, bytes, sha256: hash.digest('hex') });
+  };
+
+  const paths: DemoDrive['paths'] = {
+    manifest: at('manifest.json'),
+    truth: at('truth.json'),
+    gpx: at('track.gpx'),
+    csv: at('track.csv'),
+    osm: at('roads.osm'),
+    geojson: at('roads.geojson'),
+  };
+  await writeFile(paths.osm, toOsmXml(plan.network, startTime.replace(/\.\d{3}Z$/, 'Z')));
+  await writeFile(paths.geojson, `${JSON.stringify(toRoadsGeoJson(plan.network))}\n`);
+  if (opts.pbf ?? true) {
+    paths.pbf = at('roads.osm.pbf');
+    await osmXmlToPbf(paths.osm, paths.pbf, opts.osmium);
+  }
+  await writeFile(paths.gpx, toGpx(plan.fixes, { name: `mapmint demo drive ${plan.seed}` }));
+  await writeFile(paths.csv, toCsv(plan.fixes));
+  const truth = truthDocument(plan);
+  await writeFile(paths.truth, `${JSON.stringify(truth)}\n`);
+
+  let render: DemoDrive['render'];
+  const video = plan.video;
+  if (video) {
+    paths.video = at('drive.mp4');
+    const scene = buildScene(plan.graph, plan.objects, plan.controls);
+    const result = await encodeVideo({
+      output: paths.video,
+      width: video.width,
+      height: video.height,
+      fps: video.fps,
+      frameCount: video.frameCount,
+      creationTime: startTime,
+      concurrency: video.concurrency,
+      ...(opts.ffmpeg ? { ffmpeg: opts.ffmpeg } : {}),
+      renderFrame: (i) => {
+        const pose = plan.frames[i];
+        if (!pose) throw new RangeError(`no pose for frame ${i}`);
+        const svg = frameSvg(scene, {
+          camera: video,
+          pose: { x: pose.x, y: pose.y, z: pose.heightAboveGround, yawDeg: pose.yaw, pitchDeg: pose.pitch },
+          tS: i / video.fps,
+        });
+        return rasterizeSvg(svg);
+      },
+      onFrame: (i) => opts.onFrame?.(i + 1, video.frameCount),
+    });
+    render = { ...result, fps: result.frames / result.seconds };
+    await add('drive.mp4', {
+      role: 'video',
+      mediaType: 'video/mp4',
+      description: `H.264 dashcam video, ${video.width}x${video.height} @ ${video.fps} fps, creation_time = startTime`,
+    });
+  }
+  await add('track.gpx', {
+    role: 'telemetry',
+    mediaType: 'application/gpx+xml',
+    description: `GPX 1.1 noisy GPS track at ${plan.gps.rateHz} Hz (speed/course in Garmin TrackPointExtension v2)`,
+  });
+  await add('track.csv', {
+    role: 'track',
+    mediaType: 'text/csv',
+    description: 'the same noisy fixes as CSV: time,lat,lon,alt,speed,heading,hdop,satellites',
+  });
+  await add('truth.json', {
+    role: 'truth',
+    mediaType: 'application/json',
+    description: 'ground truth: true track, route ways, objects, stops, per-frame camera poses',
+  });
+  await add('roads.osm', {
+    role: 'roads',
+    mediaType: 'application/vnd.openstreetmap.data+xml',
+    description: 'the town street network as OSM XML',
+  });
+  if (paths.pbf)
+    await add('roads.osm.pbf', {
+      role: 'roads',
+      mediaType: 'application/vnd.openstreetmap.data+pbf',
+      description: 'the same network as OSM PBF (osmium cat)',
+    });
+  await add('roads.geojson', {
+    role: 'roads',
+    mediaType: 'application/geo+json',
+    description: 'the same network as GeoJSON',
+  });
+
+  const manifest: DemoManifest = {
+    format: 'mapmint-demo-manifest',
+    version: 1,
+    name: `mapmint demo drive ${plan.seed}`,
+    seed: plan.seed,
+    startTime,
+    durationS: truth.durationS,
+    device: video
+      ? {
+          make: 'mapmint',
+          model: 'demo-dashcam',
+          horizontalFovDeg: video.hfovDeg,
+          mountYawDeg: video.mountYawDeg,
+          mountHeightM: video.mountHeightM,
+          width: video.width,
+          height: video.height,
+          fps: video.fps,
+        }
+      : null,
+    files,
+  };
+  await writeFile(paths.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+  return { outDir, manifest, truth, paths, ...(render ? { render } : {}), plan };
+}

@@ -1,0 +1,124 @@
+/**
+ * Telemetry readers: one entry point, `readTrack`, that sniffs the format from the content and dispatches, plus
+ * every reader on its own. Each returns a normalised `Track` or throws a `MapmintError`.
+ */
+import { open, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { MapmintError, type Track, type TrackFormat } from '../../core/index.ts';
+import { parseCsv } from './csv.ts';
+import { readExifDirectory } from './exif.ts';
+import { readGpxFile } from './gpx.ts';
+import { parseJson } from './json.ts';
+import { readMp4Telemetry } from './mp4-telemetry.ts';
+import { readNmeaFile } from './nmea.ts';
+
+export { type ByteSource, bufferSource, openFileSource } from './byte-source.ts';
+export { gpsFromCamm, gpsSecondsToUnixMs } from './camm.ts';
+export { parseCsv, parseCsvTracks } from './csv.ts';
+export { readExifDirectory, readExifPoint, readExifSequence } from './exif.ts';
+export { parseKlv } from './gpmf.ts';
+export { gpsFromGpmf } from './gpmf-gps.ts';
+export { type GpxOptions, parseGpx, readGpxFile } from './gpx.ts';
+export { parseJson } from './json.ts';
+export { readMovie } from './mp4.ts';
+export { readMp4Telemetry, readMp4TelemetrySource } from './mp4-telemetry.ts';
+export { NmeaParser, parseNmea, readNmeaFile } from './nmea.ts';
+
+/** Input of `readTrack`: a file (or, for EXIF, a directory of images) and an optional format to skip sniffing. */
+export interface TrackInput {
+  path: string;
+  format?: TrackFormat;
+}
+
+// CSV and JSON sidecars are parsed in memory; 256 MiB is ~4 million CSV rows, far beyond a day of 1 Hz driving.
+const MAX_SIDECAR_BYTES = 256 << 20;
+const SNIFF_BYTES = 4096;
+const EXT: Record<string, TrackFormat> = {
+  '.gpx': 'gpx',
+  '.nmea': 'nmea',
+  '.log': 'nmea',
+  '.csv': 'csv',
+  '.tsv': 'csv',
+  '.txt': 'csv',
+  '.json': 'json',
+  '.geojson': 'json',
+  '.mp4': 'gpmf',
+  '.mov': 'gpmf',
+  '.jpg': 'exif',
+  '.jpeg': 'exif',
+  '.png': 'exif',
+};
+
+/** Guess the format from the first bytes; the extension only breaks ties. `undefined` when nothing fits. */
+export function sniffFormat(head: Uint8Array, fileName = ''): TrackFormat | undefined {
+  const ascii = Buffer.from(head).toString('latin1');
+  const box = ascii.slice(4, 8);
+  if (box === 'ftyp') {
+    const brand = ascii.slice(8, 12);
+    // HEIF/AVIF stills are ISO-BMFF too; their GPS is EXIF, not a telemetry track.
+    return ['heic', 'heix', 'mif1', 'avif'].includes(brand) ? 'exif' : 'gpmf';
+  }
+  if (['moov', 'mdat', 'free', 'wide', 'skip'].includes(box)) return 'gpmf';
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'exif';
+  if (ascii.startsWith('\x89PNG') || ascii.startsWith('II*\0') || ascii.startsWith('MM\0*')) return 'exif';
+  const text = ascii.replace(/^\xef\xbb\xbf/, '').trimStart();
+  if (text.startsWith('<') && /<gpx[\s>]/.test(ascii)) return 'gpx';
+  if (text.startsWith('{') || text.startsWith('[')) return 'json';
+  if (/\$[A-Z]{2}(RMC|GGA|VTG|GSA|GSV|GLL|ZDA|TXT),/.test(ascii)) return 'nmea';
+  const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
+  if (/[,;\t]/.test(firstLine) && /lat|lon|geometry|wkt/i.test(firstLine)) return 'csv';
+  return EXT[path.extname(fileName).toLowerCase()];
+}
+
+async function readHead(file: string): Promise<Uint8Array> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = new Uint8Array(SNIFF_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readSidecar(file: string): Promise<Buffer> {
+  const { size } = await stat(file);
+  if (size > MAX_SIDECAR_BYTES) {
+    throw new MapmintError('too_large', 'telemetry_too_large', `${file}: ${size} bytes is above the sidecar limit`);
+  }
+  return readFile(file);
+}
+
+/** Read any supported telemetry file (or image directory) into a Track, sniffing the format unless given. */
+export async function readTrack(input: TrackInput): Promise<Track> {
+  const file = input.path;
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(file);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new MapmintError('not_found', 'telemetry_not_found', `${file}: cannot read (${msg})`);
+  }
+  const format = input.format ?? (info.isDirectory() ? 'exif' : sniffFormat(await readHead(file), file));
+  switch (format) {
+    case 'gpx':
+      return readGpxFile(file);
+    case 'nmea':
+      return readNmeaFile(file);
+    case 'gpmf':
+    case 'camm':
+      return readMp4Telemetry(file, format);
+    case 'csv':
+      return parseCsv(await readSidecar(file), file);
+    case 'json':
+      return parseJson(await readSidecar(file), file);
+    case 'exif':
+      return readExifDirectory(file);
+    default:
+      throw new MapmintError(
+        'unsupported_media',
+        'telemetry_unknown_format',
+        `${file}: not GPX, NMEA, MP4 (GPMF/CAMM), CSV, JSON or an image with EXIF; pass format to force one`,
+      );
+  }
+}

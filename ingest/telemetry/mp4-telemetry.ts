@@ -1,0 +1,73 @@
+/**
+ * Telemetry embedded in MP4 video: finds the GoPro GPMF track (`gpmd` sample entry or handler "GoPro MET") or a
+ * Google CAMM track (`camm` sample entry), reads its samples one by one at their offsets and decodes the GPS.
+ */
+import { invalid, type Track } from '../../core/index.ts';
+import { type ByteSource, openFileSource } from './byte-source.ts';
+import { type CammSample, gpsFromCamm } from './camm.ts';
+import { parseKlv } from './gpmf.ts';
+import { type GpmfPayload, gpsFromGpmf } from './gpmf-gps.ts';
+import { type Mp4Track, readMovie } from './mp4.ts';
+
+// A GPMF payload is about 1 s of sensor data (~6 KiB on a GoPro MAX); CAMM packets are under 100 bytes. 16 MiB per
+// sample is far above both and stops a forged stsz from making us allocate the whole file.
+const MAX_SAMPLE_BYTES = 16 << 20;
+
+/** Which embedded telemetry a track carries, if any. */
+export function telemetryKind(track: Mp4Track): 'gpmf' | 'camm' | undefined {
+  if (track.sampleEntry === 'gpmd' || /GoPro MET/i.test(track.handlerName)) return 'gpmf';
+  if (track.sampleEntry === 'camm') return 'camm';
+  return undefined;
+}
+
+async function readSample(src: ByteSource, track: Mp4Track, index: number): Promise<Uint8Array> {
+  const s = track.samples[index]!;
+  if (s.size > MAX_SAMPLE_BYTES) {
+    throw invalid('mp4_sample_too_large', `${src.name}: ${track.path} sample ${index + 1} is ${s.size} bytes`);
+  }
+  return src.read(s.offset, s.size);
+}
+
+/** Read GPS from the telemetry track of an MP4 opened as a ByteSource (the caller closes it). */
+export async function readMp4TelemetrySource(src: ByteSource, prefer?: 'gpmf' | 'camm'): Promise<Track> {
+  const movie = await readMovie(src);
+  const candidates = movie.tracks.filter((t) => telemetryKind(t) !== undefined && t.samples.length > 0);
+  const track = candidates.find((t) => telemetryKind(t) === prefer) ?? candidates[0];
+  if (!track) {
+    const list = movie.tracks.map((t) => `${t.path} ${t.handlerType}/${t.sampleEntry || '?'}`).join(', ') || 'none';
+    throw invalid('mp4_no_telemetry', `${src.name}: no GPMF (gpmd) or CAMM (camm) track; tracks: ${list}`, {
+      tracks: movie.tracks.map((t) => ({ handler: t.handlerType, entry: t.sampleEntry })),
+    });
+  }
+  const timescale = track.timescale > 0 ? track.timescale : 1;
+  if (telemetryKind(track) === 'gpmf') {
+    const payloads: GpmfPayload[] = [];
+    for (let i = 0; i < track.samples.length; i++) {
+      const s = track.samples[i]!;
+      const where = `${src.name}: ${track.path} sample ${i + 1} (file offset ${s.offset})`;
+      payloads.push({
+        klv: parseKlv(await readSample(src, track, i), where),
+        time: s.time / timescale,
+        duration: s.duration / timescale,
+      });
+    }
+    const out = gpsFromGpmf(payloads, src.name);
+    out.meta = { ...out.meta, payloads: String(payloads.length) };
+    return out;
+  }
+  const samples: CammSample[] = [];
+  for (let i = 0; i < track.samples.length; i++) {
+    samples.push({ bytes: await readSample(src, track, i), time: track.samples[i]!.time / timescale });
+  }
+  return gpsFromCamm(samples, movie.creationTime, src.name);
+}
+
+/** Read GPS from an MP4 file's GPMF or CAMM track (positioned reads; the file is never loaded whole). */
+export async function readMp4Telemetry(path: string, prefer?: 'gpmf' | 'camm'): Promise<Track> {
+  const src = await openFileSource(path);
+  try {
+    return await readMp4TelemetrySource(src, prefer);
+  } finally {
+    await src.close();
+  }
+}

@@ -1,0 +1,114 @@
+// Reward trees and proof files, off chain. The leaf and proof checks are re-implemented here from the
+// Solidity side (abi.encode, double keccak, sorted-pair hashing as in OpenZeppelin's MerkleProof), so a format
+// drift in the library would show up even before the on-chain tests.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { AbiCoder, concat, getAddress, hexlify, keccak256, randomBytes } from 'ethers';
+import fc from 'fast-check';
+import {
+  buildProofFile,
+  decreasedAccounts,
+  parseProofFile,
+  proofFileToJson,
+  type RewardRow,
+  RewardTreeError,
+  readProofFile,
+  verifyClaim,
+} from '../../contracts/index.ts';
+
+const address = () => getAddress(hexlify(randomBytes(20)));
+const rowsOf = (amounts: bigint[]): RewardRow[] => amounts.map((a) => ({ account: address(), cumulativeAmount: a }));
+
+function solidityRoot(account: string, amount: bigint, proof: string[]): string {
+  let node = keccak256(keccak256(AbiCoder.defaultAbiCoder().encode(['address', 'uint256'], [account, amount])));
+  for (const sibling of proof) node = keccak256(node < sibling ? concat([node, sibling]) : concat([sibling, node]));
+  return node;
+}
+
+test('every proof rebuilds the root with the contract leaf encoding and sorted-pair hashing', () => {
+  const file = buildProofFile(3n, rowsOf([1n, 2n, 3n, 10n ** 24n, 0n, 7n, 7n]));
+  assert.equal(file.claims.size, 7);
+  assert.equal(file.totalCumulative, 10n ** 24n + 20n);
+  for (const [account, claim] of file.claims) {
+    assert.equal(solidityRoot(account, claim.cumulativeAmount, claim.proof), file.root);
+    assert.ok(verifyClaim(file.root, account, claim));
+    assert.ok(!verifyClaim(file.root, account, { ...claim, cumulativeAmount: claim.cumulativeAmount + 1n }));
+  }
+});
+
+test('the root does not depend on row order, and the JSON file round-trips', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }), { minLength: 1, maxLength: 20 }),
+      (amounts) => {
+        const rows = rowsOf(amounts);
+        const file = buildProofFile(1n, rows);
+        assert.equal(buildProofFile(1n, [...rows].reverse()).root, file.root);
+        assert.deepEqual(parseProofFile(proofFileToJson(file)), file);
+      },
+    ),
+    { numRuns: 30 },
+  );
+});
+
+test('a changed amount changes the root, and decreasedAccounts reports accounts that went down or vanished', () => {
+  const rows = rowsOf([5n, 6n, 7n]);
+  const before = buildProofFile(1n, rows);
+  const grown = buildProofFile(
+    2n,
+    rows.map((r) => ({ ...r, cumulativeAmount: r.cumulativeAmount + 1n })),
+  );
+  assert.notEqual(grown.root, before.root);
+  assert.deepEqual(decreasedAccounts(before, grown), []);
+  const shrunk = buildProofFile(2n, [{ ...rows[0]!, cumulativeAmount: 4n }, rows[1]!]);
+  assert.deepEqual(decreasedAccounts(before, shrunk).sort(), [rows[0]!.account, rows[2]!.account].sort());
+});
+
+test('bad rows are refused with the row that is wrong', () => {
+  const a = address();
+  assert.throws(() => buildProofFile(1n, []), RewardTreeError);
+  assert.throws(
+    () =>
+      buildProofFile(1n, [
+        { account: a, cumulativeAmount: 1n },
+        { account: a.toLowerCase(), cumulativeAmount: 2n },
+      ]),
+    /row 1: .* appears twice/,
+  );
+  assert.throws(() => buildProofFile(1n, [{ account: a, cumulativeAmount: -1n }]), /row 0: amount -1/);
+  assert.throws(() => buildProofFile(1n, [{ account: a, cumulativeAmount: 1n << 256n }]), /not a uint256/);
+  assert.throws(() => buildProofFile(1n, [{ account: '0x1234', cumulativeAmount: 1n }]), /not an address/);
+  assert.throws(() => buildProofFile(1n << 64n, [{ account: a, cumulativeAmount: 1n }]), /uint64/);
+});
+
+test('proof files are validated when read', async () => {
+  const file = buildProofFile(9n, rowsOf([1n, 2n]));
+  const good = JSON.parse(proofFileToJson(file)) as Record<string, unknown>;
+  const bad = (patch: Record<string, unknown>) => JSON.stringify({ ...good, ...patch });
+  assert.throws(() => parseProofFile('{'), /not JSON/);
+  assert.throws(() => parseProofFile(bad({ format: 'other' })), /format/);
+  assert.throws(() => parseProofFile(bad({ root: '0x12' })), /root/);
+  assert.throws(() => parseProofFile(bad({ epoch: 9 })), /epoch: not a decimal string/);
+  assert.throws(() => parseProofFile(bad({ totalCumulative: '-3' })), /totalCumulative/);
+  assert.throws(() => parseProofFile(bad({ leafEncoding: ['uint256', 'address'] })), /leafEncoding/);
+  assert.throws(() => parseProofFile(bad({ claims: { nope: {} } })), /not an address/);
+  const account = [...file.claims.keys()][0]!;
+  assert.throws(
+    () => parseProofFile(bad({ claims: { [account]: { cumulativeAmount: '1', proof: ['0x00'] } } })),
+    /list of bytes32/,
+  );
+
+  const dir = await mkdtemp(join(tmpdir(), 'mapmint-proofs-'));
+  try {
+    const path = join(dir, 'epoch-9.json');
+    await writeFile(path, proofFileToJson(file));
+    assert.deepEqual(await readProofFile(path), file);
+    await writeFile(path, bad({ epoch: 'x' }));
+    await assert.rejects(readProofFile(path), (e: Error) => e.message.startsWith(path));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

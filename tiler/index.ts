@@ -1,0 +1,2 @@
+/** The tiler stage's public face: other stages import from here only. */
+export * from './pmtiles/index.ts';
