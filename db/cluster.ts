@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -8,6 +8,8 @@ import { findPgBin, hasPostgis, isRoot, run } from './system.ts';
 
 /** What we remember about the project-local cluster between runs. */
 interface ClusterState {
+  /** Where the cluster's folder is: `<state>/pg`, or a fallback the postgres user can reach. */
+  root?: string;
   port: number;
   user: string;
   password: string;
@@ -26,7 +28,28 @@ export interface LocalCluster {
 const FIRST_PORT = 54329;
 
 function clusterRoot(): string {
-  return path.join(stateDir(), 'pg');
+  const statePath = path.join(stateDir(), 'cluster.json');
+  const saved = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as ClusterState).root : undefined;
+  return saved ?? path.join(stateDir(), 'pg');
+}
+
+/**
+ * When we run as root, the server runs as `postgres`, which must reach the data folder. A project cloned into a
+ * private folder (mode 700, e.g. from mktemp) is out of its reach: then the cluster lives in /var/tmp instead.
+ */
+async function reachableRoot(preferred: string): Promise<string> {
+  if (!isRoot()) return preferred;
+  mkdirSync(preferred, { recursive: true });
+  await run('chown', ['postgres:postgres', preferred]);
+  const probe = await run('runuser', ['-u', 'postgres', '--', 'test', '-w', preferred]);
+  if (probe.code === 0) return preferred;
+  rmSync(preferred, { recursive: true, force: true });
+  const digest = createHash('sha256').update(stateDir()).digest('hex').slice(0, 12);
+  const fallback = path.join('/var/tmp', `mapmint-pg-${digest}`);
+  process.stderr.write(
+    `mapmint: the postgres user cannot reach ${preferred}; the local cluster lives in ${fallback}\n`,
+  );
+  return fallback;
 }
 
 /** Runs a PostgreSQL binary, as the `postgres` user when we are root (the server refuses to run as root). */
@@ -138,14 +161,17 @@ export function requirePostgres(): { bin: string; major: number } {
 export async function ensureLocalCluster(): Promise<LocalCluster> {
   const { bin } = requirePostgres();
   return withLock(async () => {
-    const root = clusterRoot();
-    const dataDir = path.join(root, 'data');
     const statePath = path.join(stateDir(), 'cluster.json');
     let state: ClusterState | undefined = existsSync(statePath)
       ? JSON.parse(readFileSync(statePath, 'utf8'))
       : undefined;
+    let root = state?.root ?? path.join(stateDir(), 'pg');
+    let dataDir = path.join(root, 'data');
     if (!state || !existsSync(path.join(dataDir, 'PG_VERSION'))) {
+      root = await reachableRoot(path.join(stateDir(), 'pg'));
+      dataDir = path.join(root, 'data');
       state = {
+        root,
         port: FIRST_PORT,
         user: 'mapmint',
         password: randomBytes(18).toString('base64url'),

@@ -1,0 +1,96 @@
+import type { Command } from 'commander';
+import { MapmintClient, type UploadStatus } from '../../sdk/index.ts';
+import { uploadFiles } from '../../sdk/node.ts';
+import { emit, type GlobalFlags, log, progressBar } from '../output.ts';
+import { loadWallet, newKeystore } from '../wallet.ts';
+
+const DEFAULT_SERVER = process.env.MAPMINT_SERVER ?? 'http://127.0.0.1:8787';
+
+/** Signs in with the configured wallet (or uses MAPMINT_TOKEN). */
+async function signedInClient(server: string, keystore?: string): Promise<MapmintClient> {
+  const client = new MapmintClient({ baseUrl: server, token: process.env.MAPMINT_TOKEN });
+  if (!client.token) await client.signIn(await loadWallet(keystore));
+  return client;
+}
+
+/** Formats an upload's status for people. */
+export function describeUpload(u: UploadStatus): string {
+  const lines = [`upload ${u.id}: ${u.status}`];
+  for (const f of u.files) lines.push(`  [${f.status}] ${f.role.padEnd(9)} ${f.name} (${f.size} bytes)`);
+  for (const r of u.reasons) lines.push(`  reason ${r.code}: ${r.message}`);
+  return lines.join('\n');
+}
+
+/** `upload`, `status`, `wallet new`. */
+export function registerUploads(program: Command, flags: () => GlobalFlags): void {
+  program
+    .command('upload <files...>')
+    .description('upload a drive (video, tracks, images) resumably to a mapmint server')
+    .option('-s, --server <url>', 'server URL (default MAPMINT_SERVER or http://127.0.0.1:8787)', DEFAULT_SERVER)
+    .option('--keystore <file>', 'encrypted wallet keystore (password in MAPMINT_KEYSTORE_PASSWORD)')
+    .option('--make <make>', 'camera make', 'unknown')
+    .option('--model <model>', 'camera model', 'unknown')
+    .option('--hfov <deg>', 'horizontal field of view in degrees', Number)
+    .option('--mount <mount>', 'windshield, dashboard, roof, handlebar, helmet, handheld, other')
+    .option('--mount-yaw <deg>', 'camera yaw relative to the vehicle heading', Number)
+    .option('--start-time <iso>', 'recording start time, when the files do not carry it')
+    .option('--wait', 'wait until processing leaves the received state')
+    .action(async (files: string[], o: Record<string, string | number | boolean | undefined>) => {
+      const client = await signedInClient(String(o.server), o.keystore as string | undefined);
+      const bar = progressBar('uploading', ' MB');
+      let started = false;
+      const up = await uploadFiles(
+        client,
+        files,
+        {
+          device: {
+            make: String(o.make),
+            model: String(o.model),
+            ...(o.hfov !== undefined ? { hfovDeg: Number(o.hfov) } : {}),
+            ...(o.mount ? { mount: String(o.mount) } : {}),
+            ...(o.mountYaw !== undefined ? { mountYawDeg: Number(o.mountYaw) } : {}),
+          },
+          ...(o.startTime ? { startTime: String(o.startTime) } : {}),
+        },
+        {
+          onProgress: (e) => {
+            const mb = (x: number) => Math.round(x / 1e5) / 10;
+            if (!started) {
+              bar.start(mb(e.total), 0, { detail: '' });
+              started = true;
+            }
+            bar.update(mb(e.sent), { detail: e.file });
+          },
+        },
+      ).finally(() => bar.stop());
+      const final = o.wait
+        ? await client.waitFor(up.id, (u) => u.status !== 'receiving' && u.status !== 'received')
+        : up;
+      emit(flags(), final, () => describeUpload(final));
+    });
+  program
+    .command('status <upload>')
+    .description("show an upload's status, files, reasons and audit trail")
+    .option('-s, --server <url>', 'server URL', DEFAULT_SERVER)
+    .option('--keystore <file>', 'encrypted wallet keystore')
+    .action(async (id: string, o: { server: string; keystore?: string }) => {
+      const client = await signedInClient(o.server, o.keystore);
+      const u = await client.getUpload(id);
+      emit(
+        flags(),
+        u,
+        () =>
+          `${describeUpload(u)}\n${u.events.map((e) => `  ${e.at} ${e.from ?? '-'} -> ${e.to} (${e.step})`).join('\n')}`,
+      );
+    });
+  const wallet = program.command('wallet').description('contributor wallets');
+  wallet
+    .command('new')
+    .description('create an encrypted keystore (password from MAPMINT_KEYSTORE_PASSWORD)')
+    .requiredOption('--out <file>', 'where to write the keystore')
+    .action(async (o: { out: string }) => {
+      const r = await newKeystore(o.out);
+      log(`keep ${o.out} and its password safe: it holds your rewards`);
+      emit(flags(), r, () => `created wallet ${r.address} in ${r.path}`);
+    });
+}

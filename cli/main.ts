@@ -1,0 +1,25 @@
+import { Command } from 'commander';
+import { registerService } from './commands/service.ts';
+import { registerStart } from './commands/start.ts';
+import { registerSystem } from './commands/system.ts';
+import { registerUploads } from './commands/uploads.ts';
+import { fail, type GlobalFlags } from './output.ts';
+
+const program = new Command('mapmint')
+  .description(
+    'mapmint: crowdsourced street-level mapping. Every command accepts --json (one JSON document on stdout).',
+  )
+  .option('--json', 'print the result as one JSON document on stdout (progress and logs go to stderr)')
+  .showHelpAfterError();
+
+const flags = (): GlobalFlags => program.opts<GlobalFlags>();
+registerSystem(program, flags);
+registerService(program, flags);
+registerUploads(program, flags);
+registerStart(program, flags);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = fail(flags(), err);
+}

@@ -1,0 +1,58 @@
+import cliProgress from 'cli-progress';
+import { MapmintError } from '../core/errors.ts';
+
+/** Global CLI flags every command honours. */
+export interface GlobalFlags {
+  json?: boolean;
+}
+
+/** Prints a command's result: one JSON document on stdout with --json, else the human text. */
+export function emit(flags: GlobalFlags, result: unknown, human: () => string): void {
+  if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else process.stdout.write(`${human()}\n`);
+}
+
+/** Logs for people go to stderr, so stdout stays parseable. */
+export function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+/** A progress bar on stderr (also when stderr is not a terminal, at a slower refresh). */
+export function progressBar(label: string, unit = ''): cliProgress.SingleBar {
+  return new cliProgress.SingleBar(
+    {
+      format: `${label} [{bar}] {percentage}% | {value}/{total}${unit} | {eta_formatted} left {detail}`,
+      stream: process.stderr,
+      noTTYOutput: true,
+      notTTYSchedule: 2000,
+      hideCursor: true,
+      clearOnComplete: false,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+}
+
+/** Exit codes by error kind: scripts can tell bad input from a missing dependency from a server problem. */
+const EXIT: Record<string, number> = {
+  invalid_input: 2,
+  dependency_missing: 3,
+  unauthorized: 4,
+  forbidden: 4,
+  not_found: 5,
+  conflict: 6,
+  too_large: 2,
+  unsupported_media: 2,
+  rate_limited: 7,
+};
+
+/** Reports a failure (as JSON with --json) and returns the exit code. */
+export function fail(flags: GlobalFlags, err: unknown): number {
+  const e = err as { kind?: string; code?: string; message?: string; status?: number };
+  const code = e.code ?? 'error';
+  const message = e.message ?? String(err);
+  if (flags.json) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
+  process.stderr.write(`mapmint: ${message}${code !== 'error' ? ` [${code}]` : ''}\n`);
+  if (err instanceof MapmintError) return EXIT[err.kind] ?? 1;
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return e.status === 401 ? 4 : 2;
+  return 1;
+}
