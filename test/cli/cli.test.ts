@@ -18,7 +18,10 @@ after(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-function mapmint(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function mapmint(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'cli', 'main.ts'), ...args], {
       cwd: REPO_ROOT,
@@ -40,7 +43,8 @@ function mapmint(args: string[], env: Record<string, string> = {}): Promise<{ co
 test('mapmint --help lists the commands', async () => {
   const r = await mapmint(['--help']);
   assert.equal(r.code, 0);
-  for (const c of ['doctor', 'db', 'serve', 'worker', 'upload', 'status', 'wallet', 'start']) assert.match(r.stdout, new RegExp(`\\n  ${c}\\b`));
+  for (const c of ['doctor', 'db', 'serve', 'worker', 'upload', 'status', 'wallet', 'start'])
+    assert.match(r.stdout, new RegExp(`\\n  ${c}\\b`));
 });
 
 test('doctor --json prints one JSON document with every dependency present', async () => {
@@ -64,13 +68,18 @@ test('start runs a generated drive through upload and verification, then exits (
 });
 
 test('errors are typed: --json carries the code, the exit code tells the kind', async () => {
-  const r = await mapmint(['--json', 'status', '00000000-0000-0000-0000-000000000000', '--server', 'http://127.0.0.1:9'], {
-    MAPMINT_PRIVATE_KEY: '',
-    MAPMINT_KEYSTORE: '',
-  });
+  const r = await mapmint(
+    ['--json', 'status', '00000000-0000-0000-0000-000000000000', '--server', 'http://127.0.0.1:9'],
+    {
+      MAPMINT_PRIVATE_KEY: '',
+      MAPMINT_KEYSTORE: '',
+    },
+  );
   assert.equal(r.code, 4);
   assert.equal((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'no_wallet');
-  const bad = await mapmint(['--json', 'wallet', 'new', '--out', path.join(home, 'k.json')], { MAPMINT_KEYSTORE_PASSWORD: '' });
+  const bad = await mapmint(['--json', 'wallet', 'new', '--out', path.join(home, 'k.json')], {
+    MAPMINT_KEYSTORE_PASSWORD: '',
+  });
   assert.equal(bad.code, 2);
   assert.equal((JSON.parse(bad.stdout) as { error: { code: string } }).error.code, 'no_password');
 });

@@ -1,0 +1,133 @@
+/**
+ * Ingest benchmark: a seeded 1080p30 demo drive (cached under .mapmint/bench-cache/ by its options), then
+ * (a) `ffmpeg -i drive.mp4 -f null -` (decode only) and (b) our whole ingest of the same file: read the GPX track,
+ * probe, align, sample, encode, store (LocalBlobStore in a temp dir) and insert into a scratch PostgreSQL database.
+ * Prints a table to stderr and, as the last stdout line, the JSON summary. Run: `npx tsx bench/ingest.ts`.
+ */
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { ensureLocalCluster } from '../db/cluster.ts';
+import { connect, migrate } from '../db/connect.ts';
+import { stateDir } from '../db/paths.ts';
+import { generateDrive } from '../ingest/demo/index.ts';
+import { sampleFrames } from '../ingest/sample/index.ts';
+import { readTrack } from '../ingest/telemetry/index.ts';
+import { alignVideoToTrack, FFMPEG_PATH, probeVideo } from '../ingest/video/index.ts';
+import { LocalBlobStore } from '../storage/index.ts';
+
+const DRIVE = {
+  seed: 7,
+  route: { durationS: 64, start: 'stop-sign' as const },
+  video: { width: 1920, height: 1080, fps: 30 },
+};
+
+async function cachedDrive(): Promise<string> {
+  const key = createHash('sha256').update(JSON.stringify(DRIVE)).digest('hex').slice(0, 16);
+  const outDir = path.join(stateDir(), 'bench-cache', `drive-${key}`);
+  if (!existsSync(path.join(outDir, 'manifest.json'))) {
+    process.stderr.write(`generating ${outDir} (about a minute or two at 1080p)...\n`);
+    await generateDrive({ ...DRIVE, outDir, pbf: false });
+  }
+  return outDir;
+}
+
+function ffmpegNull(video: string): Promise<number> {
+  const t = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(FFMPEG_PATH, ['-v', 'error', '-i', video, '-f', 'null', '-'], { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve((performance.now() - t) / 1000) : reject(new Error(`ffmpeg exit ${code}`)),
+    );
+  });
+}
+
+async function scratchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const { adminUrl } = await ensureLocalCluster();
+  const name = `mapmint_bench_${randomBytes(5).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  await admin.end();
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  await migrate(u.toString());
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists "${name}" with (force)`);
+      await a.end();
+    },
+  };
+}
+
+async function ours(dir: string, sql: postgres.Sql, uploadId: string) {
+  const blobDir = mkdtempSync(path.join(tmpdir(), 'mapmint-bench-blobs-'));
+  try {
+    const t = performance.now();
+    const track = await readTrack({ path: path.join(dir, 'track.gpx') });
+    const probe = await probeVideo(path.join(dir, 'drive.mp4'));
+    const align = alignVideoToTrack({ probe, track });
+    const r = await sampleFrames({
+      video: probe,
+      track,
+      align,
+      blobs: new LocalBlobStore(blobDir),
+      db: { sql, uploadId },
+    });
+    return { seconds: (performance.now() - t) / 1000, ...r };
+  } finally {
+    rmSync(blobDir, { recursive: true, force: true });
+  }
+}
+
+const dir = await cachedDrive();
+const db = await scratchDatabase();
+const { sql } = connect(db.url);
+try {
+  const [c] =
+    await sql`insert into contributors (address) values ('0x000000000000000000000000000000000000bEEF') returning id`;
+  const [d] =
+    await sql`insert into devices (contributor_id, device_key, make, model) values (${c!.id}, 'bench', 'mapmint', 'demo-dashcam') returning id`;
+  const runs: Array<{ ffmpeg: number; ours: number; kept: number }> = [];
+  let last: Awaited<ReturnType<typeof ours>> | undefined;
+  for (let i = 0; i < 3; i++) {
+    const [u] =
+      await sql`insert into uploads (contributor_id, device_id, manifest, content_hash, byte_size) values (${c!.id}, ${d!.id}, '{}', ${`bench-${i}`}, 0) returning id`;
+    const ff = await ffmpegNull(path.join(dir, 'drive.mp4'));
+    last = await ours(dir, sql, u!.id as string);
+    runs.push({ ffmpeg: ff, ours: last.seconds, kept: last.stats.kept });
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+  const ffS = median(runs.map((r) => r.ffmpeg));
+  const oursS = median(runs.map((r) => r.ours));
+  const s = last!.stats;
+  process.stderr.write(
+    [
+      `video: ${dir}/drive.mp4, ${last!.probe.width}x${last!.probe.height} @ ${last!.probe.fps} fps, ${last!.probe.durationS.toFixed(1)} s, ${s.frames} frames`,
+      'run | ffmpeg null s | ours s | ratio | kept',
+      ...runs.map(
+        (r, i) =>
+          `${i + 1} | ${r.ffmpeg.toFixed(2)} | ${r.ours.toFixed(2)} | ${(r.ours / r.ffmpeg).toFixed(2)} | ${r.kept}`,
+      ),
+      `picks ${s.picks}, piped ${s.decoded}, kept ${s.kept}, stationary ${s.stationary}, too close ${s.tooClose}, blurred ${s.blurred}, dark ${s.dark}, spare ${s.spare}, inserted ${s.inserted}`,
+      '',
+    ].join('\n'),
+  );
+  console.log(
+    JSON.stringify({
+      bench: 'ingest',
+      ratio: Number((oursS / ffS).toFixed(3)),
+      frames_kept_per_s_video: Number((s.kept / last!.probe.durationS).toFixed(3)),
+      ffmpeg_s: Number(ffS.toFixed(3)),
+      ours_s: Number(oursS.toFixed(3)),
+    }),
+  );
+} finally {
+  await sql.end({ timeout: 5 });
+  await db.drop();
+}

@@ -1,0 +1,165 @@
+/**
+ * Video to posed, sampled, stored frames. The keep rules that need no pixels (distance, heading, stationary) run
+ * first over the frame times, so ffmpeg only pipes the picked frames and their fallback neighbours; each piped frame
+ * is then posed at its exact pts, quality-checked on its Y plane, converted to RGB, JPEG-encoded, passed through
+ * `beforeStore` and stored, with encodes overlapping the decode.
+ */
+
+import type { Track } from '../../core/track.ts';
+import type { Sql } from '../../db/connect.ts';
+import type { BlobStore } from '../../storage/blob-store.ts';
+import {
+  type Alignment,
+  type DecodeStats,
+  decodeFrames,
+  frameTimes,
+  probeVideo,
+  type VideoProbe,
+} from '../video/index.ts';
+import { DEFAULT_QUALITY, greyQuality, type QualityThresholds, qualityVerdict } from './frame-quality.ts';
+import { insertFrames } from './insert-frames.ts';
+import { DEFAULT_RULES, type PlanCounts, planFrames, type SelectionRules } from './plan-frames.ts';
+import {
+  type BeforeStore,
+  DEFAULT_JPEG,
+  encodeRgb,
+  FrameWriter,
+  type JpegOptions,
+  type SampledFrame,
+} from './store-frames.ts';
+import { TrackPoses } from './track-pose.ts';
+import { matrixFor, yuv420ToRgb } from './yuv-to-rgb.ts';
+
+/** Tunables of sampling; every field has a default. */
+export interface SamplingOptions extends SelectionRules, QualityThresholds {
+  jpeg: JpegOptions;
+  /** Frames wider than this are scaled down in ffmpeg; default 1920. */
+  maxWidth: number;
+  /** Frames encoding/storing at once; default 3. */
+  concurrency: number;
+  /** Added to the video frame index to make the row `idx` (several videos in one upload); default 0. */
+  idxOffset: number;
+}
+
+/** Input of {@link sampleFrames}. */
+export interface SampleFramesInput {
+  /** Video path, or a probe already made. */
+  video: string | VideoProbe;
+  track: Track;
+  /** Video t0 (Unix ms) or an alignment from `alignVideoToTrack`. */
+  align: Alignment | number;
+  blobs: BlobStore;
+  opts?: Partial<Omit<SamplingOptions, 'jpeg'>> & { jpeg?: Partial<JpegOptions> };
+  beforeStore?: BeforeStore;
+  /** Also insert the rows (batched, idempotent); otherwise the caller inserts them with `insertFrames`. */
+  db?: { sql: Sql; uploadId: string };
+  onProgress?: (p: { pts: number; durationS: number; kept: number }) => void;
+}
+
+/** Counts of what happened to the video's frames. */
+export interface SampleStats extends PlanCounts {
+  frames: number;
+  picks: number;
+  decoded: number;
+  kept: number;
+  blurred: number;
+  dark: number;
+  /** Piped frames not needed because an earlier frame of their window was kept. */
+  spare: number;
+  inserted: number;
+  decodeWarnings: string[];
+}
+
+/** Index of the time in an ascending array closest to `t`. */
+function nearest(times: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = times.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((times[mid] as number) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && t - (times[lo - 1] as number) < (times[lo] as number) - t ? lo - 1 : lo;
+}
+
+/** Samples a video against its track; returns the stored frames (in idx order) and what was dropped why. */
+export async function sampleFrames(
+  input: SampleFramesInput,
+): Promise<{ frames: SampledFrame[]; stats: SampleStats; probe: VideoProbe }> {
+  const probe = typeof input.video === 'string' ? await probeVideo(input.video) : input.video;
+  const o = { ...DEFAULT_RULES, ...DEFAULT_QUALITY, maxWidth: 1920, concurrency: 3, idxOffset: 0, ...input.opts };
+  const jpeg = { ...DEFAULT_JPEG, ...input.opts?.jpeg };
+  const t0 = typeof input.align === 'number' ? input.align : input.align.t0Ms;
+  const poses = new TrackPoses(input.track);
+  const times = await frameTimes(probe);
+  const { picks, counts } = planFrames({ times, poseAt: (i) => poses.at(t0 + (times[i] as number) * 1000), rules: o });
+  const half = 0.4 / probe.fps;
+  const windows: Array<[number, number]> = picks.map((p) => [
+    (times[p.first] as number) - half,
+    (times[p.last] as number) + half,
+  ]);
+  const decodeStats: DecodeStats = { yielded: 0, warnings: [] };
+  const stats: SampleStats = {
+    ...counts,
+    frames: times.length,
+    picks: picks.length,
+    decoded: 0,
+    kept: 0,
+    blurred: 0,
+    dark: 0,
+    spare: 0,
+    inserted: 0,
+    decodeWarnings: decodeStats.warnings,
+  };
+  const writer = new FrameWriter({
+    blobs: input.blobs,
+    concurrency: o.concurrency,
+    ...(input.beforeStore ? { beforeStore: input.beforeStore } : {}),
+  });
+  const matrix = matrixFor(probe.colorSpace, probe.displayHeight);
+  let w = 0;
+  let filled = -1;
+  if (picks.length > 0) {
+    for await (const f of decodeFrames({ probe, windows, maxWidth: o.maxWidth, stats: decodeStats })) {
+      stats.decoded++;
+      while (w < windows.length - 1 && f.ptsS > (windows[w] as [number, number])[1]) w++;
+      if (filled === w) {
+        stats.spare++;
+        continue;
+      }
+      const t = t0 + f.ptsS * 1000;
+      const pose = poses.at(t);
+      if (!pose) continue;
+      const quality = greyQuality(f.data, { width: f.width, height: f.height, limitedRange: true });
+      const verdict = qualityVerdict(quality, o);
+      if (verdict) {
+        stats[verdict === 'dark' ? 'dark' : 'blurred']++;
+        continue;
+      }
+      filled = w;
+      stats.kept++;
+      const index = nearest(times, f.ptsS);
+      const rgb = yuv420ToRgb(f.data, f.width, f.height, matrix);
+      await writer.add(
+        {
+          idx: o.idxOffset + index,
+          t,
+          lat: pose.lat,
+          lon: pose.lon,
+          headingDeg: pose.headingDeg ?? null,
+          speedMps: pose.speedMps,
+          width: f.width,
+          height: f.height,
+          quality,
+          reason: (picks[w] as { reason: string }).reason,
+          source: index,
+        },
+        () => encodeRgb(rgb, f.width, f.height, jpeg),
+      );
+      input.onProgress?.({ pts: f.ptsS, durationS: probe.durationS, kept: stats.kept });
+    }
+  }
+  const frames = await writer.finish();
+  if (input.db) stats.inserted = await insertFrames(input.db.sql, input.db.uploadId, frames);
+  return { frames, stats, probe };
+}

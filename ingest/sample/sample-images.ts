@@ -1,0 +1,163 @@
+/**
+ * Pre-sampled image sequences (Hivemapper-style dashcams upload stills): pose from each image's EXIF GPS, or from a
+ * sidecar track at the image's time; the same distance / heading rule between consecutive images and the same
+ * blur/dark thresholds; re-encoded as JPEG without metadata (sharp drops EXIF unless asked), upright per EXIF
+ * orientation.
+ */
+import exifr from 'exifr';
+import sharp, { type OutputInfo } from 'sharp';
+import { bearing, haversine, headingDelta } from '../../core/geo.ts';
+import type { Track } from '../../core/track.ts';
+import type { Sql } from '../../db/connect.ts';
+import type { BlobStore } from '../../storage/blob-store.ts';
+import { readExifPoint } from '../telemetry/index.ts';
+import { DEFAULT_QUALITY, greyQuality, type QualityThresholds, qualityVerdict } from './frame-quality.ts';
+import { insertFrames } from './insert-frames.ts';
+import { DEFAULT_RULES, type SelectionRules } from './plan-frames.ts';
+import { type BeforeStore, DEFAULT_JPEG, FrameWriter, type JpegOptions, type SampledFrame } from './store-frames.ts';
+import { TrackPoses } from './track-pose.ts';
+
+/** Input of {@link sampleImages}. */
+export interface SampleImagesInput {
+  images: string[];
+  /** Sidecar track: poses come from it at each image's time instead of from the image's own GPS. */
+  track?: Track;
+  blobs: BlobStore;
+  opts?: Partial<Pick<SelectionRules, 'intervalM' | 'headingChangeDeg'> & QualityThresholds> & {
+    jpeg?: Partial<JpegOptions>;
+    idxOffset?: number;
+    concurrency?: number;
+  };
+  beforeStore?: BeforeStore;
+  db?: { sql: Sql; uploadId: string };
+}
+
+/** Why an image was not kept. */
+export interface SkippedImage {
+  image: string;
+  reason: 'no_pose' | 'too_close' | 'dark' | 'blurred' | 'unreadable';
+  detail?: string;
+}
+
+/** Capture time of an image without GPS: DateTimeOriginal read as UTC (EXIF stores no zone). */
+async function exifTime(file: string): Promise<number | undefined> {
+  const tags = (await exifr.parse(file, { pick: ['DateTimeOriginal'], reviveValues: false }).catch(() => undefined)) as
+    | Record<string, unknown>
+    | undefined;
+  const m = /^(\d{4}):(\d{2}):(\d{2}) (\d{2}):(\d{2}):(\d{2})/.exec(String(tags?.['DateTimeOriginal'] ?? ''));
+  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : undefined;
+}
+
+/** Samples an image sequence; returns stored frames (idx = position in time order + idxOffset) and the skipped. */
+export async function sampleImages(
+  input: SampleImagesInput,
+): Promise<{ frames: SampledFrame[]; skipped: SkippedImage[] }> {
+  const o = { ...DEFAULT_RULES, ...DEFAULT_QUALITY, idxOffset: 0, concurrency: 2, ...input.opts };
+  const jpeg = { ...DEFAULT_JPEG, ...input.opts?.jpeg };
+  const poses = input.track ? new TrackPoses(input.track) : undefined;
+  const skipped: SkippedImage[] = [];
+  const located: Array<{ image: string; t: number; lat: number; lon: number; heading?: number; speed?: number }> = [];
+  for (const image of input.images) {
+    const r = await readExifPoint(image);
+    const t = r.point?.t ?? (poses ? await exifTime(image) : undefined);
+    const pose = poses && t !== undefined ? poses.at(t) : undefined;
+    if (pose && t !== undefined) {
+      located.push({
+        image,
+        t,
+        lat: pose.lat,
+        lon: pose.lon,
+        ...(pose.headingDeg !== undefined ? { heading: pose.headingDeg } : {}),
+        speed: pose.speedMps,
+      });
+    } else if (!poses && r.point) {
+      const p = r.point;
+      located.push({
+        image,
+        t: p.t,
+        lat: p.lat,
+        lon: p.lon,
+        ...(p.heading !== undefined ? { heading: p.heading } : {}),
+        ...(p.speed !== undefined ? { speed: p.speed } : {}),
+      });
+    } else skipped.push({ image, reason: 'no_pose', detail: r.reason ?? 'outside the track' });
+  }
+  located.sort((a, b) => a.t - b.t);
+  const writer = new FrameWriter({
+    blobs: input.blobs,
+    concurrency: o.concurrency,
+    ...(input.beforeStore ? { beforeStore: input.beforeStore } : {}),
+  });
+  let last: (typeof located)[number] | undefined;
+  for (const [k, im] of located.entries()) {
+    const next = located[k + 1];
+    const heading =
+      im.heading ??
+      (next
+        ? bearing(im.lat, im.lon, next.lat, next.lon)
+        : last
+          ? bearing(last.lat, last.lon, im.lat, im.lon)
+          : undefined);
+    if (last) {
+      const d = haversine(last.lat, last.lon, im.lat, im.lon);
+      const turned =
+        heading !== undefined &&
+        last.heading !== undefined &&
+        Math.abs(headingDelta(heading, last.heading)) > o.headingChangeDeg;
+      if (d < o.intervalM && !turned) {
+        skipped.push({ image: im.image, reason: 'too_close', detail: `${d.toFixed(1)} m from the last kept image` });
+        continue;
+      }
+    }
+    let grey: { data: Buffer; info: OutputInfo };
+    let size: { width: number; height: number };
+    try {
+      const upright = sharp(im.image).rotate();
+      const meta = await sharp(im.image).metadata();
+      const swap = (meta.orientation ?? 1) >= 5;
+      size = { width: (swap ? meta.height : meta.width) ?? 0, height: (swap ? meta.width : meta.height) ?? 0 };
+      grey = await upright
+        .clone()
+        .resize({ width: Math.min(480, size.width) })
+        .greyscale()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+    } catch (e) {
+      skipped.push({ image: im.image, reason: 'unreadable', detail: e instanceof Error ? e.message : String(e) });
+      continue;
+    }
+    const quality = greyQuality(grey.data, {
+      width: grey.info.width,
+      height: grey.info.height,
+      stride: grey.info.width * grey.info.channels,
+    });
+    const verdict = qualityVerdict(quality, o);
+    if (verdict) {
+      skipped.push({
+        image: im.image,
+        reason: verdict,
+        detail: `sharpness ${quality.sharpness.toFixed(1)}, brightness ${quality.brightness.toFixed(1)}`,
+      });
+      continue;
+    }
+    last = { ...im, ...(heading !== undefined ? { heading } : {}) };
+    const meta = {
+      idx: o.idxOffset + k,
+      t: im.t,
+      lat: im.lat,
+      lon: im.lon,
+      headingDeg: heading ?? null,
+      speedMps: im.speed ?? null,
+      ...size,
+      quality,
+      reason: k === 0 ? 'first' : 'distance',
+      source: im.image,
+    };
+    await writer.add(meta, () =>
+      sharp(im.image).rotate().jpeg({ quality: jpeg.quality, mozjpeg: jpeg.mozjpeg }).toBuffer(),
+    );
+  }
+  const frames = await writer.finish();
+  if (input.db) await insertFrames(input.db.sql, input.db.uploadId, frames);
+  return { frames, skipped };
+}

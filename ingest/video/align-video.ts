@@ -1,0 +1,78 @@
+/**
+ * When did the video's t = 0 happen? Precedence, first that applies wins:
+ *  1. `manifestOffsetMs`: the contributor (or a calibration step) said how the video sits against the track:
+ *     t0 = first fix time + offset. An explicit statement beats anything inferred.
+ *  2. Telemetry embedded in the same MP4 (GPMF, CAMM): its samples are timed on the video's own media clock, so
+ *     t0 = first fix time - media time of the telemetry stream's first sample. Exact to the payload.
+ *  3. `creation_time` of the MP4: UTC by the spec, but to the second only, and some cameras write local time or the
+ *     end of the recording; the result reports how much of the video the track covers so a caller can reject it.
+ *  4. The manifest's `startTime`: the client's clock when recording started.
+ */
+import { invalid } from '../../core/errors.ts';
+import type { Track } from '../../core/track.ts';
+import type { VideoProbe } from './probe-video.ts';
+
+/** How t0 was decided. */
+export type AlignmentSource = 'manifest_offset' | 'embedded_telemetry' | 'creation_time' | 'manifest_start';
+
+/** Video t = 0 as Unix ms, and why. */
+export interface Alignment {
+  t0Ms: number;
+  source: AlignmentSource;
+  detail: string;
+  /** Fraction of the video's duration that falls inside the track's time span, [0, 1]. */
+  coverage: number;
+}
+
+/** Input of {@link alignVideoToTrack}. */
+export interface AlignInput {
+  probe: VideoProbe;
+  track: Track;
+  /** Video t = 0 minus the track's first fix time, ms (positive: the video started later). */
+  manifestOffsetMs?: number;
+  /** Recording start claimed by the manifest (ISO 8601 or Unix ms). */
+  startTime?: string | number;
+  /** Whether `track` was read from this same video file; default: true for GPMF/CAMM tracks. */
+  embedded?: boolean;
+}
+
+const TELEMETRY_TAGS = new Set(['gpmd', 'camm']);
+
+/** Decides the video's t0 by the documented precedence; throws `video_unaligned` when nothing dates the video. */
+export function alignVideoToTrack(input: AlignInput): Alignment {
+  const { probe, track } = input;
+  const first = track.points[0];
+  const last = track.points[track.points.length - 1];
+  const coverage = (t0: number): number => {
+    if (!first || !last || !(probe.durationS > 0)) return 0;
+    const end = t0 + probe.durationS * 1000;
+    return Math.max(0, Math.min(end, last.t) - Math.max(t0, first.t)) / (probe.durationS * 1000);
+  };
+  const done = (t0Ms: number, source: AlignmentSource, detail: string): Alignment => ({
+    t0Ms,
+    source,
+    detail,
+    coverage: coverage(t0Ms),
+  });
+  if (input.manifestOffsetMs !== undefined && first) {
+    return done(first.t + input.manifestOffsetMs, 'manifest_offset', `first fix + ${input.manifestOffsetMs} ms`);
+  }
+  const embedded = input.embedded ?? (track.format === 'gpmf' || track.format === 'camm');
+  if (embedded && first) {
+    const stream = probe.dataStreams.find((s) => TELEMETRY_TAGS.has(s.codecTag) || /GoPro MET/i.test(s.handler));
+    const startS = stream?.startS ?? 0;
+    return done(first.t - startS * 1000, 'embedded_telemetry', `${track.format} first sample at media ${startS} s`);
+  }
+  if (probe.creationTime !== undefined) {
+    return done(probe.creationTime, 'creation_time', `creation_time ${new Date(probe.creationTime).toISOString()}`);
+  }
+  if (input.startTime !== undefined) {
+    const ms = typeof input.startTime === 'number' ? input.startTime : Date.parse(input.startTime);
+    if (Number.isFinite(ms)) return done(ms, 'manifest_start', `manifest startTime ${new Date(ms).toISOString()}`);
+  }
+  throw invalid(
+    'video_unaligned',
+    `${probe.path}: cannot place the video in time: no manifest offset, no embedded telemetry, no creation_time, no manifest startTime`,
+    { file: probe.path },
+  );
+}

@@ -1,0 +1,13 @@
+/** Video ingest: probe a video, place it in time against its track, decode its frames once through a raw pipe. */
+export { type AlignInput, type Alignment, type AlignmentSource, alignVideoToTrack } from './align-video.ts';
+export {
+  type DecodeOptions,
+  type DecodeStats,
+  decodeFrames,
+  outputSize,
+  type RawFrame,
+  selectExpression,
+} from './decode-frames.ts';
+export { frameTimes } from './frame-times.ts';
+export { type DataStream, probeVideo, type VideoProbe } from './probe-video.ts';
+export { FFMPEG_PATH, FFPROBE_PATH } from './tools.ts';

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import sharp, { type Sharp } from 'sharp';
+import { destination, haversine, headingDelta } from '../../core/geo.ts';
+import type { Track } from '../../core/track.ts';
+import { type DemoDrive, generateDrive } from '../../ingest/demo/index.ts';
+import { DEFAULT_QUALITY, greyQuality, insertFrames, qualityVerdict, sampleFrames } from '../../ingest/sample/index.ts';
+import { readTrack } from '../../ingest/telemetry/index.ts';
+import { alignVideoToTrack, probeVideo } from '../../ingest/video/index.ts';
+import { LocalBlobStore } from '../../storage/index.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { sharedFile } from '../support/shared-data.ts';
+
+const INTERVAL = 4;
+let dir = '';
+let drive: DemoDrive;
+let db: TestDatabase;
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'mapmint-sample-video-'));
+  // Starts 60 m before a stop sign, waits there, then drives on through the junction.
+  drive = await generateDrive({
+    outDir: dir,
+    seed: 21,
+    pbf: false,
+    route: { durationS: 24, start: 'stop-sign' },
+    video: { width: 320, height: 180, fps: 10 },
+  });
+  db = await createTestDatabase();
+});
+after(async () => {
+  await db?.drop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** True route distance at a time, interpolated from truth.json's antenna track. */
+function trueS(t: number): number {
+  const tr = drive.truth.track;
+  let i = 0;
+  while (i < tr.length - 2 && (tr[i + 1]?.t ?? 0) < t) i++;
+  const a = tr[i]!;
+  const b = tr[i + 1]!;
+  return a.s + ((t - a.t) / (b.t - a.t)) * (b.s - a.s);
+}
+
+async function uploadRow(): Promise<string> {
+  const { sql } = db;
+  const [c] =
+    await sql`insert into contributors (address) values (${`0x${Math.random().toString(16).slice(2).padEnd(40, '0').slice(0, 40)}`}) returning id`;
+  const [d] =
+    await sql`insert into devices (contributor_id, device_key, make, model) values (${c!.id}, 'k', 'mapmint', 'demo') returning id`;
+  const [u] =
+    await sql`insert into uploads (contributor_id, device_id, manifest, content_hash, byte_size) values (${c!.id}, ${d!.id}, '{}', 'h', 0) returning id`;
+  return u!.id as string;
+}
+
+test('demo drive: spacing along the true route, no frames while stopped, poses near truth, rows idempotent', async () => {
+  const track = await readTrack({ path: drive.paths.csv });
+  const probe = await probeVideo(drive.paths.video as string);
+  const align = alignVideoToTrack({ probe, track });
+  const blobs = new LocalBlobStore(path.join(dir, 'blobs'));
+  const uploadId = await uploadRow();
+  const seen: string[] = [];
+  const { frames, stats } = await sampleFrames({
+    video: probe,
+    track,
+    align,
+    blobs,
+    db: { sql: db.sql, uploadId },
+    beforeStore: async (f) => {
+      seen.push(f.jpeg.subarray(0, 2).toString('hex'));
+      return f;
+    },
+  });
+  assert.ok(frames.length >= 10, `kept ${frames.length}`);
+  assert.equal(stats.inserted, frames.length);
+  assert.ok(stats.stationary > 0, 'the drive stops at the stop sign');
+  assert.deepEqual(
+    seen,
+    frames.map(() => 'ffd8'),
+    'beforeStore sees each JPEG before storage',
+  );
+  // None kept while stopped: the true speed at every kept frame is above walking pace.
+  const truthFrames = drive.truth.frames;
+  const errs: number[] = [];
+  const herrs: number[] = [];
+  for (const f of frames) {
+    const truth = truthFrames[f.source as number]!;
+    assert.ok(Math.abs(truth.t - f.t) < 1, 'frame time = start + index / fps');
+    errs.push(haversine(f.lat, f.lon, truth.lat, truth.lon));
+    if (f.headingDeg !== null) herrs.push(Math.abs(headingDelta(f.headingDeg, truth.heading)));
+    const s0 = trueS(truth.t - 250);
+    const s1 = trueS(truth.t + 250);
+    assert.ok((s1 - s0) / 0.5 > 0.3, `frame ${f.source} kept while stationary`);
+  }
+  const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
+  const med = sorted(errs)[errs.length >> 1]!;
+  assert.ok(med < 6, `median position error ${med.toFixed(1)} m`);
+  assert.ok(sorted(errs)[Math.floor(errs.length * 0.95)]! < 12, 'p95 position error');
+  assert.ok(sorted(herrs)[herrs.length >> 1]! < 4, `median heading error ${sorted(herrs)[herrs.length >> 1]}`);
+  // Spacing along the TRUE route: distance picks are INTERVAL apart within GPS-speed error and one frame step.
+  let prev: (typeof frames)[number] | undefined;
+  for (const f of frames) {
+    if (prev && f.reason === 'distance') {
+      const gap = trueS(f.t) - trueS(prev.t);
+      assert.ok(gap > INTERVAL - 1.5 && gap < INTERVAL + 3, `gap ${gap.toFixed(2)} m before frame ${f.source}`);
+    }
+    prev = f;
+  }
+  for (const f of frames.slice(0, 3)) {
+    const m = await sharp(await blobs.getBuffer(f.blobKey)).metadata();
+    assert.deepEqual([m.format, m.width, m.height], ['jpeg', 320, 180]);
+  }
+  const rows =
+    await db.sql`select idx, ST_X(geom) as lon, ST_Y(geom) as lat, ST_SRID(geom) as srid, blob_key, quality from frames where upload_id = ${uploadId} order by idx`;
+  assert.equal(rows.length, frames.length);
+  assert.equal(rows[0]!.srid, 4326);
+  assert.ok(Math.abs(rows[0]!.lon - frames[0]!.lon) < 1e-9 && rows[0]!.blob_key === frames[0]!.blobKey);
+  assert.equal(await insertFrames(db.sql, uploadId, frames), 0, 'a rerun inserts nothing');
+  const again = await sampleFrames({ video: probe, track, align, blobs, db: { sql: db.sql, uploadId } });
+  assert.equal(again.stats.inserted, 0);
+  assert.deepEqual(
+    again.frames.map((f) => f.blobKey),
+    frames.map((f) => f.blobKey),
+    'deterministic',
+  );
+  const [{ n }] = (await db.sql`select count(*)::int as n from frames where upload_id = ${uploadId}`) as unknown as [
+    { n: number },
+  ];
+  assert.equal(n, frames.length);
+});
+
+test('heading-change frames at a turn', async () => {
+  const track = await readTrack({ path: drive.paths.csv });
+  const probe = await probeVideo(drive.paths.video as string);
+  const align = alignVideoToTrack({ probe, track });
+  // A long interval leaves only the heading rule to fire in the corner.
+  const { frames } = await sampleFrames({
+    video: probe,
+    track,
+    align,
+    blobs: new LocalBlobStore(path.join(dir, 'b2')),
+    opts: { intervalM: 500 },
+  });
+  const hs = drive.truth.frames.map((f) => f.heading);
+  const turn = Math.abs(headingDelta(hs[hs.length - 1]!, hs[0]!));
+  const byHeading = frames.filter((f) => f.reason === 'heading').length;
+  if (turn > 45) assert.ok(byHeading >= 2, `a ${turn.toFixed(0)} deg turn gave ${byHeading} heading frames`);
+  else assert.equal(byHeading, 0, 'straight drive, no heading frames');
+});
+
+test('udacity clip on a synthetic straight track: all sharp, one frame per 4 m', async () => {
+  const file = sharedFile('video', 'dashcam_nogps_udacity_solidWhiteRight.mp4');
+  const probe = await probeVideo(file);
+  const t0 = Date.UTC(2024, 0, 1);
+  const points = Array.from({ length: 11 }, (_, i) => {
+    const [lat, lon] = destination(37.4, -122.1, 0, 20 * i);
+    return { t: t0 + i * 1000, lat, lon, speed: 20, heading: 0 };
+  });
+  const track: Track = { format: 'csv', points };
+  const { frames, stats } = await sampleFrames({
+    video: probe,
+    track,
+    align: t0,
+    blobs: new LocalBlobStore(path.join(dir, 'b3')),
+  });
+  const expected = Math.floor((probe.durationS * 20) / INTERVAL);
+  assert.ok(Math.abs(frames.length - expected) <= 2, `${frames.length} vs ${expected}`);
+  assert.equal(stats.blurred + stats.dark, 0);
+  for (let i = 1; i < frames.length; i++)
+    assert.equal((frames[i]!.source as number) - (frames[i - 1]!.source as number), 5);
+});
+
+test('blur and dark: the original is kept, sigma-5 blur and a darkened copy are dropped', async () => {
+  // The calibration clip's own still (960x540). At 1280 px a sigma-5 blur of a busy frame still scores ~22 (README).
+  const stills = [sharedFile('images', 'udacity_lanes_solidWhiteRight.jpg')];
+  for (const file of stills) {
+    const grey = async (img: Sharp) => {
+      const { data, info } = await img.greyscale().raw().toBuffer({ resolveWithObject: true });
+      return greyQuality(data, { width: info.width, height: info.height });
+    };
+    assert.equal(qualityVerdict(await grey(sharp(file)), DEFAULT_QUALITY), undefined, file);
+    assert.equal(qualityVerdict(await grey(sharp(file).blur(5)), DEFAULT_QUALITY), 'blurred', file);
+    assert.equal(qualityVerdict(await grey(sharp(file).linear(0.25, 0)), DEFAULT_QUALITY), 'dark', file);
+  }
+});
