@@ -61,6 +61,8 @@ export interface SendOptions {
   resumeUrl?: string;
   /** Called once the transfer has a URL, so a caller can persist it and resume after a crash. */
   onUrl?: (url: string) => void;
+  /** How the input is read; sdk/node.ts has one that reads files in large pieces. Default: tus-js-client's. */
+  fileReader?: tus.UploadOptions['fileReader'];
 }
 
 /**
@@ -147,6 +149,7 @@ export class MapmintClient {
         chunkSize: opts.chunkSize ?? 8 * 1024 * 1024,
         retryDelays: opts.retryDelays ?? [0, 500, 1000, 3000, 5000, 10000],
         storeFingerprintForResuming: false,
+        ...(opts.fileReader ? { fileReader: opts.fileReader } : {}),
         onProgress: (sent, total) => opts.onProgress?.(sent, total),
         onUploadUrlAvailable: () => {
           if (upload.url) opts.onUrl?.(upload.url);

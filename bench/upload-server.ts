@@ -1,0 +1,18 @@
+/**
+ * The server side of bench/upload.ts, in a process of its own as in production (the client is elsewhere): starts
+ * the real server over a fresh database, reports its URL over IPC, and on `close` drops the database and exits.
+ */
+import { startTestServer } from '../test/support/server.ts';
+
+const server = await startTestServer();
+process.send?.({ baseUrl: server.baseUrl });
+process.on('message', async (m) => {
+  if (m !== 'close') return;
+  await server.close();
+  process.exit(0);
+});
+// If the bench dies, the IPC channel closes: clean up all the same.
+process.on('disconnect', async () => {
+  await server.close().catch(() => {});
+  process.exit(1);
+});

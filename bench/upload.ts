@@ -1,0 +1,235 @@
+/**
+ * Upload throughput: N concurrent resumable (tus) uploads through the real server over loopback, against a plain
+ * file copy of the same bytes at the same concurrency, in one run. Flags (or env):
+ *   --uploads N    (MAPMINT_BENCH_UPLOADS, default 8)     concurrent uploads, one file each
+ *   --mib M        (MAPMINT_BENCH_MIB, default 64)        size of each file in MiB
+ *   --seed S       (MAPMINT_BENCH_SEED, default "mapmint") PRNG seed of the file contents
+ *   --rounds R     (MAPMINT_BENCH_ROUNDS, default 3)      runs of each path, interleaved; the median counts
+ *   --chunk-mib C  (MAPMINT_BENCH_CHUNK_MIB, default: the SDK's) tus PATCH size
+ * The server runs in a child process (bench/upload-server.ts) over a fresh database that is dropped at the end.
+ * Prints a table on stderr and, as the last line of stdout, one JSON object for CI to compare.
+ */
+
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { Wallet } from 'ethers';
+import { MapmintClient } from '../sdk/index.ts';
+import { declareFiles, nodeFileReader } from '../sdk/node.ts';
+import { writeSeededMp4 } from './seeded-files.ts';
+
+interface BenchOptions {
+  uploads: number;
+  mib: number;
+  seed: string;
+  chunkMib: number | undefined;
+  rounds: number;
+}
+
+function options(): BenchOptions {
+  const { values } = parseArgs({
+    options: {
+      uploads: { type: 'string' },
+      mib: { type: 'string' },
+      seed: { type: 'string' },
+      'chunk-mib': { type: 'string' },
+      rounds: { type: 'string' },
+    },
+  });
+  const positive = (name: string, v: string | undefined, fallback: number | undefined) => {
+    if (v === undefined || v === '') return fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const env = process.env;
+  return {
+    uploads: Math.round(positive('--uploads', values.uploads ?? env.MAPMINT_BENCH_UPLOADS, 8)!),
+    mib: positive('--mib', values.mib ?? env.MAPMINT_BENCH_MIB, 64)!,
+    seed: values.seed ?? env.MAPMINT_BENCH_SEED ?? 'mapmint',
+    rounds: Math.round(positive('--rounds', values.rounds ?? env.MAPMINT_BENCH_ROUNDS, 3)!),
+    chunkMib: positive('--chunk-mib', values['chunk-mib'] ?? env.MAPMINT_BENCH_CHUNK_MIB, undefined),
+  };
+}
+
+/** Runs `fn` for every item at once and returns the wall time in seconds from start to the last one done. */
+async function timed<T>(items: T[], fn: (item: T, i: number) => Promise<void>): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(items.map(fn));
+  return (performance.now() - t0) / 1000;
+}
+
+/** Starts bench/upload-server.ts in a child process (the server gets a core of its own, as in production). */
+async function startServer(): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  const child = fork(fileURLToPath(new URL('./upload-server.ts', import.meta.url)), {
+    execArgv: ['--import', import.meta.resolve('tsx')],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const [first] = (await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`the bench server exited with ${code} before listening`);
+    }),
+  ])) as [{ baseUrl: string }];
+  return {
+    baseUrl: first.baseUrl,
+    async close() {
+      const exited = once(child, 'exit');
+      child.send('close');
+      await exited;
+    },
+  };
+}
+
+const mb = (bytes: number, seconds: number) => bytes / 1e6 / seconds;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const o = options();
+  const size = Math.round(o.mib * 1024 * 1024);
+  const total = size * o.uploads;
+  const work = await mkdtemp(path.join(tmpdir(), 'mapmint-bench-'));
+  const bars = new cliProgress.MultiBar(
+    {
+      format: ' {phase} |{bar}| {percentage}% {value}/{total} MiB',
+      hideCursor: true,
+      clearOnComplete: false,
+      // Without a terminal (CI, a pipe), print the bars every few seconds instead of redrawing them.
+      noTTYOutput: true,
+      notTTYSchedule: 3000,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const phase = (name: string) => {
+    const bar = bars.create(Math.round(total / 2 ** 20), 0, { phase: name.padEnd(9) });
+    let bytes = 0;
+    return {
+      add(n: number) {
+        bytes += n;
+        bar.update(Math.round(bytes / 2 ** 20));
+      },
+      set(n: number) {
+        bytes = n;
+        bar.update(Math.round(bytes / 2 ** 20));
+      },
+    };
+  };
+  const server = await startServer();
+  try {
+    const inputs = Array.from({ length: o.uploads }, (_, i) => path.join(work, `drive-${i}.mp4`));
+    const gen = phase('generate');
+    await Promise.all(inputs.map((f, i) => writeSeededMp4(f, size, `${o.seed}:${i}`, (n) => gen.add(n))));
+    const chunkSize = o.chunkMib === undefined ? undefined : Math.round(o.chunkMib * 2 ** 20);
+
+    // Other work on the machine makes single runs noisy: each path runs `rounds` times, interleaved, and the
+    // median counts. Every round uploads the same bytes under new accounts, so nothing is deduplicated away.
+    const times = { upload: [] as number[], copy: [] as number[], stream: [] as number[] };
+    const uploaded: { client: MapmintClient; id: string }[] = [];
+    for (let r = 1; r <= o.rounds; r++) {
+      // Baseline: the same bytes copied file to file, all at once, in the same process and on the same disk.
+      const copyBar = phase(`copy ${r}`);
+      times.copy.push(
+        await timed(inputs, async (f) => {
+          await copyFile(f, `${f}.copy`);
+          copyBar.add(size);
+        }),
+      );
+      const streamBar = phase(`stream ${r}`);
+      times.stream.push(
+        await timed(inputs, async (f) => {
+          await pipeline(
+            createReadStream(f, { highWaterMark: 1 << 20 }),
+            createWriteStream(`${f}.stream`, { highWaterMark: 1 << 20 }),
+          );
+          streamBar.add(size);
+        }),
+      );
+      await Promise.all(inputs.flatMap((f) => [rm(`${f}.copy`), rm(`${f}.stream`)]));
+
+      // Signing in and declaring (which hashes each file on the client) happen before the clock starts.
+      const declared = await Promise.all(
+        inputs.map(async (f, i) => {
+          const client = new MapmintClient({ baseUrl: server.baseUrl });
+          await client.signIn(Wallet.createRandom());
+          const up = await client.createUpload({
+            device: { make: 'Bench', model: `Cam ${i}` },
+            files: await declareFiles([f]),
+          });
+          uploaded.push({ client, id: up.id });
+          return { client, id: up.id, file: f };
+        }),
+      );
+      const upBar = phase(`upload ${r}`);
+      const sent = new Array<number>(o.uploads).fill(0);
+      times.upload.push(
+        await timed(declared, async ({ client, id, file }, i) => {
+          await client.sendFile(id, 0, createReadStream(file), size, {
+            ...(chunkSize === undefined ? {} : { chunkSize }),
+            retryDelays: [],
+            fileReader: nodeFileReader,
+            onProgress: (n) => {
+              sent[i] = n;
+              upBar.set(sent.reduce((a, b) => a + b, 0));
+            },
+          });
+        }),
+      );
+    }
+    bars.stop();
+
+    // Every upload must have been accepted (sniffed, SHA-256 verified, stored) or the figure means nothing.
+    for (const { client, id } of uploaded) {
+      const now = await client.getUpload(id);
+      if (now.status !== 'received' || now.files[0]?.status !== 'received') {
+        throw new Error(`upload ${id} ended ${now.status}, expected received: ${JSON.stringify(now.reasons)}`);
+      }
+    }
+
+    const uploadSeconds = median(times.upload);
+    const copySeconds = median(times.copy);
+    const streamSeconds = median(times.stream);
+    const ours = mb(total, uploadSeconds);
+    const copy = mb(total, copySeconds);
+    const stream = mb(total, streamSeconds);
+    const rows: [string, number[], number][] = [
+      ['tus upload (server)', times.upload, ours],
+      ['fs.copyFile (baseline)', times.copy, copy],
+      ['stream copy', times.stream, stream],
+    ];
+    const err = process.stderr;
+    err.write(`\n${o.uploads} x ${o.mib} MiB (${(total / 1e6).toFixed(0)} MB), seed ${JSON.stringify(o.seed)}\n`);
+    err.write(`${'path'.padEnd(24)}${'median MB/s'.padStart(12)}${'ours/this'.padStart(11)}   seconds per round\n`);
+    for (const [name, secs, rate] of rows) {
+      err.write(`${name.padEnd(24)}${rate.toFixed(1).padStart(12)}${(ours / rate).toFixed(2).padStart(11)}   `);
+      err.write(`${secs.map((x) => x.toFixed(2)).join(' ')}\n`);
+    }
+    const result = {
+      bench: 'upload',
+      ratio: Number((ours / copy).toFixed(3)),
+      mb_per_s: Number(ours.toFixed(1)),
+      copy_mb_per_s: Number(copy.toFixed(1)),
+      uploads: o.uploads,
+      bytes: total,
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    bars.stop();
+    await server.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();
