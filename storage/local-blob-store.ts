@@ -18,6 +18,26 @@ export async function sha256File(file: string): Promise<{ sha256: string; size: 
   return { sha256: h.digest('hex'), size };
 }
 
+/**
+ * Hashes a file about to be stored and enforces `expectedSha256`: on a mismatch the file is not stored (and, with
+ * `move`, the consumed source is removed) and `checksum_mismatch` is thrown. Every BlobStore's putFile uses this.
+ */
+export async function hashForPut(
+  src: string,
+  opts: { move?: boolean; expectedSha256?: string },
+): Promise<{ sha256: string; size: number }> {
+  const info = await sha256File(src);
+  if (opts.expectedSha256 !== undefined && info.sha256 !== opts.expectedSha256) {
+    if (opts.move) await rm(src, { force: true });
+    throw new MapmintError(
+      'invalid_input',
+      'checksum_mismatch',
+      `received bytes hash to ${info.sha256}, the manifest says ${opts.expectedSha256}: the file changed or was truncated; send it again`,
+    );
+  }
+  return info;
+}
+
 /** Blobs on the local file system, written atomically (temp file, then rename). */
 export class LocalBlobStore implements BlobStore {
   readonly root: string;
@@ -52,15 +72,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async putFile(src: string, opts: { move?: boolean; expectedSha256?: string } = {}): Promise<BlobInfo> {
-    const info = await sha256File(src);
-    if (opts.expectedSha256 !== undefined && info.sha256 !== opts.expectedSha256) {
-      if (opts.move) await rm(src, { force: true });
-      throw new MapmintError(
-        'invalid_input',
-        'checksum_mismatch',
-        `received bytes hash to ${info.sha256}, the manifest says ${opts.expectedSha256}: the file changed or was truncated; send it again`,
-      );
-    }
+    const info = await hashForPut(src, opts);
     const tmp = await this.tmpPath();
     if (opts.move) {
       try {

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MapmintError } from '../core/errors.ts';
 import { type BlobInfo, type BlobStore, isValidKey, keyFor } from './blob-store.ts';
-import { sha256File } from './local-blob-store.ts';
+import { hashForPut } from './local-blob-store.ts';
 
 /** Where an S3BlobStore keeps its objects and its local copies. */
 export interface S3BlobStoreOptions {
@@ -67,15 +67,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async putFile(src: string, opts: { move?: boolean; expectedSha256?: string } = {}): Promise<BlobInfo> {
-    const info = await sha256File(src);
-    if (opts.expectedSha256 !== undefined && info.sha256 !== opts.expectedSha256) {
-      if (opts.move) await rm(src, { force: true });
-      throw new MapmintError(
-        'invalid_input',
-        'checksum_mismatch',
-        `received bytes hash to ${info.sha256}, the manifest says ${opts.expectedSha256}: the file changed or was truncated; send it again`,
-      );
-    }
+    const info = await hashForPut(src, opts);
     const stored = await this.put(info, () => createReadStream(src, { highWaterMark: 1 << 20 }));
     if (opts.move) await rm(src, { force: true });
     return stored;

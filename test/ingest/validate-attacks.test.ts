@@ -14,22 +14,11 @@ import {
   type ValidationReport,
   validateTrack,
 } from '../../ingest/validate/index.ts';
+import { mulberry32 } from '../support/prng.ts';
 
 const SEEDS = Array.from({ length: 40 }, (_, i) => i + 1);
 const NOW = Date.UTC(2025, 0, 1);
 const DAY = 86_400_000;
-
-/** A deterministic PRNG (mulberry32) for the attack parameters. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const drive = (seed: number, gps = {}) => planDrive({ seed, video: false, route: { durationS: 180 }, gps });
 const asTrack = (points: TrackPoint[]): Track => ({ format: 'gpx', points });
@@ -60,7 +49,7 @@ function constantSpeedSpoof(seed: number): Track {
 
 /** A straight line between two places at constant speed, 1 Hz. */
 function straightLineSpoof(seed: number): Track {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const lat0 = 47 + r();
   const lon0 = 8 + r();
   const brg = r() * 360;
@@ -76,11 +65,11 @@ function straightLineSpoof(seed: number): Track {
 
 /** The true drive with white noise of sigma 0.02-0.2 m and no bias. */
 const tinyNoiseSpoof = (seed: number) =>
-  asTrack(drive(seed, { whiteSigmaM: 0.02 + 0.18 * rng(seed)(), biasSigmaM: 0 }).fixes);
+  asTrack(drive(seed, { whiteSigmaM: 0.02 + 0.18 * mulberry32(seed)(), biasSigmaM: 0 }).fixes);
 
 /** From a point in the middle 10-90 %, every fix displaced by 200 m..5 km in one direction. */
 function teleport(seed: number): Track {
-  const r = rng(seed + 1000);
+  const r = mulberry32(seed + 1000);
   const pts = noisy(seed).points;
   const at = Math.floor(pts.length * (0.1 + 0.8 * r()));
   const d = 200 + r() * 4800;
@@ -91,7 +80,7 @@ const latLon = ([lat, lon]: [number, number]) => ({ lat, lon });
 
 /** A copy with <= 0.5 m uniform-disc jitter, shifted by seconds or days. */
 function replayOf(track: Track, seed: number): Track {
-  const r = rng(seed + 2000);
+  const r = mulberry32(seed + 2000);
   const shift = seed % 2 === 0 ? Math.round(1000 + r() * 30_000) : Math.round((1 + r() * 30) * DAY);
   return asTrack(
     track.points.map((p) => {
@@ -110,7 +99,7 @@ function spedUp(seed: number): Track {
 
 /** A real re-drive: the same true route with independent receiver noise (white 3 m + Gauss-Markov bias 2 m). */
 function reDrive(seed: number): Track {
-  const r = rng(seed + 3000);
+  const r = mulberry32(seed + 3000);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
   const phi = Math.exp(-1 / 30);
   let be = gauss() * 2;

@@ -24,6 +24,7 @@ import {
   validateArchiveFile,
   writeArchiveFile,
 } from '../../tiler/pmtiles/index.ts';
+import { mulberry32 } from '../support/prng.ts';
 import { openReference } from './pmtiles-file-source.ts';
 
 let dir = '';
@@ -34,20 +35,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** mulberry32: a small seeded PRNG, so every run writes the same "random" tiles. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
@@ -129,7 +118,7 @@ test('writer: a z0-3 pyramid given in random order is read back by the official 
 });
 
 test('writer: 25,000 random tiles across zooms 0..14 go into leaf directories and all read back', async () => {
-  const rand = prng(42);
+  const rand = mulberry32(42);
   const seen = new Set<number>();
   const tiles: TileInput[] = [];
   while (tiles.length < 25_000) {
@@ -191,7 +180,7 @@ test('writer: identical tiles are stored once; consecutive identical tiles becom
 });
 
 test('writer: tile data is clustered — blobs in tile-id order of first use, repeats point back', async () => {
-  const rand = prng(3);
+  const rand = mulberry32(3);
   const contents = Array.from({ length: 40 }, (_, i) => text(`content ${i} `.repeat(1 + (i % 9))));
   const tiles = pyramid(5).map((t) => ({ ...t, data: contents[Math.floor(rand() * contents.length)]! }));
   const target = file('clustered.pmtiles');
@@ -217,7 +206,7 @@ test('writer: tile data is clustered — blobs in tile-id order of first use, re
 });
 
 test('writer: the same tiles in any order, or streamed, give byte-identical archives', async () => {
-  const rand = prng(11);
+  const rand = mulberry32(11);
   const tiles = pyramid(6).map((t) => ({ ...t, data: rand() < 0.3 ? text('repeat') : t.data }));
   const orders = [tiles, [...tiles].reverse(), shuffled(tiles, 5), shuffled(tiles, 6)];
   const digests: string[] = [];
