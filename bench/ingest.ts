@@ -3,10 +3,12 @@
  * (a) `ffmpeg -i drive.mp4 -f null -` (decode only) and (b) our whole ingest of the same file: read the GPX track,
  * probe, align, sample, encode, store (LocalBlobStore in a temp dir) and insert into a scratch PostgreSQL database.
  * Prints a table to stderr and, as the last stdout line, the JSON summary. Run: `npx tsx bench/ingest.ts`.
+ * Besides wall time it reports CPU seconds (ours: this process plus its ffmpeg/ffprobe children; Linux `/proc`), which
+ * a busy shared machine disturbs far less: on 2 vCPUs the wall ratio cannot beat the CPU ratio by much.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -33,6 +35,31 @@ async function cachedDrive(): Promise<string> {
     await generateDrive({ ...DRIVE, outDir, pbf: false });
   }
   return outDir;
+}
+
+/** Reaped children's CPU seconds (cutime + cstime of /proc/self/stat, in USER_HZ = 100 on Linux); undefined elsewhere. */
+function childrenCpu(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds of this process (all threads) and of its exited children so far. */
+function cpuNow(): { own: number; children: number | undefined } {
+  const u = process.cpuUsage();
+  return { own: (u.user + u.system) / 1e6, children: childrenCpu() };
+}
+
+/** CPU seconds spent since `before`: own threads plus children when known. */
+function cpuSince(before: ReturnType<typeof cpuNow>): { own: number; children: number | undefined } {
+  const now = cpuNow();
+  const children =
+    now.children !== undefined && before.children !== undefined ? now.children - before.children : undefined;
+  return { own: now.own - before.own, children };
 }
 
 function ffmpegNull(video: string): Promise<number> {
@@ -85,6 +112,15 @@ async function ours(dir: string, sql: postgres.Sql, uploadId: string) {
   }
 }
 
+/** The 1/5/15-minute load averages: how busy the (shared) machine was while the figures were taken. */
+function readLoad(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'unknown';
+  }
+}
+
 const dir = await cachedDrive();
 const db = await scratchDatabase();
 const { sql } = connect(db.url);
@@ -93,27 +129,45 @@ try {
     await sql`insert into contributors (address) values ('0x000000000000000000000000000000000000bEEF') returning id`;
   const [d] =
     await sql`insert into devices (contributor_id, device_key, make, model) values (${c!.id}, 'bench', 'mapmint', 'demo-dashcam') returning id`;
-  const runs: Array<{ ffmpeg: number; ours: number; kept: number }> = [];
+  const runs: Array<{ ffmpeg: number; ours: number; kept: number; ffmpegCpu?: number; oursCpu?: number }> = [];
   let last: Awaited<ReturnType<typeof ours>> | undefined;
   for (let i = 0; i < 3; i++) {
     const [u] =
       await sql`insert into uploads (contributor_id, device_id, manifest, content_hash, byte_size) values (${c!.id}, ${d!.id}, '{}', ${`bench-${i}`}, 0) returning id`;
+    const c0 = cpuNow();
     const ff = await ffmpegNull(path.join(dir, 'drive.mp4'));
+    const ffCpu = cpuSince(c0).children;
+    const c1 = cpuNow();
     last = await ours(dir, sql, u!.id as string);
-    runs.push({ ffmpeg: ff, ours: last.seconds, kept: last.stats.kept });
+    const oursCpu = cpuSince(c1);
+    runs.push({
+      ffmpeg: ff,
+      ours: last.seconds,
+      kept: last.stats.kept,
+      ...(ffCpu !== undefined && oursCpu.children !== undefined
+        ? { ffmpegCpu: ffCpu, oursCpu: oursCpu.own + oursCpu.children }
+        : {}),
+    });
   }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
   const ffS = median(runs.map((r) => r.ffmpeg));
   const oursS = median(runs.map((r) => r.ours));
+  const cpuRuns = runs.filter((r) => r.ffmpegCpu !== undefined && r.oursCpu !== undefined);
+  const ffCpuS = cpuRuns.length === runs.length ? median(cpuRuns.map((r) => r.ffmpegCpu as number)) : undefined;
+  const oursCpuS = cpuRuns.length === runs.length ? median(cpuRuns.map((r) => r.oursCpu as number)) : undefined;
   const s = last!.stats;
   process.stderr.write(
     [
       `video: ${dir}/drive.mp4, ${last!.probe.width}x${last!.probe.height} @ ${last!.probe.fps} fps, ${last!.probe.durationS.toFixed(1)} s, ${s.frames} frames`,
-      'run | ffmpeg null s | ours s | ratio | kept',
+      'run | ffmpeg null s | ours s | ratio | kept | ffmpeg null CPU s | ours CPU s | CPU ratio',
       ...runs.map(
         (r, i) =>
-          `${i + 1} | ${r.ffmpeg.toFixed(2)} | ${r.ours.toFixed(2)} | ${(r.ours / r.ffmpeg).toFixed(2)} | ${r.kept}`,
+          `${i + 1} | ${r.ffmpeg.toFixed(2)} | ${r.ours.toFixed(2)} | ${(r.ours / r.ffmpeg).toFixed(2)} | ${r.kept} | ` +
+          (r.ffmpegCpu !== undefined && r.oursCpu !== undefined
+            ? `${r.ffmpegCpu.toFixed(2)} | ${r.oursCpu.toFixed(2)} | ${(r.oursCpu / r.ffmpegCpu).toFixed(2)}`
+            : '- | - | -'),
       ),
+      `load average ${readLoad()}`,
       `picks ${s.picks}, piped ${s.decoded}, kept ${s.kept}, stationary ${s.stationary}, too close ${s.tooClose}, blurred ${s.blurred}, dark ${s.dark}, spare ${s.spare}, inserted ${s.inserted}`,
       '',
     ].join('\n'),
@@ -125,6 +179,13 @@ try {
       frames_kept_per_s_video: Number((s.kept / last!.probe.durationS).toFixed(3)),
       ffmpeg_s: Number(ffS.toFixed(3)),
       ours_s: Number(oursS.toFixed(3)),
+      ...(ffCpuS !== undefined && oursCpuS !== undefined
+        ? {
+            cpu_ratio: Number((oursCpuS / ffCpuS).toFixed(3)),
+            ffmpeg_cpu_s: Number(ffCpuS.toFixed(3)),
+            ours_cpu_s: Number(oursCpuS.toFixed(3)),
+          }
+        : {}),
     }),
   );
 } finally {

@@ -7,7 +7,8 @@
  *   --rounds R     (MAPMINT_BENCH_ROUNDS, default 3)      runs of each path, interleaved; the median counts
  *   --chunk-mib C  (MAPMINT_BENCH_CHUNK_MIB, default: the SDK's) tus PATCH size
  * The server runs in a child process (bench/upload-server.ts) over a fresh database that is dropped at the end.
- * Prints a table on stderr and, as the last line of stdout, one JSON object for CI to compare.
+ * Prints a table on stderr and, as the last line of stdout, one JSON object for CI to compare; it also gives the
+ * median CPU seconds of the server and the client process per upload round (steadier than wall time on a busy host).
  */
 
 import { fork } from 'node:child_process';
@@ -68,7 +69,7 @@ async function timed<T>(items: T[], fn: (item: T, i: number) => Promise<void>): 
 }
 
 /** Starts bench/upload-server.ts in a child process (the server gets a core of its own, as in production). */
-async function startServer(): Promise<{ baseUrl: string; close(): Promise<void> }> {
+async function startServer(): Promise<{ baseUrl: string; cpuSeconds(): Promise<number>; close(): Promise<void> }> {
   const child = fork(fileURLToPath(new URL('./upload-server.ts', import.meta.url)), {
     execArgv: ['--import', import.meta.resolve('tsx')],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -81,6 +82,11 @@ async function startServer(): Promise<{ baseUrl: string; close(): Promise<void> 
   ])) as [{ baseUrl: string }];
   return {
     baseUrl: first.baseUrl,
+    async cpuSeconds() {
+      const answer = once(child, 'message') as Promise<[{ cpuMicros: number }]>;
+      child.send('cpu');
+      return (await answer)[0].cpuMicros / 1e6;
+    },
     async close() {
       const exited = once(child, 'exit');
       child.send('close');
@@ -137,6 +143,8 @@ async function main(): Promise<void> {
     // Other work on the machine makes single runs noisy: each path runs `rounds` times, interleaved, and the
     // median counts. Every round uploads the same bytes under new accounts, so nothing is deduplicated away.
     const times = { upload: [] as number[], copy: [] as number[], stream: [] as number[] };
+    // CPU seconds of each upload round, server and client: on a shared machine they vary far less than wall time.
+    const cpu = { server: [] as number[], client: [] as number[] };
     const uploaded: { client: MapmintClient; id: string }[] = [];
     for (let r = 1; r <= o.rounds; r++) {
       // Baseline: the same bytes copied file to file, all at once, in the same process and on the same disk.
@@ -174,6 +182,8 @@ async function main(): Promise<void> {
       );
       const upBar = phase(`upload ${r}`);
       const sent = new Array<number>(o.uploads).fill(0);
+      const serverCpu0 = await server.cpuSeconds();
+      const clientCpu0 = process.cpuUsage();
       times.upload.push(
         await timed(declared, async ({ client, id, file }, i) => {
           await client.sendFile(id, 0, createReadStream(file), size, {
@@ -187,6 +197,9 @@ async function main(): Promise<void> {
           });
         }),
       );
+      const clientCpu = process.cpuUsage(clientCpu0);
+      cpu.client.push((clientCpu.user + clientCpu.system) / 1e6);
+      cpu.server.push((await server.cpuSeconds()) - serverCpu0);
     }
     bars.stop();
 
@@ -216,11 +229,15 @@ async function main(): Promise<void> {
       err.write(`${name.padEnd(24)}${rate.toFixed(1).padStart(12)}${(ours / rate).toFixed(2).padStart(11)}   `);
       err.write(`${secs.map((x) => x.toFixed(2)).join(' ')}\n`);
     }
+    const cpuLine = (xs: number[]) => `${median(xs).toFixed(2)} s median (${xs.map((x) => x.toFixed(2)).join(' ')})`;
+    err.write(`upload CPU, server: ${cpuLine(cpu.server)}; client: ${cpuLine(cpu.client)}\n`);
     const result = {
       bench: 'upload',
       ratio: Number((ours / copy).toFixed(3)),
       mb_per_s: Number(ours.toFixed(1)),
       copy_mb_per_s: Number(copy.toFixed(1)),
+      server_cpu_s: Number(median(cpu.server).toFixed(2)),
+      client_cpu_s: Number(median(cpu.client).toFixed(2)),
       uploads: o.uploads,
       bytes: total,
     };

@@ -1,4 +1,7 @@
 import { Command } from 'commander';
+import { registerChain } from './commands/chain.ts';
+import { registerIngest } from './commands/ingest.ts';
+import { registerRoads } from './commands/roads.ts';
 import { registerService } from './commands/service.ts';
 import { registerStart } from './commands/start.ts';
 import { registerSystem } from './commands/system.ts';
@@ -16,6 +19,9 @@ const flags = (): GlobalFlags => program.opts<GlobalFlags>();
 registerSystem(program, flags);
 registerService(program, flags);
 registerUploads(program, flags);
+registerIngest(program, flags);
+registerRoads(program, flags);
+registerChain(program, flags);
 registerStart(program, flags);
 
 try {

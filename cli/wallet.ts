@@ -1,6 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Wallet } from 'ethers';
 import { MapmintError } from '../core/errors.ts';
+import { stateDir } from '../db/index.ts';
 
 /**
  * The contributor's wallet: `MAPMINT_PRIVATE_KEY`, or an encrypted JSON keystore (`--keystore` or
@@ -52,4 +55,18 @@ export async function newKeystore(out: string): Promise<{ address: string; path:
     );
   });
   return { address: w.address, path: out };
+}
+
+/**
+ * The wallet for local runs (`start`, `ingest`): MAPMINT_PRIVATE_KEY when set, else a key made once and kept in the
+ * state folder (mode 600, never in the repository).
+ */
+export async function localWallet(): Promise<Wallet> {
+  if (process.env.MAPMINT_PRIVATE_KEY) return loadWallet();
+  const p = path.join(stateDir(), 'demo-wallet.key');
+  if (existsSync(p)) return new Wallet((await readFile(p, 'utf8')).trim());
+  await mkdir(stateDir(), { recursive: true });
+  const w = Wallet.createRandom();
+  await writeFile(p, w.privateKey, { mode: 0o600 });
+  return new Wallet(w.privateKey);
 }

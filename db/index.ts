@@ -3,4 +3,4 @@ export { connect, type Db, migrate, type Sql } from './connect.ts';
 export { PROJECT_ROOT, stateDir } from './paths.ts';
 export type { Reason } from './schema.ts';
 export * as schema from './schema.ts';
-export { runStep, type StepRef, transition, type UploadStatus } from './uploads.ts';
+export { runStep, type StepRef, setProgress, transition, type UploadStatus } from './uploads.ts';

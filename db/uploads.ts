@@ -27,7 +27,9 @@ export interface TransitionOptions {
  * on the upload. Throws `conflict` if the move is not allowed from the current state.
  */
 export async function transition(tx: Sql, uploadId: string, to: UploadStatus, opts: TransitionOptions): Promise<void> {
-  const [row] = await tx<{ status: UploadStatus }[]>`select status from uploads where id = ${uploadId} for update`;
+  const [row] = await tx<
+    { status: UploadStatus }[]
+  >`select status from uploads where id = ${uploadId} for no key update`;
   if (!row) throw new MapmintError('not_found', 'upload_not_found', `no upload ${uploadId}`);
   if (!NEXT[row.status].includes(to)) {
     throw new MapmintError('conflict', 'bad_transition', `upload ${uploadId} cannot go from ${row.status} to ${to}`);
@@ -38,6 +40,15 @@ export async function transition(tx: Sql, uploadId: string, to: UploadStatus, op
            where id = ${uploadId}`;
   await tx`insert into upload_events (upload_id, from_status, to_status, step, actor, reasons)
            values (${uploadId}, ${row.status}, ${to}, ${opts.step}, ${opts.actor}, ${tx.json(reasons as never)})`;
+  // Reputation (a reward multiplier): each quarantined upload costs 20 %, down to 0.1; each finished one earns back
+  // 0.02, up to 1. A contributor flagged again and again ends up earning a tenth of the rate.
+  if (to === 'quarantined') {
+    await tx`update contributors set reputation = greatest(0.1, reputation * 0.8)
+             where id = (select contributor_id from uploads where id = ${uploadId})`;
+  } else if (to === 'done') {
+    await tx`update contributors set reputation = least(1, reputation + 0.02)
+             where id = (select contributor_id from uploads where id = ${uploadId})`;
+  }
 }
 
 /** Identifies one run of a step for an upload. */
@@ -58,7 +69,7 @@ export async function runStep<T extends Record<string, unknown>>(
   fn: (tx: Sql) => Promise<T>,
 ): Promise<{ skipped: boolean; output: T | undefined }> {
   return (await sql.begin(async (tx) => {
-    const [u] = await tx`select id from uploads where id = ${ref.uploadId} for update`;
+    const [u] = await tx`select id from uploads where id = ${ref.uploadId} for no key update`;
     if (!u) throw new MapmintError('not_found', 'upload_not_found', `no upload ${ref.uploadId}`);
     const done = await tx`select 1 from step_runs where upload_id = ${ref.uploadId} and step = ${ref.step}`;
     if (done.length > 0) return { skipped: true, output: undefined };
@@ -67,4 +78,19 @@ export async function runStep<T extends Record<string, unknown>>(
              values (${ref.uploadId}, ${ref.step}, ${ref.jobId ?? null}, ${tx.json(output as never)})`;
     return { skipped: false, output };
   })) as { skipped: boolean; output: T | undefined };
+}
+
+/**
+ * Records a step's live progress (outside the step's transaction, so status pages see it while the step runs).
+ * Progress is advisory: a rolled-back step leaves a stale row that the step's retry overwrites.
+ */
+export async function setProgress(
+  sql: Sql,
+  uploadId: string,
+  step: string,
+  p: { done: number; total: number; unit: string },
+): Promise<void> {
+  await sql`insert into upload_progress (upload_id, step, done, total, unit) values (${uploadId}, ${step}, ${p.done}, ${p.total}, ${p.unit})
+            on conflict (upload_id, step) do update set done = excluded.done, total = excluded.total, unit = excluded.unit,
+            updated_at = now()`;
 }

@@ -1,1 +1,4 @@
-export { type StageContext, verifyUpload } from './verify-upload.ts';
+export { type Drive, type DriveFile, type DriveTiming, loadDrive } from './load-drive.ts';
+export { type SampleUploadOptions, sampleUpload } from './sample-upload.ts';
+export { type StoredReport, validateUpload } from './validate-upload.ts';
+export { verifyUpload } from './verify-upload.ts';

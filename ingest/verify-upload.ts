@@ -1,14 +1,7 @@
-import type { Reason, Sql } from '../db/index.ts';
+import type { Reason } from '../db/index.ts';
 import { runStep, transition } from '../db/index.ts';
-import type { Queue } from '../queue/index.ts';
-import { type BlobStore, keyFor, sha256File } from '../storage/index.ts';
-
-/** What a stage's job handler gets to work with. */
-export interface StageContext {
-  sql: Sql;
-  blobs: BlobStore;
-  queue: Queue;
-}
+import type { StageContext } from '../queue/index.ts';
+import { keyFor, sha256File } from '../storage/index.ts';
 
 interface FileRow {
   idx: number;

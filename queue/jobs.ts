@@ -9,13 +9,25 @@ export interface JobPayloads {
   'upload.received': { uploadId: string };
   /** Parse and validate the telemetry (ingest issue). */
   'ingest.validate': { uploadId: string };
+  /** Decode the video once and keep posed, quality-checked frames every few metres (ingest issue). */
+  'ingest.sample': { uploadId: string };
+  /** Snap the validated track onto the road network and record coverage (roads issue). */
+  'roads.match': { uploadId: string };
+  /** Book the upload's novel road pieces in the reward ledger (roads issue). */
+  'rewards.book': { uploadId: string };
 }
 
 /** A job name. */
 export type JobName = keyof JobPayloads;
 
 /** The job names the worker knows, in pipeline order. */
-export const JOB_NAMES: JobName[] = ['upload.received', 'ingest.validate'];
+export const JOB_NAMES: JobName[] = [
+  'upload.received',
+  'ingest.validate',
+  'ingest.sample',
+  'roads.match',
+  'rewards.book',
+];
 
 /**
  * A deterministic job id (UUID shaped, from SHA-1 as in RFC 4122 v5) for a step of an upload: enqueueing the same

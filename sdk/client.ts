@@ -29,7 +29,13 @@ export interface UploadStatus {
   id: string;
   status: 'receiving' | 'received' | 'validating' | 'processing' | 'done' | 'quarantined';
   reasons: { code: string; message: string }[];
-  progress: Record<string, unknown>;
+  progress: Record<string, { done: number; total: number; unit: string; at: string }>;
+  /** The GPS validation report (verdict, findings, statistics), once validation ran. */
+  validation: {
+    verdict: string;
+    reasons: { code: string; severity: string; message: string }[];
+    stats: Record<string, unknown>;
+  } | null;
   files: { idx: number; name: string; role: string; size: number; sha256: string; status: string }[];
   events: { from: string | null; to: string; step: string; at: string }[];
   created?: boolean;
@@ -125,6 +131,11 @@ export class MapmintClient {
     });
     this.token = data.token;
     return data;
+  }
+
+  /** GET a JSON resource of the API (authenticated when signed in). */
+  async get<T>(path: string): Promise<T> {
+    return (await this.request<T>('GET', path)).data;
   }
 
   /** Declares an upload; an identical one of yours comes back with `created: false`. */

@@ -4,11 +4,14 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Sql } from '../db/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { BlobStore } from '../storage/index.ts';
+import { tilesPlugin } from '../tiler/index.ts';
 import { authenticate, hashToken, issueNonce, type Principal, signIn } from './auth.ts';
 import type { ServerConfig } from './config.ts';
 import { toHttpError } from './errors.ts';
 import { type Manifest, manifestSchema } from './manifest.ts';
+import { registerRewardRoutes } from './rewards-routes.ts';
 import { createTusServer, TUS_PATH } from './tus.ts';
+import { handleTusRequest } from './tus-request.ts';
 import { createUpload, getUpload, listUploads } from './uploads.ts';
 
 /** What the HTTP server needs from the rest of mapmint. */
@@ -60,6 +63,10 @@ export async function buildServer(deps: ServerDeps, config: ServerConfig): Promi
       message: `rate limit of ${ctx.max} requests per minute exceeded: retry in ${Math.ceil(ctx.ttl / 1000)} s`,
     }),
   });
+
+  // Tiles: PMTiles with range requests, /tiles/{z}/{x}/{y}.mvt, TileJSON and the /map page (not rate limited:
+  // one map view makes hundreds of range requests).
+  await app.register(tilesPlugin, { dir: config.tilesDir });
 
   // Authentication runs before body validation, so an anonymous caller learns nothing about the schema.
   const principals = new WeakMap<FastifyRequest, Principal>();
@@ -157,13 +164,15 @@ export async function buildServer(deps: ServerDeps, config: ServerConfig): Promi
     async (req) => getUpload(deps.sql, await principal(req), req.params.id),
   );
 
+  await registerRewardRoutes(app, deps.sql);
+
   const tus = createTusServer(deps, { dir: config.tusDir, maxFileBytes: config.maxFileBytes });
   await app.register(async (scope) => {
     // tus reads the raw body itself; these parsers only stop Fastify from consuming it.
     scope.addContentTypeParser('application/offset+octet-stream', (_req, _payload, done) => done(null));
     const handler = async (req: FastifyRequest, reply: { hijack(): void; raw: import('node:http').ServerResponse }) => {
       reply.hijack();
-      await tus.handle(req.raw, reply.raw);
+      await handleTusRequest(tus, req.raw, reply.raw);
     };
     const schema = { summary: 'tus 1.0 resumable transfer of one declared file', tags: ['uploads'], security: bearer };
     scope.all(TUS_PATH, { schema }, handler);

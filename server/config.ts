@@ -1,12 +1,19 @@
 import path from 'node:path';
 import { stateDir } from '../db/paths.ts';
 
+/** The tile archive folder: `MAPMINT_TILES_DIR` or `<state>/tiles`. */
+export function tilesDir(): string {
+  return process.env.MAPMINT_TILES_DIR ?? path.join(stateDir(), 'tiles');
+}
+
 /** Everything the HTTP server can be told. */
 export interface ServerConfig {
   host: string;
   port: number;
   /** Where tus keeps partial uploads until they complete. */
   tusDir: string;
+  /** Where the tile archives (PMTiles versions and current.json) live. */
+  tilesDir: string;
   /** Largest single file accepted, in bytes. */
   maxFileBytes: number;
   /** Largest upload (all files together), in bytes. */
@@ -41,6 +48,7 @@ export function serverConfigFromEnv(overrides: Partial<ServerConfig> = {}): Serv
     host: process.env.MAPMINT_HOST ?? '127.0.0.1',
     port: num('MAPMINT_PORT', 8787),
     tusDir: process.env.MAPMINT_TUS_DIR ?? path.join(stateDir(), 'tus'),
+    tilesDir: tilesDir(),
     maxFileBytes: num('MAPMINT_MAX_FILE_BYTES', 8 * 1024 ** 3),
     maxUploadBytes: num('MAPMINT_MAX_UPLOAD_BYTES', 16 * 1024 ** 3),
     maxFiles: num('MAPMINT_MAX_FILES', 5000),

@@ -2,8 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
-import { FileStore } from '@tus/file-store';
 import { Server } from '@tus/server';
 import { MapmintError } from '../core/errors.ts';
 import type { Sql } from '../db/index.ts';
@@ -11,49 +9,11 @@ import type { Queue } from '../queue/index.ts';
 import type { BlobStore } from '../storage/index.ts';
 import { authenticate } from './auth.ts';
 import { toTusError } from './errors.ts';
+import { HashingFileStore } from './hashing-file-store.ts';
 import { acceptFile, fileTarget } from './uploads.ts';
 
 /** The tus endpoint's path. */
 export const TUS_PATH = '/v1/files';
-
-/** Gathers small pieces (a socket delivers 64 KiB at a time) into pieces of at least `size` bytes. */
-class Batch extends Transform {
-  private parts: Buffer[] = [];
-  private bytes = 0;
-  constructor(private readonly size: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.parts.push(chunk);
-    this.bytes += chunk.length;
-    if (this.bytes >= this.size) this.release();
-    done();
-  }
-  override _flush(done: TransformCallback): void {
-    if (this.bytes > 0) this.release();
-    done();
-  }
-  private release(): void {
-    this.push(Buffer.concat(this.parts, this.bytes));
-    this.parts = [];
-    this.bytes = 0;
-  }
-}
-
-/**
- * A FileStore that writes in 4 MiB pieces instead of one fs write per 64 KiB socket read: each write is a round
- * trip to libuv's thread pool, and those, not the bytes, bounded the upload rate (bench/upload.ts). A transfer
- * that ends early still ends the stream, so what was received is flushed and the offset stays exact for resuming.
- */
-class BatchedFileStore extends FileStore {
-  override write(readable: Readable, fileId: string, offset: number): Promise<number> {
-    return super.write(
-      pipeline(readable, new Batch(4 << 20), () => {}),
-      fileId,
-      offset,
-    );
-  }
-}
 
 /** Our tus ids are `<upload uuid>.<file index>.<random>`: the file they belong to is in the id itself. */
 function parseTusId(id: string): { uploadId: string; idx: number } {
@@ -82,9 +42,10 @@ export function createTusServer(
   opts: { dir: string; maxFileBytes: number },
 ): Server {
   mkdirSync(opts.dir, { recursive: true });
+  const store = new HashingFileStore({ directory: opts.dir });
   return new Server({
     path: TUS_PATH,
-    datastore: new BatchedFileStore({ directory: opts.dir }),
+    datastore: store,
     maxSize: opts.maxFileBytes,
     respectForwardedHeaders: false,
     relativeLocation: true,
@@ -132,8 +93,10 @@ export function createTusServer(
       const { uploadId, idx } = parseTusId(upload.id);
       const t = await fileTarget(ctx.sql, who, uploadId, idx);
       const file = path.join(opts.dir, upload.id);
+      // Hashed while it was written (or undefined, and then acceptFile's blob store hashes the file itself).
+      const knownSha256 = store.takeSha256(upload.id, t.size);
       try {
-        const r = await acceptFile(ctx, t, file);
+        const r = await acceptFile(ctx, t, file, { knownSha256 });
         return { headers: { 'Mapmint-Upload-Complete': r.uploadComplete ? '1' : '0' } };
       } finally {
         // Accepted or rejected, the transfer is over: a rejected file must be sent again from the start.

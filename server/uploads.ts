@@ -15,7 +15,10 @@ export interface UploadView {
   createdAt: string;
   updatedAt: string;
   reasons: unknown[];
-  progress: Record<string, unknown>;
+  /** The GPS validation report, once validation ran. */
+  validation: Record<string, unknown> | null;
+  /** Live progress per running or finished step. */
+  progress: Record<string, { done: number; total: number; unit: string; at: string }>;
   files: { idx: number; name: string; role: string; size: number; sha256: string; status: string }[];
   events: { from: string | null; to: string; step: string; actor: string; at: string; reasons: unknown[] }[];
 }
@@ -85,11 +88,12 @@ export async function createUpload(
 export async function getUpload(sql: Sql, who: Principal, id: string): Promise<UploadView> {
   if (!UUID.test(id)) throw notFound(id);
   const [u] =
-    await sql`select id, status, content_hash, byte_size::float8 as byte_size, created_at, updated_at, reasons, progress
+    await sql`select id, status, content_hash, byte_size::float8 as byte_size, created_at, updated_at, reasons, validation
                         from uploads where id = ${id} and contributor_id = ${who.contributorId}`;
   if (!u) throw notFound(id);
   const files = await sql`select idx, name, role, declared_size::float8 as size, declared_sha256, status
                           from upload_files where upload_id = ${id} order by idx`;
+  const progress = await sql`select step, done, total, unit, updated_at from upload_progress where upload_id = ${id}`;
   const events = await sql`select from_status, to_status, step, actor, at, reasons from upload_events
                            where upload_id = ${id} order by id`;
   return {
@@ -100,7 +104,10 @@ export async function getUpload(sql: Sql, who: Principal, id: string): Promise<U
     createdAt: u.created_at.toISOString(),
     updatedAt: u.updated_at.toISOString(),
     reasons: u.reasons,
-    progress: u.progress,
+    validation: u.validation ?? null,
+    progress: Object.fromEntries(
+      progress.map((p) => [p.step, { done: p.done, total: p.total, unit: p.unit, at: p.updated_at.toISOString() }]),
+    ),
     files: files.map((f) => ({
       idx: f.idx,
       name: f.name,
@@ -155,11 +162,14 @@ export async function fileTarget(sql: Sql, who: Principal, uploadId: string, idx
  * Accepts a completely received file: checks its first bytes against the declared type and its SHA-256 against
  * the manifest, stores it content-addressed, and when it was the upload's last file, marks the upload received and
  * enqueues its processing in the same transaction. A rejected file leaves nothing stored and can be sent again.
+ * `knownSha256` is the hash the tus store computed from exactly the bytes it wrote to `tmpPath` (server-side only,
+ * never a client's claim); without it the blob store reads the file again to hash it.
  */
 export async function acceptFile(
   ctx: { sql: Sql; blobs: BlobStore; queue: Queue },
   target: FileTarget,
   tmpPath: string,
+  opts: { knownSha256?: string | undefined } = {},
 ): Promise<{ uploadComplete: boolean }> {
   const head = Buffer.alloc(64);
   const fh = await open(tmpPath, 'r');
@@ -172,9 +182,13 @@ export async function acceptFile(
       `file ${target.idx} does not look like ${target.contentType}: check the file and the manifest's contentType`,
     );
   }
-  const info = await ctx.blobs.putFile(tmpPath, { move: true, expectedSha256: target.sha256 });
+  const info = await ctx.blobs.putFile(tmpPath, {
+    move: true,
+    expectedSha256: target.sha256,
+    ...(opts.knownSha256 === undefined ? {} : { knownSha256: opts.knownSha256 }),
+  });
   return (await ctx.sql.begin(async (tx) => {
-    await tx`select id from uploads where id = ${target.uploadId} for update`;
+    await tx`select id from uploads where id = ${target.uploadId} for no key update`;
     await tx`update upload_files set status = 'received', blob_key = ${info.key}, received_at = now()
              where upload_id = ${target.uploadId} and idx = ${target.idx} and status <> 'received'`;
     const [left] = await tx<{ n: number }[]>`select count(*)::int as n from upload_files

@@ -7,6 +7,21 @@ export interface BlobInfo {
   size: number;
 }
 
+/** How `putFile` treats a file: see BlobStore.putFile. */
+export interface PutFileOptions {
+  /** Consume the source (renamed into the store when possible). */
+  move?: boolean;
+  /** The hash the bytes must have: a file whose hash differs is not stored and `checksum_mismatch` is thrown. */
+  expectedSha256?: string;
+  /**
+   * The SHA-256 (hex) of the file's bytes, already computed by the caller as it wrote them, so the store does not
+   * read the file again to hash it. Only for trusted server code that hashed exactly the bytes now in `src` (the tus
+   * store hashes a transfer while writing it); it is still checked against `expectedSha256`, and S3 still verifies
+   * it on arrival. Never pass a hash that came from a client.
+   */
+  knownSha256?: string;
+}
+
 /**
  * Where videos and frames live. Keys are content-addressed (`sha256/ab/abcdef...`), so writing the same bytes twice
  * is a no-op and a key never points at other bytes than it names.
@@ -14,9 +29,10 @@ export interface BlobInfo {
 export interface BlobStore {
   /**
    * Stores a file; with `move`, the source file is consumed (renamed when possible). With `expectedSha256`, a file
-   * whose hash differs is not stored and a `checksum_mismatch` error is thrown.
+   * whose hash differs is not stored and a `checksum_mismatch` error is thrown. With `knownSha256` (trusted callers
+   * only), the file is not read again to hash it.
    */
-  putFile(src: string, opts?: { move?: boolean; expectedSha256?: string }): Promise<BlobInfo>;
+  putFile(src: string, opts?: PutFileOptions): Promise<BlobInfo>;
   /** Stores bytes held in memory (frames, crops). */
   putBuffer(bytes: Uint8Array): Promise<BlobInfo>;
   /** Streams a blob; throws `not_found` when absent. */

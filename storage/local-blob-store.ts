@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MapmintError } from '../core/errors.ts';
-import { type BlobInfo, type BlobStore, isValidKey, keyFor } from './blob-store.ts';
+import { type BlobInfo, type BlobStore, isValidKey, keyFor, type PutFileOptions } from './blob-store.ts';
 
 /** Hashes a file by streaming it (never whole in memory). */
 export async function sha256File(file: string): Promise<{ sha256: string; size: number }> {
@@ -19,14 +19,21 @@ export async function sha256File(file: string): Promise<{ sha256: string; size: 
 }
 
 /**
- * Hashes a file about to be stored and enforces `expectedSha256`: on a mismatch the file is not stored (and, with
- * `move`, the consumed source is removed) and `checksum_mismatch` is thrown. Every BlobStore's putFile uses this.
+ * Hashes a file about to be stored (or takes the trusted `knownSha256` and only stats it) and enforces
+ * `expectedSha256`: on a mismatch the file is not stored (and, with `move`, the consumed source is removed) and
+ * `checksum_mismatch` is thrown. Every BlobStore's putFile uses this.
  */
-export async function hashForPut(
-  src: string,
-  opts: { move?: boolean; expectedSha256?: string },
-): Promise<{ sha256: string; size: number }> {
-  const info = await sha256File(src);
+export async function hashForPut(src: string, opts: PutFileOptions): Promise<{ sha256: string; size: number }> {
+  let info: { sha256: string; size: number };
+  if (opts.knownSha256 === undefined) {
+    info = await sha256File(src);
+  } else {
+    // A malformed hash would make a malformed key: refuse it rather than store under it.
+    if (!/^[0-9a-f]{64}$/.test(opts.knownSha256)) {
+      throw new MapmintError('internal', 'invalid_known_hash', `knownSha256 is not a SHA-256 hex digest: ${src}`);
+    }
+    info = { sha256: opts.knownSha256, size: (await stat(src)).size };
+  }
   if (opts.expectedSha256 !== undefined && info.sha256 !== opts.expectedSha256) {
     if (opts.move) await rm(src, { force: true });
     throw new MapmintError(
@@ -71,7 +78,7 @@ export class LocalBlobStore implements BlobStore {
     return path.join(dir, randomUUID());
   }
 
-  async putFile(src: string, opts: { move?: boolean; expectedSha256?: string } = {}): Promise<BlobInfo> {
+  async putFile(src: string, opts: PutFileOptions = {}): Promise<BlobInfo> {
     const info = await hashForPut(src, opts);
     const tmp = await this.tmpPath();
     if (opts.move) {

@@ -6,7 +6,7 @@ import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MapmintError } from '../core/errors.ts';
-import { type BlobInfo, type BlobStore, isValidKey, keyFor } from './blob-store.ts';
+import { type BlobInfo, type BlobStore, isValidKey, keyFor, type PutFileOptions } from './blob-store.ts';
 import { hashForPut } from './local-blob-store.ts';
 
 /** Where an S3BlobStore keeps its objects and its local copies. */
@@ -66,7 +66,7 @@ export class S3BlobStore implements BlobStore {
     return { key, ...info };
   }
 
-  async putFile(src: string, opts: { move?: boolean; expectedSha256?: string } = {}): Promise<BlobInfo> {
+  async putFile(src: string, opts: PutFileOptions = {}): Promise<BlobInfo> {
     const info = await hashForPut(src, opts);
     const stored = await this.put(info, () => createReadStream(src, { highWaterMark: 1 << 20 }));
     if (opts.move) await rm(src, { force: true });

@@ -1,5 +1,7 @@
-import { type StageContext, verifyUpload } from '../ingest/index.ts';
-import type { JobName, JobPayloads } from '../queue/index.ts';
+import { sampleUpload, validateUpload, verifyUpload } from '../ingest/index.ts';
+import type { JobName, JobPayloads, StageContext } from '../queue/index.ts';
+import { bookUpload, rewardConfigFromEnv } from '../rewards/index.ts';
+import { matchUpload } from '../roads/index.ts';
 
 /** A job handler: does one step for one upload, idempotently. */
 export type Handler<N extends JobName> = (ctx: StageContext, data: JobPayloads[N], jobId: string) => Promise<unknown>;
@@ -7,4 +9,8 @@ export type Handler<N extends JobName> = (ctx: StageContext, data: JobPayloads[N
 /** Which stage handles which job. A job without a handler here waits in the queue for a worker that has one. */
 export const HANDLERS: { [N in JobName]?: Handler<N> } = {
   'upload.received': (ctx, data, jobId) => verifyUpload(ctx, data.uploadId, jobId),
+  'ingest.validate': (ctx, data, jobId) => validateUpload(ctx, data.uploadId, jobId),
+  'ingest.sample': (ctx, data, jobId) => sampleUpload(ctx, data.uploadId, jobId),
+  'roads.match': (ctx, data, jobId) => matchUpload(ctx, data.uploadId, jobId),
+  'rewards.book': (ctx, data, jobId) => bookUpload(ctx, data.uploadId, rewardConfigFromEnv(), jobId),
 };

@@ -16,7 +16,10 @@ export interface WorkerOptions {
  * Starts processing jobs. Any number of workers on any number of machines can share one database: jobs are
  * claimed with SKIP LOCKED, kept alive by heartbeats, and retried when a worker dies.
  */
-export async function startWorker(rt: Runtime, opts: WorkerOptions = {}): Promise<{ stop(): Promise<void> }> {
+export async function startWorker(
+  rt: Pick<Runtime, 'sql' | 'blobs' | 'queue'>,
+  opts: WorkerOptions = {},
+): Promise<{ stop(): Promise<void> }> {
   const names = (Object.keys(HANDLERS) as JobName[]).filter((n) => !opts.only || opts.only.includes(n));
   const ctx = { sql: rt.sql, blobs: rt.blobs, queue: rt.queue };
   for (const name of names) {

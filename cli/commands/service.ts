@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { MapmintError } from '../../core/errors.ts';
+import { JOB_NAMES, type JobName } from '../../queue/index.ts';
 import { buildServer, serverConfigFromEnv } from '../../server/index.ts';
 import { openRuntime, type Runtime, startWorker } from '../../worker/index.ts';
 import { emit, type GlobalFlags, log } from '../output.ts';
@@ -64,10 +66,16 @@ export function registerService(program: Command, flags: () => GlobalFlags): voi
     .command('worker')
     .description('process jobs from the queue; run as many as you like, on any machine sharing the database')
     .option('-c, --concurrency <n>', 'jobs of each kind at once', Number, 1)
-    .action(async (o: { concurrency: number }) => {
+    .option('--only <jobs>', `comma-separated job kinds this worker takes (default all: ${JOB_NAMES.join(', ')})`)
+    .action(async (o: { concurrency: number; only?: string }) => {
+      const only = o.only?.split(',').map((x) => x.trim()) as JobName[] | undefined;
+      const unknown = only?.filter((n) => !JOB_NAMES.includes(n));
+      if (unknown?.length)
+        throw new MapmintError('invalid_input', 'unknown_job', `unknown job kind(s): ${unknown.join(', ')}`);
       const rt = await openRuntime();
       const w = await startWorker(rt, {
         concurrency: o.concurrency,
+        ...(only ? { only } : {}),
         onJob: (e) => log(`${e.name} ${e.id} ${e.ok ? 'done' : `failed: ${e.error}`}`),
       });
       emit(

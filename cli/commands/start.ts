@@ -1,14 +1,17 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { Wallet } from 'ethers';
-import { stateDir } from '../../db/index.ts';
+import { type Sql, stateDir } from '../../db/index.ts';
 import { type DemoManifest, generateDrive } from '../../ingest/demo/index.ts';
+import { closeEpoch, rewardConfigFromEnv } from '../../rewards/index.ts';
+import { importRoads } from '../../roads/index.ts';
 import { MapmintClient } from '../../sdk/index.ts';
 import { uploadFiles } from '../../sdk/node.ts';
 import { openRuntime } from '../../worker/index.ts';
 import { emit, type GlobalFlags, log, progressBar } from '../output.ts';
+import { localWallet } from '../wallet.ts';
+import { demoPayout } from './demo-payout.ts';
 import { startService, untilSignal } from './service.ts';
 import { redact } from './system.ts';
 import { describeUpload } from './uploads.ts';
@@ -52,14 +55,59 @@ async function demoDrive(o: StartOptions): Promise<{ dir: string; manifest: Demo
   }
 }
 
-/** The demo contributor's wallet: made once, kept in the state folder (never in the repository). */
-async function demoWallet(): Promise<Wallet> {
-  const p = path.join(stateDir(), 'demo-wallet.key');
-  if (existsSync(p)) return new Wallet((await readFile(p, 'utf8')).trim());
-  await mkdir(stateDir(), { recursive: true });
-  const w = Wallet.createRandom();
-  await writeFile(p, w.privateKey, { mode: 0o600 });
-  return new Wallet(w.privateKey);
+/** Tokens (18 decimals) as a decimal string with up to 6 fraction digits. */
+function tokens(wei: string): string {
+  return (Number(BigInt(wei) / 10n ** 12n) / 1e6).toString();
+}
+
+/** The human lines describing the demo run. */
+function demoSummary(r: Record<string, unknown>): string[] {
+  const u = r.upload as
+    | { id: string; status: string; frames: number; novelPieces: number; rewardWei: string }
+    | undefined;
+  const e = r.epoch as {
+    epoch: number;
+    root: string | null;
+    totalCumulativeWei: string;
+    contributors: number;
+    proofsFile: string | null;
+  } | null;
+  const roads = r.roads as { pieces: number; lengthM: number } | undefined;
+  const p = r.payout as
+    | {
+        chain: { rpcUrl: string };
+        claim:
+          | { status: 'claimed'; amountWei: string; txHash: string }
+          | { status: 'nothing-to-claim'; reason: string };
+        balanceWei: string;
+      }
+    | null
+    | undefined;
+  if (!u) return [];
+  return [
+    roads ? `road network: ${roads.pieces} pieces, ${(roads.lengthM / 1000).toFixed(1)} km` : '',
+    `demo upload ${u.id}: ${u.status}, ${u.frames} frames, ${u.novelPieces} novel road pieces, ${tokens(u.rewardWei)} MAP`,
+    e
+      ? `epoch ${e.epoch} closed: ${e.contributors} contributor(s), ${tokens(e.totalCumulativeWei)} MAP cumulative, root ${e.root}`
+      : '',
+    e?.proofsFile ? `claim proofs: ${e.proofsFile}` : '',
+    p
+      ? p.claim.status === 'claimed'
+        ? `root published on the local chain (${p.chain.rpcUrl}); the demo contributor claimed ${tokens(p.claim.amountWei)} MAP (tx ${p.claim.txHash}), balance ${tokens(p.balanceWei)} MAP`
+        : `root published on the local chain (${p.chain.rpcUrl}); claim: ${p.claim.reason}`
+      : '',
+  ];
+}
+
+/** Polls until a step of an upload has finished (its step_runs row exists). */
+async function waitForStep(sql: Sql, uploadId: string, step: string, timeoutMs = 300_000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const rows = await sql`select 1 from step_runs where upload_id = ${uploadId} and step = ${step}`;
+    if (rows.length > 0) return true;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return false;
 }
 
 /** `start`: the main job, end to end on built-in sample data. */
@@ -81,14 +129,17 @@ export function registerStart(program: Command, flags: () => GlobalFlags): void 
       const svc = await startService(rt, { port: o.port, worker: true });
       log(`mapmint: serving on ${svc.url} (OpenAPI at ${svc.url}/openapi.json), worker running`);
       let result: Record<string, unknown> = { url: svc.url, database: redact(rt.url) };
+      let closeChain: (() => Promise<void>) | undefined;
       try {
         if (o.demo) {
           const { dir, manifest } = await demoDrive(o);
           const files = manifest.files
             .filter((f) => f.role === 'video' || f.role === 'telemetry')
             .map((f) => path.join(dir, f.path));
+          log("mapmint: importing the demo town's roads (OpenStreetMap PBF) into PostGIS...");
+          const roads = await importRoads(rt.sql, path.join(dir, 'roads.osm.pbf'), { region: 'demo' });
           const client = new MapmintClient({ baseUrl: svc.url });
-          const wallet = await demoWallet();
+          const wallet = await localWallet();
           await client.signIn(wallet);
           const bar = progressBar('uploading demo drive', ' KB');
           let started = false;
@@ -115,39 +166,60 @@ export function registerStart(program: Command, flags: () => GlobalFlags): void 
               },
             },
           ).finally(() => bar.stop());
-          const after = await client.waitFor(up.id, (u) => u.status !== 'receiving' && u.status !== 'received', {
-            timeoutMs: 120_000,
+          const after = await client.waitFor(up.id, (u) => u.status === 'done' || u.status === 'quarantined', {
+            timeoutMs: 600_000,
           });
+          const [frames] = await rt.sql<
+            { n: number }[]
+          >`select count(*)::int as n from frames where upload_id = ${after.id}`;
           log(describeUpload(after));
+          const booked = after.status === 'done' ? await waitForStep(rt.sql, after.id, 'rewards.book') : false;
+          const epoch = booked
+            ? await closeEpoch(rt.sql, rewardConfigFromEnv(), { outDir: path.join(stateDir(), 'epochs') })
+            : null;
+          const payout = epoch?.root ? await demoPayout(rt.sql, client, wallet, epoch.epoch) : undefined;
+          closeChain = payout?.close;
+          const [mine] = await rt.sql<{ pieces: number; wei: string }[]>`
+            select count(*)::int as pieces, coalesce(sum(amount), 0)::text as wei from ledger_entries where upload_id = ${after.id}`;
           result = {
             ...result,
             contributor: wallet.address,
             demoDir: dir,
-            upload: { id: after.id, status: after.status, reasons: after.reasons },
+            upload: {
+              id: after.id,
+              status: after.status,
+              reasons: after.reasons,
+              validation: after.validation?.verdict,
+              frames: frames?.n ?? 0,
+              novelPieces: mine?.pieces ?? 0,
+              rewardWei: mine?.wei ?? '0',
+            },
+            roads: { region: roads.region, pieces: roads.pieces, lengthM: Math.round(roads.lengthM) },
+            epoch,
+            payout: payout
+              ? { chain: payout.chain, published: payout.published, claim: payout.claim, balanceWei: payout.balanceWei }
+              : null,
           };
         }
       } catch (err) {
+        await closeChain?.();
         await svc.stop();
         await rt.close();
         throw err;
       }
       emit(flags(), result, () =>
-        [
-          `mapmint is running at ${svc.url}`,
-          result.upload
-            ? `demo upload ${(result.upload as { id: string }).id}: ${(result.upload as { status: string }).status}`
-            : '',
-          o.exit ? '' : 'Press Ctrl-C to stop.',
-        ]
+        [`mapmint is running at ${svc.url}`, ...demoSummary(result), o.exit ? '' : 'Press Ctrl-C to stop.']
           .filter(Boolean)
           .join('\n'),
       );
       if (o.exit) {
+        await closeChain?.();
         await svc.stop();
         await rt.close();
         return;
       }
       await untilSignal(async () => {
+        await closeChain?.();
         await svc.stop();
         await rt.close();
       });

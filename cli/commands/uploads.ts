@@ -18,6 +18,9 @@ export function describeUpload(u: UploadStatus): string {
   const lines = [`upload ${u.id}: ${u.status}`];
   for (const f of u.files) lines.push(`  [${f.status}] ${f.role.padEnd(9)} ${f.name} (${f.size} bytes)`);
   for (const r of u.reasons) lines.push(`  reason ${r.code}: ${r.message}`);
+  if (u.validation) lines.push(`  validation: ${u.validation.verdict}`);
+  for (const [step, p] of Object.entries(u.progress ?? {}))
+    lines.push(`  ${step}: ${Math.round(p.done)}/${Math.round(p.total)} ${p.unit}`);
   return lines.join('\n');
 }
 

@@ -117,6 +117,9 @@ export async function sampleFrames(
     ...(input.beforeStore ? { beforeStore: input.beforeStore } : {}),
   });
   const matrix = matrixFor(probe.colorSpace, probe.displayHeight);
+  // RGB buffers reused once their JPEG is encoded (at most `concurrency` + 1 exist): a fresh 6 MB buffer per 1080p
+  // frame cost more in page faults and GC than the conversion itself.
+  const rgbFree: Buffer[] = [];
   let w = 0;
   let filled = -1;
   if (picks.length > 0) {
@@ -139,7 +142,8 @@ export async function sampleFrames(
       filled = w;
       stats.kept++;
       const index = nearest(times, f.ptsS);
-      const rgb = yuv420ToRgb(f.data, f.width, f.height, matrix);
+      // Converted now: `f.data` is the decoder's buffer, reused for the next frame.
+      const rgb = yuv420ToRgb(f.data, f.width, f.height, matrix, rgbFree.pop());
       await writer.add(
         {
           idx: o.idxOffset + index,
@@ -154,7 +158,13 @@ export async function sampleFrames(
           reason: (picks[w] as { reason: string }).reason,
           source: index,
         },
-        () => encodeRgb(rgb, f.width, f.height, jpeg),
+        async () => {
+          try {
+            return await encodeRgb(rgb, f.width, f.height, jpeg);
+          } finally {
+            rgbFree.push(rgb);
+          }
+        },
       );
       input.onProgress?.({ pts: f.ptsS, durationS: probe.durationS, kept: stats.kept });
     }

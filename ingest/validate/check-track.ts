@@ -13,11 +13,12 @@ export interface VideoSpan {
 
 /**
  * `too_perfect`: sampled like a clock (>= 90 % of intervals equal) and the median CTRV residual over enough moving
- * fixes is below what consumer receivers show.
+ * fixes is below what consumer receivers show (a tighter bound for short tracks of 10..29 scored fixes).
  */
 export function checkTooPerfect(jitter: JitterStats): Finding[] {
   const T = THRESHOLDS.tooPerfect;
-  if (jitter.samples < T.minSamples || !(jitter.medianResidualM < T.maxMedianResidualM)) return [];
+  const bound = jitter.samples >= T.minSamples ? T.maxMedianResidualM : T.shortMaxMedianResidualM;
+  if (jitter.samples < T.shortMinSamples || !(jitter.medianResidualM < bound)) return [];
   if (jitter.regularIntervals < T.minRegularIntervals) return [];
   return [
     {

@@ -81,6 +81,13 @@ export const THRESHOLDS = {
      */
     minRegularIntervals: 0.9,
     minSamples: 30,
+    /**
+     * A short track (10..29 scored fixes, i.e. under half a minute of driving) is judged on a much tighter bound:
+     * its median is less certain, but 0.3 m is a fifth of the smoothest real car track (1.60 m), and a generator's
+     * exact path scores 0. Without this a 25 s simulator track passed unnoticed.
+     */
+    shortMinSamples: 10,
+    shortMaxMedianResidualM: 0.3,
     /** Only car-speed stretches are scored (walking receivers are filtered much harder). */
     minSpeedMps: 5,
     /** Fixes are thinned to >= 0.95 s so 10-18 Hz receivers (GoPro GPS5: 18 Hz) are scored like 1 Hz ones. */

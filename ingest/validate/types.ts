@@ -15,7 +15,8 @@ export type ReasonCode =
   | 'too_perfect'
   | 'video_duration_mismatch'
   | 'too_short'
-  | 'replay';
+  | 'replay'
+  | 'device_conflict';
 
 /** What a finding does: nothing (info), drops points (trim), cuts the track (split) or refuses it (reject). */
 export type Severity = 'info' | 'trim' | 'split' | 'reject';

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { generateDrive } from '../../ingest/demo/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { REPO_ROOT } from '../support/shared-data.ts';
 
@@ -61,10 +62,13 @@ test('start runs a generated drive through upload and verification, then exits (
   const r = await mapmint(['--json', 'start', '--exit', '--port', '0', '--demo-seconds', '3', '--demo-size', '160x90']);
   assert.equal(r.code, 0, r.stderr);
   const doc = JSON.parse(r.stdout) as { url: string; upload: { id: string; status: string } };
-  assert.equal(doc.upload.status, 'validating');
+  // A 3 s drive is too short to be useful: validation quarantines it with its reason, nothing is dropped.
+  assert.equal(doc.upload.status, 'quarantined');
   assert.match(r.stderr, /uploading demo drive/, 'progress is shown on stderr');
   const [u] = await db.sql`select status from uploads where id = ${doc.upload.id}`;
-  assert.equal(u!.status, 'validating');
+  assert.equal(u!.status, 'quarantined');
+  const [v] = await db.sql`select validation->>'verdict' as verdict from uploads where id = ${doc.upload.id}`;
+  assert.equal(v!.verdict, 'rejected');
 });
 
 test('errors are typed: --json carries the code, the exit code tells the kind', async () => {
@@ -82,4 +86,37 @@ test('errors are typed: --json carries the code, the exit code tells the kind', 
   });
   assert.equal(bad.code, 2);
   assert.equal((JSON.parse(bad.stdout) as { error: { code: string } }).error.code, 'no_password');
+});
+
+test('inspect prints the track summary and verdict without storing; ingest runs every step locally', async () => {
+  const d = await generateDrive({
+    outDir: path.join(home, 'drive'),
+    seed: 9,
+    pbf: false,
+    route: { durationS: 20, start: 'stop-sign' },
+    video: { width: 160, height: 90, fps: 10 },
+  });
+  const [before] = await db.sql`select count(*)::int as n from uploads`;
+  const ins = await mapmint(['--json', 'inspect', d.paths.video!, '--track', d.paths.gpx]);
+  assert.equal(ins.code, 0, ins.stderr);
+  const r = JSON.parse(ins.stdout) as {
+    track: { points: number; format: string; bbox: number[] };
+    verdict: string;
+    videos: unknown[];
+  };
+  assert.equal(r.track.format, 'gpx');
+  assert.equal(r.track.points, 21);
+  assert.equal(r.track.bbox.length, 4);
+  assert.equal(r.videos.length, 1);
+  assert.equal(r.verdict, 'accepted');
+  const [mid] = await db.sql`select count(*)::int as n from uploads`;
+  assert.equal(mid!.n, before!.n, 'inspect stores nothing');
+  const ing = await mapmint(['--json', 'ingest', d.paths.video!, '--track', d.paths.gpx]);
+  assert.equal(ing.code, 0, ing.stderr);
+  const u = JSON.parse(ing.stdout) as { id: string; status: string; frames: number };
+  assert.equal(u.status, 'done');
+  assert.ok(u.frames > 0);
+  assert.match(ing.stderr, /sampling/, 'a progress bar on stderr');
+  const [f] = await db.sql`select count(*)::int as n from frames where upload_id = ${u.id}`;
+  assert.equal(f!.n, u.frames);
 });

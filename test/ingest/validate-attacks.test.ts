@@ -199,3 +199,23 @@ test('replaySimilarity separates copies (cm, constant offset) from re-drives (me
   assert.ok(!other.replay && other.spreadM > 1, JSON.stringify(other));
   assert.deepEqual(JSON.parse(JSON.stringify(fa)), fa);
 });
+
+test('short spoofs: a 25 s exact simulator track is rejected, 25 s of genuine noisy driving is not', () => {
+  let caught = 0;
+  let genuineRejected = 0;
+  for (let seed = 300; seed < 320; seed++) {
+    const r = mulberry32(seed);
+    const bearingDeg = r() * 360;
+    const speed = 8 + r() * 10;
+    const points = Array.from({ length: 26 }, (_, i) => {
+      const [lat, lon] = destination(47.37, 8.54, bearingDeg, i * speed);
+      return { t: 1.7e12 + i * 1000, lat, lon };
+    });
+    if (validateTrack({ format: 'csv', points }).reasons.some((f) => f.code === 'too_perfect')) caught++;
+    const genuine = planDrive({ seed, video: false, route: { durationS: 25 } });
+    const v = validateTrack(asTrack(genuine.fixes));
+    if (v.verdict === 'rejected' && v.reasons.some((f) => f.code === 'too_perfect')) genuineRejected++;
+  }
+  assert.equal(caught, 20);
+  assert.equal(genuineRejected, 0);
+});

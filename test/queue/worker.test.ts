@@ -46,16 +46,20 @@ async function receivedUpload(bytes = 4096): Promise<string> {
 
 function startWorker(): ChildProcess & { log: string[] } {
   // Node itself (not the tsx wrapper, which would leave its child running when killed) so SIGKILL hits the worker.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'cli', 'main.ts'), 'worker'], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: db.url,
-      MAPMINT_BLOB_DIR: blobs.root,
-      MAPMINT_QUEUE_SUPERVISE_S: '1',
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPO_ROOT, 'cli', 'main.ts'), 'worker', '--only', 'upload.received'],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        MAPMINT_BLOB_DIR: blobs.root,
+        MAPMINT_QUEUE_SUPERVISE_S: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }) as ChildProcess & { log: string[] };
+  ) as ChildProcess & { log: string[] };
   child.log = [];
   child.stderr?.setEncoding('utf8').on('data', (s: string) => child.log.push(...s.split('\n').filter(Boolean)));
   child.stdout?.resume();

@@ -97,6 +97,34 @@ test('a matching expected checksum is accepted', async () => {
   assert.equal(info.sha256, sha(bytes));
 });
 
+test('a known hash is used as given and still checked against the expected one', async () => {
+  const { store, src } = await fresh();
+  const bytes = randomBytes(20_000);
+  const file = path.join(src, 'k.bin');
+  await writeFile(file, bytes);
+  const info = await store.putFile(file, { move: true, expectedSha256: sha(bytes), knownSha256: sha(bytes) });
+  assert.deepEqual(info, { key: keyFor(sha(bytes)), sha256: sha(bytes), size: bytes.length });
+  assert.ok(!existsSync(file), 'moved into the store');
+  assert.deepEqual(await store.getBuffer(info.key), bytes);
+
+  // The caller's hash says the bytes are not the declared ones: refused, consumed, nothing stored.
+  const other = path.join(src, 'k2.bin');
+  await writeFile(other, bytes);
+  const known = sha(Buffer.from('what the receiver hashed'));
+  await assert.rejects(
+    store.putFile(other, { move: true, expectedSha256: sha(bytes), knownSha256: known }),
+    isCode('checksum_mismatch'),
+  );
+  assert.ok(!existsSync(other));
+  assert.equal(await store.stat(keyFor(known)), undefined);
+  assert.deepEqual(await blobFiles(store), [`${sha(bytes).slice(0, 2)}/${sha(bytes)}`]);
+
+  // A malformed hash never becomes a key.
+  await writeFile(other, bytes);
+  await assert.rejects(store.putFile(other, { knownSha256: '../../etc' }), isCode('invalid_known_hash'));
+  assert.deepEqual(await tmpLeftovers(store), []);
+});
+
 test('keys that are not content addresses are rejected before touching the disk', async () => {
   const { store } = await fresh();
   const h = sha(Buffer.from('x'));

@@ -29,7 +29,12 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
   const dir = await mkdtemp(path.join(tmpdir(), 'mapmint-test-'));
   const queue = await openQueue(db.url, { supervise: false });
   const blobs = new LocalBlobStore(path.join(dir, 'blobs'));
-  const config = serverConfigFromEnv({ tusDir: path.join(dir, 'tus'), port: 0, ...overrides });
+  const config = serverConfigFromEnv({
+    tusDir: path.join(dir, 'tus'),
+    tilesDir: path.join(dir, 'tiles'),
+    port: 0,
+    ...overrides,
+  });
   const app = await buildServer({ sql: db.sql, blobs, queue }, config);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -16,6 +16,7 @@ export {
   ROOT_WINDOW,
   TileType,
 } from './header.ts';
+export { type ArchiveReader, openArchive } from './read-archive.ts';
 export { bufferReader, openFileReader, type RangeReader } from './read-range.ts';
 export { type LonLatBounds, tileBounds } from './tile-bounds.ts';
 export { createFileSink, type TileSink } from './tile-sink.ts';

@@ -92,8 +92,11 @@ export class PMTilesWriter {
     return new PMTilesWriter(sink, await ScratchFile.create(options.scratchDir), options, tileCompression);
   }
 
-  /** Add one tile (uncompressed bytes); each z/x/y may be added once. */
-  async addTile(z: number, x: number, y: number, data: Uint8Array): Promise<void> {
+  /**
+   * Add one tile (uncompressed bytes); each z/x/y may be added once. `stored`, when given, is `data` already
+   * compressed the way this writer would (e.g. copied from an archive it wrote), and is used as is.
+   */
+  async addTile(z: number, x: number, y: number, data: Uint8Array, stored?: Uint8Array): Promise<void> {
     if (this.state !== 'open')
       throw invalid('writer_closed', `cannot add tile ${z}/${x}/${y}: the archive is finished`);
     const tileId = zxyToTileId(z, x, y);
@@ -107,9 +110,11 @@ export class PMTilesWriter {
       content = this.contentLength.length;
       this.contentByHash.set(hash, content);
       const blob =
-        this.tileCompression === Compression.Gzip
-          ? compress(data, Compression.Gzip, this.options.tileGzipLevel ?? 6)
-          : data.slice();
+        stored !== undefined
+          ? stored.slice()
+          : this.tileCompression === Compression.Gzip
+            ? compress(data, Compression.Gzip, this.options.tileGzipLevel ?? 6)
+            : data.slice();
       this.contentLength.push(blob.length);
       this.contentOffset.push(this.scratch.append(blob));
     }

@@ -1,0 +1,11 @@
+export {
+  type ChainInfo,
+  deploymentPath,
+  distributor,
+  loadDeployment,
+  operatorSigner,
+  providerFor,
+  requireDeployment,
+  saveDeployment,
+} from './deployment.ts';
+export { startLocalChain } from './local-chain.ts';

@@ -1,0 +1,172 @@
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { type DriveFile, loadDrive, sampleUpload, validateUpload, verifyUpload } from '../../ingest/index.ts';
+import { validateTrack } from '../../ingest/validate/index.ts';
+import { declareFiles, describeFile } from '../../sdk/node.ts';
+import { acceptFile, createUpload, getUpload } from '../../server/uploads.ts';
+import { openRuntime } from '../../worker/index.ts';
+import { emit, type GlobalFlags, progressBar } from '../output.ts';
+import { localWallet } from '../wallet.ts';
+import { describeUpload } from './uploads.ts';
+
+/** The files given on the command line as a drive: roles from their names, `--track` as the sidecar track. */
+function driveFiles(files: string[], track?: string): DriveFile[] {
+  const all = track ? [...files, track] : files;
+  return all.map((f) => ({
+    path: f,
+    name: path.basename(f),
+    role: f === track ? 'track' : describeFile(f).role,
+  }));
+}
+
+/** A one-screen summary of an inspection. */
+function describeInspection(r: Awaited<ReturnType<typeof inspect>>): string {
+  const t = r.track;
+  const lines = [
+    `track from ${r.trackFrom} (${t.format}): ${t.points} points, ${t.start} .. ${t.end}`,
+    `  bbox ${t.bbox.map((x) => x.toFixed(6)).join(', ')}, length ${Math.round(t.lengthM)} m`,
+    ...r.videos.map(
+      (v) =>
+        `video ${v.name}: ${v.durationS.toFixed(1)} s, ${v.fps.toFixed(2)} fps, ${v.width}x${v.height}, t0 ${v.t0} (${v.alignedBy})`,
+    ),
+    `verdict: ${r.verdict}`,
+    ...r.reasons.map((f) => `  [${f.severity}] ${f.code}: ${f.message}`),
+  ];
+  return lines.join('\n');
+}
+
+/** Parses and validates without storing anything. */
+async function inspect(files: string[], track?: string) {
+  const drive = await loadDrive(driveFiles(files, track));
+  const pts = drive.track.points;
+  const video = drive.videos[0]
+    ? { startMs: drive.videos[0].align.t0Ms, durationS: drive.videos[0].probe.durationS }
+    : undefined;
+  const report = validateTrack(drive.track, video ? { video } : {});
+  const lats = pts.map((p) => p.lat);
+  const lons = pts.map((p) => p.lon);
+  const times = pts.map((p) => p.t).filter(Number.isFinite);
+  return {
+    trackFrom: drive.trackFrom,
+    track: {
+      format: drive.track.format,
+      points: pts.length,
+      start: times.length ? new Date(Math.min(...times)).toISOString() : null,
+      end: times.length ? new Date(Math.max(...times)).toISOString() : null,
+      bbox: pts.length ? [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)] : [],
+      lengthM: report.stats.lengthM,
+    },
+    videos: drive.videos.map((v) => ({
+      name: v.name,
+      durationS: v.probe.durationS,
+      fps: v.probe.fps,
+      width: v.probe.width,
+      height: v.probe.height,
+      t0: new Date(v.align.t0Ms).toISOString(),
+      alignedBy: v.align.source,
+    })),
+    verdict: report.verdict,
+    reasons: report.reasons,
+    stats: report.stats,
+  };
+}
+
+/** `inspect` and `ingest`. */
+export function registerIngest(program: Command, flags: () => GlobalFlags): void {
+  program
+    .command('inspect <files...>')
+    .description('parse and validate a drive (video, track, images) without storing anything; prints the verdict')
+    .option('--track <file>', 'sidecar track (GPX, NMEA, CSV, JSON) for the video or images')
+    .action(async (files: string[], o: { track?: string }) => {
+      const r = await inspect(files, o.track);
+      emit(flags(), r, () => describeInspection(r));
+    });
+  program
+    .command('ingest <files...>')
+    .description('run the whole ingest locally (store, verify, validate, sample frames) on a video or images')
+    .option('--track <file>', 'sidecar track (GPX, NMEA, CSV, JSON) for the video or images')
+    .option('--make <make>', 'camera make', 'unknown')
+    .option('--model <model>', 'camera model', 'unknown')
+    .option('--hfov <deg>', 'horizontal field of view in degrees', Number)
+    .option('--start-time <iso>', 'recording start time, when the files do not carry it')
+    .action(
+      async (
+        files: string[],
+        o: { track?: string; make: string; model: string; hfov?: number; startTime?: string },
+      ) => {
+        const all = o.track ? [...files, o.track] : files;
+        const rt = await openRuntime();
+        const tmp = await mkdtemp(path.join(tmpdir(), 'mapmint-ingest-'));
+        try {
+          const wallet = await localWallet();
+          const [c] = await rt.sql<{ id: string }[]>`insert into contributors (address) values (${wallet.address})
+          on conflict (address) do update set address = excluded.address returning id`;
+          const who = { contributorId: c!.id, address: wallet.address };
+          const declared = (await declareFiles(all)).map((d, i) =>
+            all[i] === o.track ? { ...d, role: 'track' as const } : d,
+          );
+          const { upload } = await createUpload(
+            rt.sql,
+            who,
+            {
+              device: { make: o.make, model: o.model, ...(o.hfov ? { hfovDeg: o.hfov } : {}) },
+              ...(o.startTime ? { startTime: o.startTime } : {}),
+              files: declared,
+            },
+            {
+              maxFileBytes: Number.MAX_SAFE_INTEGER,
+              maxUploadBytes: Number.MAX_SAFE_INTEGER,
+              maxFiles: 100_000,
+              uploadsPerHour: 1e9,
+            },
+          );
+          const ctx = { sql: rt.sql, blobs: rt.blobs, queue: rt.queue };
+          for (const f of upload.files) {
+            if (f.status === 'received') continue;
+            const copy = path.join(tmp, String(f.idx));
+            await copyFile(all[f.idx]!, copy);
+            await acceptFile(
+              ctx,
+              {
+                uploadId: upload.id,
+                idx: f.idx,
+                size: f.size,
+                sha256: f.sha256,
+                contentType: declared[f.idx]!.contentType,
+                status: f.status,
+              },
+              copy,
+            );
+          }
+          await verifyUpload(ctx, upload.id);
+          await validateUpload(ctx, upload.id);
+          const bar = progressBar('sampling', ' s of video');
+          let started = false;
+          await sampleUpload(ctx, upload.id, undefined, {
+            onProgress: (p) => {
+              if (!started) {
+                bar.start(Math.ceil(p.total), 0, { detail: '' });
+                started = true;
+              }
+              bar.update(Math.round(p.done));
+            },
+          })
+            .catch((err: unknown) => {
+              // A quarantined upload has no sampling step to run; anything else is an error.
+              if ((err as { code?: string }).code !== 'bad_transition') throw err;
+            })
+            .finally(() => bar.stop());
+          const u = await getUpload(rt.sql, who, upload.id);
+          const [n] = await rt.sql<
+            { n: number }[]
+          >`select count(*)::int as n from frames where upload_id = ${upload.id}`;
+          emit(flags(), { ...u, frames: n?.n ?? 0 }, () => `${describeUpload(u as never)}\n  frames: ${n?.n ?? 0}`);
+        } finally {
+          await rm(tmp, { recursive: true, force: true });
+          await rt.close();
+        }
+      },
+    );
+}

@@ -1,0 +1,179 @@
+/**
+ * Road network import: OSM file -> drivable ways -> pieces -> `road_segments` + `road_nodes` in PostGIS, in one
+ * transaction. Re-importing the same region upserts changed and new pieces and retires vanished ones.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { invalid } from '../core/errors.ts';
+import type { Sql } from '../db/connect.ts';
+import { readNodeCoords, readWays } from './osm-source.ts';
+import { isDrivable } from './road-classes.ts';
+import { DEFAULT_MAX_PIECE_M, type RoadPiece, splitWays } from './split-ways.ts';
+
+/** Options of `importRoads`. */
+export interface ImportRoadsOptions {
+  /** Name of the extract; pieces of this region missing from the file get retired. Default: file name up to the first dot. */
+  region?: string;
+  /** Longest piece in metres; default 100. */
+  maxPieceM?: number;
+  /** The osmium binary; default `osmium` on PATH. */
+  osmium?: string;
+  /** Rows per COPY chunk written to the server; default 2000. */
+  chunkRows?: number;
+}
+
+/** What an import did. */
+export interface ImportRoadsResult {
+  region: string;
+  ways: number;
+  pieces: number;
+  nodes: number;
+  lengthM: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  retired: number;
+}
+
+/** COPY text format: backslash, tab, newline and carriage return escaped; null as \N. */
+function copyText(v: string | null): string {
+  if (v === null) return '\\N';
+  return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+function wkt(coords: ReadonlyArray<readonly [number, number]>): string {
+  return `LINESTRING(${coords.map((c) => `${c[0]} ${c[1]}`).join(',')})`;
+}
+
+function pieceRow(p: RoadPiece): string {
+  const geom = wkt(p.coords);
+  const hash = createHash('sha256')
+    .update(`${geom}|${p.class}|${p.name}|${p.ref}|${p.oneway}|${p.source}|${p.target}|${p.pieceCount}`)
+    .digest('hex')
+    .slice(0, 16);
+  return [
+    p.id,
+    p.wayId,
+    p.fromNode,
+    p.toNode,
+    p.pieceIndex,
+    p.pieceCount,
+    p.source,
+    p.target,
+    geom,
+    p.lengthM,
+    copyText(p.class),
+    copyText(p.name),
+    copyText(p.ref),
+    p.oneway,
+    hash,
+  ].join('\t');
+}
+
+function* chunks<T>(items: Iterable<T>, size: number, row: (t: T) => string): Generator<string> {
+  let buf: string[] = [];
+  for (const it of items) {
+    buf.push(row(it));
+    if (buf.length >= size) {
+      yield `${buf.join('\n')}\n`;
+      buf = [];
+    }
+  }
+  if (buf.length > 0) yield `${buf.join('\n')}\n`;
+}
+
+/** Default region name: the file name up to its first dot (`andorra.osm.pbf` -> `andorra`). */
+export function regionOf(file: string): string {
+  return path.basename(file).split('.')[0] ?? file;
+}
+
+/** Imports the drivable road network of an OSM file (PBF or anything osmium reads) into PostGIS. */
+export async function importRoads(sql: Sql, file: string, opts: ImportRoadsOptions = {}): Promise<ImportRoadsResult> {
+  const region = opts.region ?? regionOf(file);
+  const maxPieceM = opts.maxPieceM ?? DEFAULT_MAX_PIECE_M;
+  if (!(maxPieceM >= 1)) throw invalid('roads_max_piece', `maxPieceM must be >= 1 m, got ${maxPieceM}`);
+  const chunkRows = opts.chunkRows ?? 2000;
+
+  // Pass 1: the drivable ways and the set of nodes they use; pass 2: those nodes' coordinates only.
+  const ways = await readWays(file, isDrivable, opts.osmium);
+  const wanted = new Set<number>();
+  for (const w of ways) for (const n of w.nodes) wanted.add(n);
+  const coords = await readNodeCoords(file, wanted, opts.osmium);
+  wanted.clear();
+
+  const graphNodes = new Map<number, [number, number]>();
+  let pieces = 0;
+  let lengthM = 0;
+  const seen = new Set<string>();
+  const counted = (function* () {
+    for (const p of splitWays(ways, coords, maxPieceM)) {
+      if (seen.has(p.id)) continue; // the same way twice in a file (broken extract) must not break the upsert
+      seen.add(p.id);
+      pieces++;
+      lengthM += p.lengthM;
+      graphNodes.set(p.source, p.coords[0] as [number, number]);
+      graphNodes.set(p.target, p.coords[p.coords.length - 1] as [number, number]);
+      yield p;
+    }
+  })();
+
+  const counts = await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(hashtext(${`mapmint.roads:${region}`}))`;
+    await tx`create temp table road_stage (
+      id text primary key, way_id bigint, from_node bigint, to_node bigint, piece_index int, piece_count int,
+      source bigint, target bigint, wkt text, length_m double precision, class text, name text, ref text,
+      oneway smallint, content_hash text) on commit drop`;
+    await tx`create temp table road_node_stage (id bigint primary key, lon double precision, lat double precision)
+      on commit drop`;
+    await pipeline(
+      Readable.from(chunks(counted, chunkRows, pieceRow)),
+      await tx`copy road_stage from stdin`.writable(),
+    );
+    await pipeline(
+      Readable.from(chunks(graphNodes, chunkRows, ([id, c]) => `${id}\t${c[0]}\t${c[1]}`)),
+      await tx`copy road_node_stage from stdin`.writable(),
+    );
+    await tx`analyze road_stage`;
+    await tx`insert into road_nodes (id, geom)
+      select id, ST_SetSRID(ST_MakePoint(lon, lat), 4326) from road_node_stage
+      on conflict (id) do update set geom = excluded.geom where not (road_nodes.geom ~= excluded.geom)`;
+    const [up] = await tx<Array<{ inserted: number; updated: number }>>`
+      with up as (
+        insert into road_segments (id, region, way_id, from_node, to_node, piece_index, piece_count, source, target,
+          geom, length_m, class, name, ref, oneway, cost, reverse_cost, content_hash)
+        select id, ${region}, way_id, from_node, to_node, piece_index, piece_count, source, target,
+          ST_GeomFromText(wkt, 4326), length_m, class, name, ref, oneway,
+          case when oneway >= 0 then length_m else -1 end, case when oneway <= 0 then length_m else -1 end,
+          content_hash
+        from road_stage
+        on conflict (id) do update set region = excluded.region, way_id = excluded.way_id,
+          from_node = excluded.from_node, to_node = excluded.to_node, piece_index = excluded.piece_index,
+          piece_count = excluded.piece_count, source = excluded.source, target = excluded.target,
+          geom = excluded.geom, length_m = excluded.length_m, class = excluded.class, name = excluded.name,
+          ref = excluded.ref, oneway = excluded.oneway, cost = excluded.cost, reverse_cost = excluded.reverse_cost,
+          content_hash = excluded.content_hash, updated_at = now(), retired_at = null
+        where road_segments.content_hash <> excluded.content_hash or road_segments.retired_at is not null
+          or road_segments.region <> excluded.region
+        returning (xmax = 0) as inserted
+      )
+      select (count(*) filter (where inserted))::int as inserted, (count(*) filter (where not inserted))::int as updated
+      from up`;
+    const retired = await tx`update road_segments s set retired_at = now()
+      where s.region = ${region} and s.retired_at is null
+        and not exists (select 1 from road_stage t where t.id = s.id)`;
+    return { inserted: up?.inserted ?? 0, updated: up?.updated ?? 0, retired: retired.count };
+  });
+  return {
+    region,
+    ways: ways.length,
+    pieces,
+    nodes: graphNodes.size,
+    lengthM,
+    inserted: counts.inserted,
+    updated: counts.updated,
+    unchanged: pieces - counts.inserted - counts.updated,
+    retired: counts.retired,
+  };
+}

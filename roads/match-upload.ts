@@ -1,0 +1,56 @@
+import type { Track } from '../core/track.ts';
+import { runStep } from '../db/index.ts';
+import type { StageContext } from '../queue/index.ts';
+import { estimateSigmaZ } from './candidates.ts';
+import { coverageOf } from './coverage.ts';
+import { loadGraph, trackBbox } from './load-graph.ts';
+import { matchTrack } from './match-track.ts';
+
+/**
+ * Job `roads.match`: snaps the upload's validated track onto the road network, stores the ordered matched pieces and
+ * the per-piece coverage, and enqueues reward booking. An upload far from any imported road matches nothing: that is
+ * recorded (zero pieces), not an error.
+ */
+export async function matchUpload(ctx: StageContext, uploadId: string, jobId?: string) {
+  return runStep(ctx.sql, { uploadId, step: 'roads.match', jobId }, async (tx) => {
+    const [t] = await tx<
+      { points_blob_key: string }[]
+    >`select points_blob_key from tracks where upload_id = ${uploadId}`;
+    if (!t) return { pieces: 0, reason: 'no validated track' };
+    const track = JSON.parse((await ctx.blobs.getBuffer(t.points_blob_key)).toString('utf8')) as Track;
+    const graph = await loadGraph(tx, trackBbox(track.points, 300));
+    // Newson & Krumm's own estimate of sigma_z from the data (section 4.1), floored at their 4.07 m.
+    const sigmaZ = Math.max(4.07, estimateSigmaZ(graph, track.points) || 4.07);
+    const match = matchTrack(graph, track.points, { sigmaZ });
+    const rows = match.subMatches
+      .flatMap((sub, k) => sub.pieces.map((p) => ({ p, k })))
+      .map(({ p, k }, seq) => ({
+        upload_id: uploadId,
+        seq,
+        sub_match: k,
+        segment_id: p.pieceId,
+        direction: p.direction,
+        from_frac: p.from,
+        to_frac: p.to,
+        length_m: p.lengthM,
+        entered_at: new Date(p.enterT),
+        exited_at: new Date(p.exitT),
+      }));
+    for (let i = 0; i < rows.length; i += 500) await tx`insert into upload_matches ${tx(rows.slice(i, i + 500))}`;
+    const cov = coverageOf(match).map((c) => ({
+      upload_id: uploadId,
+      segment_id: c.segmentId,
+      fraction: c.fraction,
+      covered_at: new Date(c.coveredAt),
+      counted: c.counted,
+    }));
+    for (let i = 0; i < cov.length; i += 500) await tx`insert into coverage ${tx(cov.slice(i, i + 500))}`;
+    await ctx.queue.send('rewards.book', { uploadId }, { tx });
+    return {
+      pieces: rows.length,
+      matchedLengthM: Math.round(match.matchedLengthM),
+      covered: cov.filter((c) => c.counted).length,
+      sigmaZ: Number(sigmaZ.toFixed(2)),
+    };
+  });
+}

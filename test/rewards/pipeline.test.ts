@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { verifyClaim } from '../../contracts/index.ts';
+import { destination } from '../../core/geo.ts';
+import { type DemoDrive, generateDrive } from '../../ingest/demo/index.ts';
+import { bookUpload, closeEpoch, DEFAULT_REWARDS } from '../../rewards/index.ts';
+import { importRoads } from '../../roads/index.ts';
+import type { MapmintClient, UploadStatus } from '../../sdk/index.ts';
+import { uploadFiles } from '../../sdk/node.ts';
+import { startWorker } from '../../worker/index.ts';
+import { mulberry32 } from '../support/prng.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+let s: TestServer;
+let worker: { stop(): Promise<void> };
+let drive: DemoDrive;
+const device = { make: 'mapmint', model: 'demo', hfovDeg: 115, mount: 'windshield' };
+
+before(async () => {
+  s = await startTestServer();
+  worker = await startWorker({ sql: s.db.sql, blobs: s.blobs, queue: s.queue });
+  drive = await generateDrive({
+    outDir: path.join(s.dir, 'drive'),
+    seed: 11,
+    route: { durationS: 60 },
+    gps: { whiteSigmaM: 1, biasSigmaM: 3 },
+    video: { width: 320, height: 180, fps: 10 },
+  });
+  await importRoads(s.db.sql, drive.paths.pbf!, { region: 'demo' });
+});
+after(async () => {
+  await worker.stop();
+  await s.close();
+});
+
+/** Waits until the upload is booked (or quarantined, which books nothing). */
+async function processed(client: MapmintClient, id: string): Promise<UploadStatus> {
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const u = await client.getUpload(id);
+    const [b] = await s.db.sql`select 1 as x from step_runs where upload_id = ${id} and step = 'rewards.book'`;
+    if (u.status === 'quarantined' || b) return u;
+    if (Date.now() > deadline) throw new Error(`upload ${id} still ${u.status}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** A GPX-free track file: the true track with fresh, independent noise (a second drive, not a copy). */
+async function redrive(name: string, seed: number, shift?: { bearing: number; m: number }): Promise<string> {
+  const truth = JSON.parse(await readFile(drive.paths.truth, 'utf8')) as {
+    track: { t: number; lat: number; lon: number }[];
+  };
+  const rnd = mulberry32(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  const rows = truth.track.map((p) => {
+    let [lat, lon] = [p.lat + (gauss() * 3) / 111_320, p.lon + (gauss() * 3) / 75_000];
+    if (shift) [lat, lon] = destination(lat, lon, shift.bearing, shift.m);
+    return `${new Date(p.t).toISOString()},${lat},${lon}`;
+  });
+  const file = path.join(s.dir, name);
+  await writeFile(file, `time,lat,lon\n${rows.join('\n')}\n`);
+  return file;
+}
+
+let a: { client: MapmintClient; address: string; uploadId: string };
+
+test('a validated drive is matched onto the imported roads, covers them, and books first-coverage rewards', async () => {
+  const { client, wallet } = await s.client();
+  const up = await uploadFiles(client, [drive.paths.video!, drive.paths.gpx], { device });
+  const u = await processed(client, up.id);
+  assert.equal(u.status, 'done', JSON.stringify(u.reasons));
+  a = { client, address: wallet.address, uploadId: up.id };
+  // The match follows the true route: most matched length lies on the ways the drive really took.
+  const trueWays = new Set(drive.truth.route.wayIds);
+  const rows = await s.db
+    .sql`select m.length_m, r.way_id from upload_matches m join road_segments r on r.id = m.segment_id
+                              where m.upload_id = ${up.id}`;
+  const total = rows.reduce((x, r) => x + r.length_m, 0);
+  const onTrue = rows.filter((r) => trueWays.has(Number(r.way_id))).reduce((x, r) => x + r.length_m, 0);
+  assert.ok(total > 100, `matched ${total} m`);
+  assert.ok(onTrue / total > 0.85, `share on the true ways ${onTrue / total}`);
+  const ledger = await s.db
+    .sql`select rule, amount::text, multipliers, segment_id from ledger_entries where upload_id = ${up.id}`;
+  assert.ok(ledger.length > 0);
+  assert.ok(ledger.every((l) => l.rule === 'first_coverage' && BigInt(l.amount) > 0n));
+  assert.deepEqual(Object.keys(ledger[0]!.multipliers).sort(), ['demand', 'quality', 'reputation', 'rule']);
+  const [cov] = await s.db.sql`select count(*)::int as n from coverage where upload_id = ${up.id} and counted`;
+  assert.equal(ledger.length, cov!.n, 'every counted piece earned once');
+});
+
+test('booking again pays nothing twice; the ledger is append-only', async () => {
+  const again = await bookUpload(
+    { sql: s.db.sql, blobs: s.blobs, queue: s.queue },
+    a.uploadId,
+    DEFAULT_REWARDS,
+    'another-job',
+  );
+  assert.equal(again.skipped, true);
+  const [before] = await s.db.sql`select count(*)::int as n from ledger_entries`;
+  await s.db
+    .sql`insert into ledger_entries (epoch_id, contributor_id, kind, upload_id, segment_id, rule, base_amount, multipliers, amount)
+                 select epoch_id, contributor_id, kind, upload_id, segment_id, rule, base_amount, multipliers, amount
+                 from ledger_entries limit 1 on conflict do nothing`;
+  const [afterRows] = await s.db.sql`select count(*)::int as n from ledger_entries`;
+  assert.equal(afterRows!.n, before!.n);
+  await assert.rejects(s.db.sql`update ledger_entries set amount = amount * 2`, /append-only/);
+  await assert.rejects(s.db.sql`delete from ledger_entries`, /append-only/);
+});
+
+test('another contributor re-driving the same roads in the freshness window earns nothing', async () => {
+  const { client } = await s.client();
+  const up = await uploadFiles(client, [drive.paths.video!, await redrive('redrive.csv', 7)], { device });
+  const u = await processed(client, up.id);
+  assert.equal(u.status, 'done', JSON.stringify(u.reasons));
+  const [cov] = await s.db.sql`select count(*)::int as n from coverage where upload_id = ${up.id} and counted`;
+  assert.ok(cov!.n > 0, 'it did cover the roads');
+  const [l] = await s.db.sql`select count(*)::int as n from ledger_entries where upload_id = ${up.id}`;
+  assert.equal(l!.n, 0);
+});
+
+test('the same device in two places at once is quarantined, and the contributor loses reputation', async () => {
+  const [r0] = await s.db.sql`select reputation from contributors where address = ${a.address}`;
+  const elsewhere = await redrive('elsewhere.csv', 8, { bearing: 45, m: 5000 });
+  const up = await uploadFiles(a.client, [drive.paths.video!, elsewhere], { device });
+  const u = await processed(a.client, up.id);
+  assert.equal(u.status, 'quarantined');
+  assert.ok(
+    u.reasons.some((r) => r.code === 'device_conflict'),
+    JSON.stringify(u.reasons.map((r) => r.code)),
+  );
+  const [r1] = await s.db.sql`select reputation from contributors where address = ${a.address}`;
+  assert.ok(r1!.reputation < r0!.reputation, `${r1!.reputation} < ${r0!.reputation}`);
+});
+
+test('closing the epoch gives a Merkle root over cumulative totals; closing again gives the same root', async () => {
+  const out = path.join(s.dir, 'epochs');
+  const first = await closeEpoch(s.db.sql, DEFAULT_REWARDS, { outDir: out });
+  assert.ok(first.root?.startsWith('0x'));
+  assert.equal(first.alreadyClosed, false);
+  const second = await closeEpoch(s.db.sql, DEFAULT_REWARDS, { epoch: first.epoch, outDir: out });
+  assert.equal(second.root, first.root);
+  assert.equal(second.alreadyClosed, true);
+  const [sum] = await s.db
+    .sql`select sum(l.amount)::text as total from ledger_entries l join contributors c on c.id = l.contributor_id
+                               where c.address = ${a.address}`;
+  const proofs = JSON.parse(await readFile(first.proofsFile!, 'utf8')) as {
+    root: string;
+    claims: Record<string, { cumulativeAmount: string; proof: string[] }>;
+  };
+  const claim = proofs.claims[a.address]!;
+  assert.equal(claim.cumulativeAmount, sum!.total);
+  assert.ok(
+    verifyClaim(first.root!, a.address, { cumulativeAmount: BigInt(claim.cumulativeAmount), proof: claim.proof }),
+  );
+  // The API shows the same to the contributor, and coverage as GeoJSON.
+  const me = (await (
+    await fetch(`${s.baseUrl}/v1/me/rewards`, { headers: { authorization: `Bearer ${a.client.token}` } })
+  ).json()) as {
+    cumulativeWei: string;
+    claim: { root: string; cumulative: string };
+  };
+  assert.equal(me.cumulativeWei, sum!.total);
+  assert.equal(me.claim.root, first.root);
+  const pts = drive.truth.track;
+  const lats = pts.map((p) => p.lat);
+  const lons = pts.map((p) => p.lon);
+  const bbox = [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)].join(',');
+  const geo = (await (await fetch(`${s.baseUrl}/v1/coverage?bbox=${bbox}`)).json()) as {
+    features: { properties: { drives: number; lastCoveredAt: string | null } }[];
+  };
+  assert.ok(geo.features.some((f) => f.properties.drives >= 2 && f.properties.lastCoveredAt));
+  assert.equal((await fetch(`${s.baseUrl}/v1/coverage?bbox=0,0,5,5`)).status, 400);
+});

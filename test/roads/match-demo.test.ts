@@ -1,0 +1,77 @@
+/**
+ * Accuracy of the matcher on synthetic drives with known truth (ingest/demo): many seeds, receiver noise of 5-15 m
+ * white plus a 2 m Gauss-Markov bias, fixes every 1-10 s. Score: share of the matched length that lies on the truth's
+ * junction-to-junction segments, driven in the truth's direction.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { generateDrive } from '../../ingest/demo/index.ts';
+import { estimateSigmaZ, importRoads, loadGraph, matchTrack, trackBbox } from '../../roads/index.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+
+let db: TestDatabase;
+let dir: string;
+before(async () => {
+  db = await createTestDatabase();
+  dir = mkdtempSync(path.join(tmpdir(), 'mapmint-match-'));
+});
+after(async () => {
+  await db.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const SEEDS = Array.from({ length: 16 }, (_, i) => i + 1);
+
+test('generated drives: >= 90 % of the matched length on the true segments, in the true direction', async (t) => {
+  const scores: number[] = [];
+  const paperScores: number[] = [];
+  for (const seed of SEEDS) {
+    const noise = 5 + (seed % 3) * 5;
+    const everyS = [1, 2, 5, 10][seed % 4] as number;
+    const drive = await generateDrive({
+      outDir: path.join(dir, String(seed)),
+      seed,
+      video: false,
+      gps: { rateHz: 1, whiteSigmaM: noise, biasSigmaM: 2 },
+      route: { durationS: 300 },
+    });
+    const region = `demo-${seed}`;
+    await importRoads(db.sql, drive.paths.pbf as string, { region });
+    const fixes = drive.plan.fixes.filter((_, i) => i % everyS === 0);
+    const g = await loadGraph(db.sql, trackBbox(fixes, 500), { region });
+    const truth = new Set(drive.truth.route.segments.map((s) => `${s.wayId}/${s.fromNode}/${s.toNode}`));
+    const score = (sigmaZ: number | undefined): number => {
+      const r = matchTrack(g, fixes, sigmaZ === undefined ? {} : { sigmaZ });
+      let right = 0;
+      for (const p of r.subMatches.flatMap((s) => s.pieces)) {
+        const gp = g.pieces[p.edge];
+        assert.ok(gp);
+        // Never against a oneway street.
+        assert.ok(gp.oneway === 0 || gp.oneway === p.direction, `piece ${p.pieceId} driven against its oneway`);
+        const key =
+          p.direction === 1 ? `${gp.wayId}/${gp.fromNode}/${gp.toNode}` : `${gp.wayId}/${gp.toNode}/${gp.fromNode}`;
+        if (truth.has(key)) right += p.lengthM;
+      }
+      assert.ok(
+        r.matchedLengthM > 0.5 * (drive.truth.route.endS - drive.truth.route.startS),
+        'most of the drive matched',
+      );
+      return right / r.matchedLengthM;
+    };
+    // sigma_z estimated from the data as in Newson & Krumm 2009 section 4.1; and the paper's fixed 4.07 m.
+    const s = score(estimateSigmaZ(g, fixes));
+    scores.push(s);
+    paperScores.push(score(undefined));
+    t.diagnostic(`seed ${seed} noise ${noise} m every ${everyS} s: ${(s * 100).toFixed(1)} %`);
+  }
+  const mean = (a: number[]): number => a.reduce((x, y) => x + y, 0) / a.length;
+  t.diagnostic(
+    `mean ${(mean(scores) * 100).toFixed(1)} % (min ${(Math.min(...scores) * 100).toFixed(1)} %) with estimated sigma_z; ` +
+      `${(mean(paperScores) * 100).toFixed(1)} % with sigma_z = 4.07 m`,
+  );
+  assert.ok(mean(scores) >= 0.9, `mean accuracy ${mean(scores)}`);
+  assert.ok(Math.min(...scores) >= 0.75, `worst drive ${Math.min(...scores)}`);
+});

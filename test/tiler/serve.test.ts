@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { FetchSource, PMTiles } from 'pmtiles';
+import { toHttpError } from '../../server/errors.ts';
+import { buildTiles, readCurrent, tilesPlugin, updateTiles, versionPath } from '../../tiler/index.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { goldenDataset, insertDrives, insertSegments } from './support/dataset.ts';
+import { decodeMvt } from './support/mvt.ts';
+
+let db: TestDatabase;
+let dir = '';
+let app: FastifyInstance;
+let base = '';
+
+before(async () => {
+  db = await createTestDatabase();
+  dir = await mkdtemp(path.join(tmpdir(), 'mapmint-serve-test-'));
+  const g = goldenDataset();
+  await insertSegments(db.sql, g.segments);
+  await insertDrives(db.sql, g.drives);
+  app = Fastify();
+  app.setErrorHandler((err, _req, reply) => {
+    const { status, body } = toHttpError(err);
+    void reply.status(status).send(body);
+  });
+  await app.register(tilesPlugin, { dir });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+});
+after(async () => {
+  await app?.close();
+  await db?.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const archiveBytes = async () => readFileSync(versionPath(dir, (await readCurrent(dir))!));
+
+test('before any build the tile routes answer 404 with a JSON error', async () => {
+  const r = await fetch(`${base}/tiles/map.pmtiles`);
+  assert.equal(r.status, 404);
+  assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'no_tiles');
+});
+
+test('the archive is served whole and by ranges with a strong ETag', async () => {
+  await buildTiles(db.sql, { out: dir, minZoom: 0, maxZoom: 16, workers: 2 });
+  const bytes = await archiveBytes();
+  const full = await fetch(`${base}/tiles/map.pmtiles`);
+  assert.equal(full.status, 200);
+  assert.equal(full.headers.get('accept-ranges'), 'bytes');
+  const etag = full.headers.get('etag')!;
+  assert.match(etag, /^"[0-9a-f]{32}"$/);
+  assert.ok(full.headers.get('cache-control'));
+  assert.ok(Buffer.from(await full.arrayBuffer()).equals(bytes));
+
+  const part = await fetch(`${base}/tiles/map.pmtiles`, { headers: { range: 'bytes=7-126' } });
+  assert.equal(part.status, 206);
+  assert.equal(part.headers.get('content-range'), `bytes 7-126/${bytes.length}`);
+  assert.ok(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(7, 127)));
+
+  const suffix = await fetch(`${base}/tiles/map.pmtiles`, { headers: { range: 'bytes=-10' } });
+  assert.equal(suffix.status, 206);
+  assert.ok(Buffer.from(await suffix.arrayBuffer()).equals(bytes.subarray(bytes.length - 10)));
+
+  const past = await fetch(`${base}/tiles/map.pmtiles`, { headers: { range: `bytes=${bytes.length}-` } });
+  assert.equal(past.status, 416);
+  assert.equal(past.headers.get('content-range'), `bytes */${bytes.length}`);
+
+  const cached = await fetch(`${base}/tiles/map.pmtiles`, { headers: { 'if-none-match': etag } });
+  assert.equal(cached.status, 304);
+  const same = await fetch(`${base}/tiles/map.pmtiles`, { headers: { 'if-match': etag, range: 'bytes=0-6' } });
+  assert.equal(same.status, 206);
+  assert.equal(Buffer.from(await same.arrayBuffer()).toString(), 'PMTiles');
+});
+
+test('after a swap, old ETags get 412 (If-Match) or the whole new archive (If-Range)', async () => {
+  const old = (await readCurrent(dir))!.etag;
+  const { drives } = goldenDataset();
+  const extra = { ...drives[0]!, uploadId: '00000000-0000-4000-8000-0000000000aa' };
+  await insertDrives(db.sql, [extra]);
+  const r = await updateTiles(db.sql, { out: dir, uploadIds: [extra.uploadId] });
+  assert.notEqual(r.version.etag, old);
+  const bytes = await archiveBytes();
+
+  const pinned = await fetch(`${base}/tiles/map.pmtiles`, { headers: { 'if-match': old, range: 'bytes=0-99' } });
+  assert.equal(pinned.status, 412);
+  const resumed = await fetch(`${base}/tiles/map.pmtiles`, { headers: { 'if-range': old, range: 'bytes=0-99' } });
+  assert.equal(resumed.status, 200);
+  assert.equal(resumed.headers.get('etag'), r.version.etag);
+  assert.ok(Buffer.from(await resumed.arrayBuffer()).equals(bytes));
+  const fresh = await fetch(`${base}/tiles/map.pmtiles`, { headers: { 'if-none-match': old } });
+  assert.equal(fresh.status, 200);
+});
+
+test('the official pmtiles client reads the archive over HTTP', async () => {
+  const client = new PMTiles(new FetchSource(`${base}/tiles/map.pmtiles`));
+  const h = await client.getHeader();
+  assert.equal(h.minZoom, 10);
+  const tile = await client.getZxy(16, 33045, 24203);
+  assert.ok(tile);
+  assert.ok('coverage' in decodeMvt(new Uint8Array(tile.data)));
+});
+
+test('single tiles: gzip when accepted, plain otherwise, 204 where empty, 400 outside the grid', async () => {
+  const gz = await fetch(`${base}/tiles/16/33045/24203.mvt`, { headers: { 'accept-encoding': 'gzip' } });
+  assert.equal(gz.status, 200);
+  assert.equal(gz.headers.get('content-type'), 'application/vnd.mapbox-vector-tile');
+  // fetch decompresses transparently; the header says what was on the wire.
+  assert.equal(gz.headers.get('content-encoding'), 'gzip');
+  const layers = decodeMvt(new Uint8Array(await gz.arrayBuffer()));
+  assert.deepEqual(Object.keys(layers).sort(), ['coverage', 'frames', 'sequences']);
+
+  const plain = await app.inject({ url: '/tiles/16/33045/24203.mvt', headers: { 'accept-encoding': 'identity' } });
+  assert.equal(plain.statusCode, 200);
+  assert.equal(plain.headers['content-encoding'], undefined);
+  assert.deepEqual(decodeMvt(plain.rawPayload), layers);
+  const zipped = await app.inject({ url: '/tiles/16/33045/24203.mvt', headers: { 'accept-encoding': 'br, gzip' } });
+  assert.ok(gunzipSync(zipped.rawPayload).equals(plain.rawPayload));
+  assert.notEqual(zipped.headers.etag, plain.headers.etag);
+  const again = await app.inject({
+    url: '/tiles/16/33045/24203.mvt',
+    headers: { 'accept-encoding': 'identity', 'if-none-match': String(plain.headers.etag) },
+  });
+  assert.equal(again.statusCode, 304);
+
+  assert.equal((await fetch(`${base}/tiles/16/0/0.mvt`)).status, 204);
+  assert.equal((await fetch(`${base}/tiles/3/8/0.mvt`)).status, 400);
+  assert.equal((await fetch(`${base}/tiles/3/1/x.mvt`)).status, 400);
+});
+
+test('TileJSON 3.0 lists the layers with their fields and the tile URL template', async () => {
+  const r = await fetch(`${base}/tiles/tiles.json`);
+  const tj = (await r.json()) as Record<string, unknown> & { vector_layers: { id: string; fields: object }[] };
+  assert.equal(tj['tilejson'], '3.0.0');
+  assert.deepEqual(tj['tiles'], [`${base}/tiles/{z}/{x}/{y}.mvt`]);
+  assert.deepEqual(
+    tj.vector_layers.map((l) => l.id),
+    ['coverage', 'sequences', 'frames'],
+  );
+  assert.deepEqual(Object.keys(tj.vector_layers[2]!.fields), ['id', 'heading', 'captured_at', 'upload_id']);
+  assert.equal((tj['center'] as number[]).length, 3);
+});
+
+test('the map page and its scripts are served; unknown assets are 404', async () => {
+  const page = await fetch(`${base}/map`);
+  assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+  assert.match(await page.text(), /pmtiles:\/\//);
+  for (const f of ['maplibre-gl.mjs', 'maplibre-gl-worker.mjs', 'maplibre-gl.css', 'pmtiles.js']) {
+    const r = await fetch(`${base}/map/lib/${f}`);
+    assert.equal(r.status, 200, f);
+    assert.ok((await r.arrayBuffer()).byteLength > 1000, f);
+  }
+  assert.equal((await fetch(`${base}/map/lib/..%2Fpackage.json`)).status, 404);
+});

@@ -1,0 +1,8 @@
+import { existsSync } from 'node:fs';
+import { MODEL_PATHS } from '../../../vision/index.ts';
+
+/** Skip reason when `npm run models` has not fetched the CenterNet tfjs files; false when they are there. */
+export const CENTERNET_ABSENT: string | false =
+  existsSync(MODEL_PATHS.centernetJson) && existsSync(MODEL_PATHS.centernetBin)
+    ? false
+    : `CenterNet tfjs files absent under ${MODEL_PATHS.centernetJson}: run \`npm run models\``;

@@ -1,0 +1,197 @@
+/**
+ * The layer schema: the one table that says which vector layers the tiles carry, at which zooms, with which fields,
+ * and where each layer's rows come from. Tile SQL, tile enumeration, archive metadata and the map style are all
+ * derived from it, so adding a layer or a source table is one entry here.
+ */
+
+/** MVT attribute types as TileJSON's `vector_layers.fields` names them. */
+export type FieldType = 'String' | 'Number' | 'Boolean';
+
+/** One way of reading a layer's rows; the first source of a layer whose tables all exist is used. */
+export interface LayerSource {
+  /** Tables or views the source reads (schema `public`); the source applies only when every one exists. */
+  tables: string[];
+  /** The FROM clause (with joins). */
+  from: string;
+  /** Optional WHERE condition (without the tile filter, which is added). */
+  where?: string;
+  /** The geometry column (SRID 4326, GiST-indexed): tile filters test it with && so the index is used. */
+  geom: string;
+  /** SQL expression per field of the layer; fields missing from a table are constants (NULL, 0, false). */
+  attributes: Record<string, string>;
+}
+
+/** One vector layer. */
+export interface LayerSpec {
+  name: string;
+  description: string;
+  minzoom: number;
+  maxzoom: number;
+  /** Geometry kind, for the map style. */
+  kind: 'line' | 'point';
+  /** Simplify lines with a tolerance of about one screen pixel (a 512-px tile's pixel) before encoding. */
+  simplify: boolean;
+  fields: Record<string, FieldType>;
+  /** Property that orders features inside a tile, so builds are byte-for-byte reproducible. */
+  orderBy: string;
+  sources: LayerSource[];
+}
+
+/** Attribution written into the archive metadata and TileJSON. */
+export const ATTRIBUTION = '© mapmint contributors';
+
+// Timestamps are formatted in SQL, in UTC: left to ST_AsMVT they would follow the session's TimeZone setting.
+const isoSeconds = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
+const isoMillis = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const isoDate = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
+
+const segmentAttributes = {
+  id: 's.id',
+  class: 's.class',
+  name: 's.name',
+  length_m: 'round(s.length_m::numeric, 1)::float8',
+};
+
+/** Every layer, in drawing order (bottom first). */
+export const LAYERS: readonly LayerSpec[] = [
+  {
+    name: 'coverage',
+    description: 'Road segments with freshness: last covered date, number of drives, novel this epoch',
+    minzoom: 10,
+    maxzoom: 16,
+    kind: 'line',
+    simplify: true,
+    fields: {
+      id: 'String',
+      class: 'String',
+      name: 'String',
+      length_m: 'Number',
+      last_covered: 'String',
+      drives: 'Number',
+      novel: 'Boolean',
+    },
+    orderBy: 'id',
+    sources: [
+      {
+        // The contract with roads/rewards: a table or view `segment_coverage(segment_id, last_covered_at, drives, novel)`.
+        tables: ['road_segments', 'segment_coverage'],
+        from: 'road_segments s LEFT JOIN segment_coverage c ON c.segment_id = s.id',
+        where: 's.retired_at IS NULL',
+        geom: 's.geom',
+        attributes: {
+          ...segmentAttributes,
+          last_covered: isoDate('c.last_covered_at'),
+          drives: 'coalesce(c.drives, 0)::int',
+          novel: 'coalesce(c.novel, false)',
+        },
+      },
+      {
+        tables: ['road_segments'],
+        from: 'road_segments s',
+        where: 's.retired_at IS NULL',
+        geom: 's.geom',
+        attributes: { ...segmentAttributes, last_covered: 'NULL::text', drives: '0::int', novel: 'false' },
+      },
+    ],
+  },
+  {
+    name: 'sequences',
+    description: 'Drive paths (validated tracks)',
+    minzoom: 12,
+    maxzoom: 16,
+    kind: 'line',
+    simplify: true,
+    fields: { upload_id: 'String', started_at: 'String', length_m: 'Number' },
+    orderBy: 'upload_id',
+    sources: [
+      {
+        tables: ['tracks'],
+        from: 'tracks t',
+        geom: 't.geom',
+        attributes: {
+          upload_id: 't.upload_id::text',
+          started_at: isoSeconds('t.started_at'),
+          length_m: 'round(t.length_m::numeric, 1)::float8',
+        },
+      },
+    ],
+  },
+  {
+    name: 'frames',
+    description: 'Sampled camera frames with their heading',
+    minzoom: 15,
+    maxzoom: 16,
+    kind: 'point',
+    simplify: false,
+    fields: { id: 'Number', heading: 'Number', captured_at: 'String', upload_id: 'String' },
+    orderBy: 'id',
+    sources: [
+      {
+        tables: ['frames'],
+        from: 'frames f',
+        geom: 'f.geom',
+        attributes: {
+          id: 'f.id::float8',
+          heading: 'round(f.heading_deg::numeric, 1)::float8',
+          captured_at: isoMillis('f.captured_at'),
+          upload_id: 'f.upload_id::text',
+        },
+      },
+    ],
+  },
+  {
+    name: 'features',
+    description: 'Fused map features (signs, lights, ...) with their confidence and status',
+    minzoom: 13,
+    maxzoom: 16,
+    kind: 'point',
+    simplify: false,
+    fields: {
+      id: 'Number',
+      class: 'String',
+      value: 'String',
+      confidence: 'Number',
+      status: 'String',
+      last_seen: 'String',
+    },
+    orderBy: 'id',
+    sources: [
+      {
+        // The contract with fusion: `map_features(id bigint, class, value, confidence, status, last_seen_at, geom Point 4326)`.
+        tables: ['map_features'],
+        from: 'map_features m',
+        geom: 'm.geom',
+        attributes: {
+          id: 'm.id::float8',
+          class: 'm.class',
+          value: 'm.value',
+          confidence: 'round(m.confidence::numeric, 3)::float8',
+          status: 'm.status',
+          last_seen: isoDate('m.last_seen_at'),
+        },
+      },
+    ],
+  },
+];
+
+/** A layer with the source chosen for the database at hand. */
+export interface ResolvedLayer {
+  spec: LayerSpec;
+  source: LayerSource;
+}
+
+/** TileJSON / PMTiles `vector_layers` entries for the layers that have a source. */
+export function vectorLayers(layers: readonly ResolvedLayer[]): Record<string, unknown>[] {
+  return layers.map(({ spec }) => ({
+    id: spec.name,
+    description: spec.description,
+    minzoom: spec.minzoom,
+    maxzoom: spec.maxzoom,
+    fields: spec.fields,
+  }));
+}
+
+/** The layers drawn at zoom `z`. */
+export function layersAtZoom(layers: readonly ResolvedLayer[], z: number): ResolvedLayer[] {
+  return layers.filter(({ spec }) => z >= spec.minzoom && z <= spec.maxzoom);
+}
