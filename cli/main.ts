@@ -5,6 +5,7 @@ import { registerRoads } from './commands/roads.ts';
 import { registerService } from './commands/service.ts';
 import { registerStart } from './commands/start.ts';
 import { registerSystem } from './commands/system.ts';
+import { registerTiles } from './commands/tiles.ts';
 import { registerUploads } from './commands/uploads.ts';
 import { fail, type GlobalFlags } from './output.ts';
 
@@ -22,6 +23,7 @@ registerUploads(program, flags);
 registerIngest(program, flags);
 registerRoads(program, flags);
 registerChain(program, flags);
+registerTiles(program, flags);
 registerStart(program, flags);
 
 try {

@@ -11,3 +11,8 @@ export function stateDir(): string {
 
 /** The committed SQL migrations. */
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'db', 'migrations');
+
+/** The tile archive folder: `MAPMINT_TILES_DIR` or `<state>/tiles`. */
+export function tilesDir(): string {
+  return process.env.MAPMINT_TILES_DIR ?? path.join(stateDir(), 'tiles');
+}

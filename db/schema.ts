@@ -6,3 +6,4 @@
 export * from './schema/rewards.ts';
 export * from './schema/roads.ts';
 export * from './schema/uploads.ts';
+export * from './schema/vision.ts';

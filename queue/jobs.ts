@@ -15,19 +15,24 @@ export interface JobPayloads {
   'roads.match': { uploadId: string };
   /** Book the upload's novel road pieces in the reward ledger (roads issue). */
   'rewards.book': { uploadId: string };
+  /** Re-render the tiles of the areas marked in tile_dirty_areas and swap in a new archive (tiler issue). */
+  'tiler.update': { uploadId: string };
 }
 
 /** A job name. */
 export type JobName = keyof JobPayloads;
 
+// A record over JobName, so the compiler refuses a job kind declared above but missing here (in pipeline order).
+const JOB_ORDER: Record<JobName, number> = {
+  'upload.received': 0,
+  'ingest.validate': 1,
+  'ingest.sample': 2,
+  'roads.match': 3,
+  'rewards.book': 4,
+  'tiler.update': 5,
+};
 /** The job names the worker knows, in pipeline order. */
-export const JOB_NAMES: JobName[] = [
-  'upload.received',
-  'ingest.validate',
-  'ingest.sample',
-  'roads.match',
-  'rewards.book',
-];
+export const JOB_NAMES = (Object.keys(JOB_ORDER) as JobName[]).sort((a, b) => JOB_ORDER[a] - JOB_ORDER[b]);
 
 /**
  * A deterministic job id (UUID shaped, from SHA-1 as in RFC 4122 v5) for a step of an upload: enqueueing the same

@@ -48,21 +48,26 @@ function executor(sql: Sql) {
 export async function openQueue(url: string, opts: QueueOptions = {}): Promise<Queue> {
   const supervise = opts.supervise ?? true;
   const superviseSeconds = opts.superviseSeconds ?? envNumber('MAPMINT_QUEUE_SUPERVISE_S') ?? 10;
-  const boss = new PgBoss({
-    connectionString: url,
-    schema: QUEUE_SCHEMA,
-    supervise,
-    schedule: false,
-    superviseIntervalSeconds: superviseSeconds,
-    monitorIntervalSeconds: superviseSeconds,
-    max: 4,
-    application_name: 'mapmint-queue',
-  });
-  boss.on('error', (err: Error) => {
-    process.stderr.write(`queue: ${err.message}\n`);
-  });
+  const make = () => {
+    const b = new PgBoss({
+      connectionString: url,
+      schema: QUEUE_SCHEMA,
+      supervise,
+      schedule: false,
+      superviseIntervalSeconds: superviseSeconds,
+      monitorIntervalSeconds: superviseSeconds,
+      max: 4,
+      application_name: 'mapmint-queue',
+    });
+    b.on('error', (err: Error) => {
+      process.stderr.write(`queue: ${err.message}\n`);
+    });
+    return b;
+  };
+  let boss = make();
   await boss.start();
   const heartbeatSeconds = opts.heartbeatSeconds ?? envNumber('MAPMINT_QUEUE_HEARTBEAT_S') ?? 30;
+  let created = 0;
   for (const name of JOB_NAMES) {
     const existing = await boss.getQueue(name);
     if (!existing) {
@@ -74,7 +79,15 @@ export async function openQueue(url: string, opts: QueueOptions = {}): Promise<Q
         heartbeatSeconds,
         expireInSeconds: 4 * 3600,
       });
+      created++;
     }
+  }
+  if (created > 0) {
+    // pg-boss caches the queue list at start; a fresh instance sees the queues just created (else workers of a new
+    // job kind fail with "queue does not exist" until the cache refreshes a minute later).
+    await boss.stop({ graceful: false, close: true });
+    boss = make();
+    await boss.start();
   }
   return {
     boss,

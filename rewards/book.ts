@@ -93,6 +93,8 @@ export async function bookUpload(ctx: StageContext, uploadId: string, cfg: Rewar
       booked += inserted.length;
       for (const r of inserted) total += BigInt(r.amount);
     }
+    // Novelty changed the coverage layer's `novel` flags: the tiles follow.
+    await ctx.queue.send('tiler.update', { uploadId }, { tx });
     return { booked, amountWei: total.toString(), epoch: epochId, candidates: candidates.length };
   });
 }

@@ -46,6 +46,9 @@ export async function matchUpload(ctx: StageContext, uploadId: string, jobId?: s
     }));
     for (let i = 0; i < cov.length; i += 500) await tx`insert into coverage ${tx(cov.slice(i, i + 500))}`;
     await ctx.queue.send('rewards.book', { uploadId }, { tx });
+    // The drive's path, frames and the coverage of the pieces it touched change the map here.
+    const bb = trackBbox(track.points, 50);
+    await tx`insert into tile_dirty_areas (bbox, reason) values (${tx.json(bb as never)}, ${`upload ${uploadId}`})`;
     return {
       pieces: rows.length,
       matchedLengthM: Math.round(match.matchedLengthM),

@@ -1,10 +1,5 @@
 import path from 'node:path';
-import { stateDir } from '../db/paths.ts';
-
-/** The tile archive folder: `MAPMINT_TILES_DIR` or `<state>/tiles`. */
-export function tilesDir(): string {
-  return process.env.MAPMINT_TILES_DIR ?? path.join(stateDir(), 'tiles');
-}
+import { stateDir, tilesDir } from '../db/paths.ts';
 
 /** Everything the HTTP server can be told. */
 export interface ServerConfig {

@@ -15,4 +15,5 @@ export * from './pmtiles/index.ts';
 export { renderTile } from './render-tiles.ts';
 export { parseRange, type TilesPluginOptions, tileJson, tilesPlugin } from './serve.ts';
 export { resolveLayers } from './tile-sql.ts';
+export { updateDirtyTiles } from './update-dirty.ts';
 export { type UpdateTilesOptions, updateTiles } from './update-tiles.ts';

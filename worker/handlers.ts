@@ -1,7 +1,9 @@
+import { tilesDir } from '../db/index.ts';
 import { sampleUpload, validateUpload, verifyUpload } from '../ingest/index.ts';
 import type { JobName, JobPayloads, StageContext } from '../queue/index.ts';
 import { bookUpload, rewardConfigFromEnv } from '../rewards/index.ts';
 import { matchUpload } from '../roads/index.ts';
+import { updateDirtyTiles } from '../tiler/index.ts';
 
 /** A job handler: does one step for one upload, idempotently. */
 export type Handler<N extends JobName> = (ctx: StageContext, data: JobPayloads[N], jobId: string) => Promise<unknown>;
@@ -13,4 +15,5 @@ export const HANDLERS: { [N in JobName]?: Handler<N> } = {
   'ingest.sample': (ctx, data, jobId) => sampleUpload(ctx, data.uploadId, jobId),
   'roads.match': (ctx, data, jobId) => matchUpload(ctx, data.uploadId, jobId),
   'rewards.book': (ctx, data, jobId) => bookUpload(ctx, data.uploadId, rewardConfigFromEnv(), jobId),
+  'tiler.update': (ctx) => updateDirtyTiles(ctx.sql, tilesDir()),
 };

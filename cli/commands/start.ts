@@ -12,6 +12,7 @@ import { openRuntime } from '../../worker/index.ts';
 import { emit, type GlobalFlags, log, progressBar } from '../output.ts';
 import { localWallet } from '../wallet.ts';
 import { demoPayout } from './demo-payout.ts';
+import { demoTiles } from './demo-tiles.ts';
 import { startService, untilSignal } from './service.ts';
 import { redact } from './system.ts';
 import { describeUpload } from './uploads.ts';
@@ -73,6 +74,9 @@ function demoSummary(r: Record<string, unknown>): string[] {
     proofsFile: string | null;
   } | null;
   const roads = r.roads as { pieces: number; lengthM: number } | undefined;
+  const t = r.tiles as
+    | { archive: string | null; pmtilesUrl: string; mapUrl: string; segments: number; features: number }
+    | undefined;
   const p = r.payout as
     | {
         chain: { rpcUrl: string };
@@ -91,6 +95,9 @@ function demoSummary(r: Record<string, unknown>): string[] {
       ? `epoch ${e.epoch} closed: ${e.contributors} contributor(s), ${tokens(e.totalCumulativeWei)} MAP cumulative, root ${e.root}`
       : '',
     e?.proofsFile ? `claim proofs: ${e.proofsFile}` : '',
+    t?.archive
+      ? `tiles: ${t.archive} (${t.segments} road segments, ${t.features} map features), served at ${t.pmtilesUrl}; map at ${t.mapUrl}`
+      : '',
     p
       ? p.claim.status === 'claimed'
         ? `root published on the local chain (${p.chain.rpcUrl}); the demo contributor claimed ${tokens(p.claim.amountWei)} MAP (tx ${p.claim.txHash}), balance ${tokens(p.balanceWei)} MAP`
@@ -179,6 +186,7 @@ export function registerStart(program: Command, flags: () => GlobalFlags): void 
             : null;
           const payout = epoch?.root ? await demoPayout(rt.sql, client, wallet, epoch.epoch) : undefined;
           closeChain = payout?.close;
+          const tiles = await demoTiles(rt.sql, svc.url);
           const [mine] = await rt.sql<{ pieces: number; wei: string }[]>`
             select count(*)::int as pieces, coalesce(sum(amount), 0)::text as wei from ledger_entries where upload_id = ${after.id}`;
           result = {
@@ -196,6 +204,7 @@ export function registerStart(program: Command, flags: () => GlobalFlags): void 
             },
             roads: { region: roads.region, pieces: roads.pieces, lengthM: Math.round(roads.lengthM) },
             epoch,
+            tiles,
             payout: payout
               ? { chain: payout.chain, published: payout.published, claim: payout.claim, balanceWei: payout.balanceWei }
               : null,

@@ -124,3 +124,12 @@ export const epochBalances = pgTable(
   },
   (t) => [primaryKey({ columns: [t.epochId, t.contributorId] }), index('epoch_balances_address').on(t.address)],
 );
+
+/** Map areas whose tiles must be re-rendered (written by stages that change map data, consumed by `tiler.update`). */
+export const tileDirtyAreas = pgTable('tile_dirty_areas', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  /** [w, s, e, n] in degrees. */
+  bbox: jsonb('bbox').$type<[number, number, number, number]>().notNull(),
+  reason: text('reason').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -29,6 +29,8 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
   const dir = await mkdtemp(path.join(tmpdir(), 'mapmint-test-'));
   const queue = await openQueue(db.url, { supervise: false });
   const blobs = new LocalBlobStore(path.join(dir, 'blobs'));
+  // Jobs that render tiles (tiler.update) write beside the test's other files, never into the project's folder.
+  process.env.MAPMINT_TILES_DIR = path.join(dir, 'tiles');
   const config = serverConfigFromEnv({
     tusDir: path.join(dir, 'tus'),
     tilesDir: path.join(dir, 'tiles'),

@@ -72,8 +72,13 @@ export async function insertDrives(sql: Sql, drives: readonly DriveRow[]): Promi
   }
 }
 
-/** Stand-ins for the coverage and map-feature tables other stages will add, shaped as the layer sources expect. */
+/**
+ * Fixed stand-ins for the coverage summary and map features, shaped as the layer sources expect. The real
+ * `segment_coverage` is a view over coverage and the ledger (tested end to end in test/rewards); a table takes its
+ * place here so the golden tiles have fixed values.
+ */
 export async function createFutureTables(sql: Sql): Promise<void> {
+  await sql`drop view if exists segment_coverage`;
   await sql`create table segment_coverage (segment_id text primary key, last_covered_at timestamptz not null,
     drives int not null, novel boolean not null)`;
   await sql`create table map_features (id bigint primary key, class text not null, value text, confidence real not null,
