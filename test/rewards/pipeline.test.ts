@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import type { Wallet } from 'ethers';
+import { distributor, operatorSigner, providerFor, saveDeployment, startLocalChain } from '../../chain/index.ts';
 import { verifyClaim } from '../../contracts/index.ts';
 import { destination } from '../../core/geo.ts';
 import { type DemoDrive, generateDrive } from '../../ingest/demo/index.ts';
-import { bookUpload, closeEpoch, DEFAULT_REWARDS } from '../../rewards/index.ts';
+import { bookUpload, closeEpoch, DEFAULT_REWARDS, publishEpoch } from '../../rewards/index.ts';
 import { importRoads } from '../../roads/index.ts';
-import type { MapmintClient, UploadStatus } from '../../sdk/index.ts';
+import { claimRewards, type MapmintClient, type UploadStatus } from '../../sdk/index.ts';
 import { uploadFiles } from '../../sdk/node.ts';
 import { startWorker } from '../../worker/index.ts';
 import { mulberry32 } from '../support/prng.ts';
@@ -64,14 +66,14 @@ async function redrive(name: string, seed: number, shift?: { bearing: number; m:
   return file;
 }
 
-let a: { client: MapmintClient; address: string; uploadId: string };
+let a: { client: MapmintClient; address: string; uploadId: string; wallet: Wallet };
 
 test('a validated drive is matched onto the imported roads, covers them, and books first-coverage rewards', async () => {
   const { client, wallet } = await s.client();
   const up = await uploadFiles(client, [drive.paths.video!, drive.paths.gpx], { device });
   const u = await processed(client, up.id);
   assert.equal(u.status, 'done', JSON.stringify(u.reasons));
-  a = { client, address: wallet.address, uploadId: up.id };
+  a = { client, address: wallet.address, uploadId: up.id, wallet };
   // The match follows the true route: most matched length lies on the ways the drive really took.
   const trueWays = new Set(drive.truth.route.wayIds);
   const rows = await s.db
@@ -172,4 +174,31 @@ test('closing the epoch gives a Merkle root over cumulative totals; closing agai
   };
   assert.ok(geo.features.some((f) => f.properties.drives >= 2 && f.properties.lastCoveredAt));
   assert.equal((await fetch(`${s.baseUrl}/v1/coverage?bbox=0,0,5,5`)).status, 400);
+});
+
+test('the closed epoch is published on a real EVM (idempotently) and the contributor claims through the SDK', async () => {
+  const [e] = await s.db
+    .sql`select id, total_cumulative::text as total from epochs where status = 'closed' and root is not null`;
+  process.env.MAPMINT_DEPLOYMENT = path.join(s.dir, 'deployment.json');
+  const local = await startLocalChain({ port: 0 });
+  try {
+    await saveDeployment(local.info);
+    const d = distributor(local.info, await operatorSigner(local.info));
+    const first = await publishEpoch(s.db.sql, d, e!.id);
+    assert.equal(first.status, 'published');
+    assert.equal((await publishEpoch(s.db.sql, d, e!.id)).status, 'already-published');
+    await local.fund(a.address);
+    const wallet = a.wallet.connect(providerFor(local.info));
+    const claimed = await claimRewards(a.client, wallet);
+    assert.equal(claimed.status, 'claimed');
+    const [mine] = await s.db
+      .sql`select sum(l.amount)::text as total from ledger_entries l join contributors c on c.id = l.contributor_id
+                                  where c.address = ${a.address}`;
+    assert.equal(claimed.status === 'claimed' && claimed.amountWei, mine!.total);
+    const again = await claimRewards(a.client, wallet);
+    assert.equal(again.status, 'nothing-to-claim');
+  } finally {
+    await local.close();
+    delete process.env.MAPMINT_DEPLOYMENT;
+  }
 });
