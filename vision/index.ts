@@ -24,6 +24,7 @@ export {
   type TaxonomyEntry,
 } from './detect/taxonomy.ts';
 export type { Box, Detection, Detector, ImageInput } from './detect/types.ts';
+export { decodeRgb, encodeJpeg, type RgbImage } from './image/raw-image.ts';
 export {
   convertCenterNet,
   fetchModels,
@@ -33,3 +34,26 @@ export {
   readLock,
 } from './models/fetch-models.ts';
 export { MODEL_PATHS, MODELS_DIR } from './models/paths.ts';
+export { ctcAlphabet, ctcGreedy, type Recognised } from './ocr/ctc.ts';
+export { type DbOptions, dbBoxes, type TextRegion } from './ocr/db-postprocess.ts';
+export { type FindTextOptions, OcrEngine, type OcrOptions, type TextLine } from './ocr/ocr-engine.ts';
+export { analyseFrame, type FrameDetection, withOcr } from './pipeline/analyse-frame.ts';
+export { annotateImage } from './pipeline/annotate.ts';
+export { type DetectImagesOptions, detectImages, type ImageResult } from './pipeline/detect-images.ts';
+export { type DetectUploadOptions, type DetectUploadResult, detectUpload } from './pipeline/detect-upload.ts';
+export { type ModelRun, storeFrameDetections } from './pipeline/store-detections.ts';
+export { openVisionModels, type VisionModels } from './pipeline/vision-models.ts';
+export { decodeBlazeFace, ssdAnchors } from './privacy/blazeface-anchors.ts';
+export { blurBoxes, blurRegions } from './privacy/blur-regions.ts';
+export { blurStoredFrames } from './privacy/blur-stored.ts';
+export { type Face, FaceDetector, type FaceOptions } from './privacy/face-detector.ts';
+export {
+  findPrivacyRegions,
+  openPrivacyBlur,
+  PrivacyBlur,
+  type PrivacyModels,
+  type PrivacyOptions,
+} from './privacy/privacy-blur.ts';
+export { coveredFraction, headRegion, type PrivacyRegion, plateSearchArea } from './privacy/regions.ts';
+export { normalisePlate, parseSpeedLimit, parseStreetName } from './signs/parse-sign.ts';
+export { isSignCandidate, readSign, readStreetNames, type SignReading } from './signs/read-signs.ts';

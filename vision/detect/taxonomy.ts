@@ -10,7 +10,11 @@ export type MapFeatureClass =
   | 'object--vehicle--bus'
   | 'object--vehicle--truck'
   | 'object--vehicle--bicycle'
-  | 'object--vehicle--motorcycle';
+  | 'object--vehicle--motorcycle'
+  /** Derived by OCR on sign candidates (vision/signs), not by a detector class: value = the limit. */
+  | 'speed-limit'
+  /** Derived by OCR on text near sign posts: value = the name read. */
+  | 'street-name-sign';
 
 /** Why a class is kept: a mappable feature, or context (and privacy: persons and vehicles get blurred). */
 export interface TaxonomyEntry {
