@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerChain } from './commands/chain.ts';
+import { registerDetect } from './commands/detect.ts';
 import { registerIngest } from './commands/ingest.ts';
 import { registerRoads } from './commands/roads.ts';
 import { registerService } from './commands/service.ts';
@@ -24,6 +25,7 @@ registerIngest(program, flags);
 registerRoads(program, flags);
 registerChain(program, flags);
 registerTiles(program, flags);
+registerDetect(program, flags);
 registerStart(program, flags);
 
 try {

@@ -95,6 +95,7 @@ export async function sampleUpload(
     await progress.finish();
     await transition(tx, uploadId, 'done', { step: 'ingest.sample', actor: 'worker' });
     await ctx.queue.send('roads.match', { uploadId }, { tx });
+    await ctx.queue.send('vision.detect', { uploadId }, { tx });
     return { frames: kept, skippedImages: skipped };
   });
 }

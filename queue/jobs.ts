@@ -11,6 +11,8 @@ export interface JobPayloads {
   'ingest.validate': { uploadId: string };
   /** Decode the video once and keep posed, quality-checked frames every few metres (ingest issue). */
   'ingest.sample': { uploadId: string };
+  /** Detect map features and read sign text on the sampled frames (vision issue). */
+  'vision.detect': { uploadId: string };
   /** Snap the validated track onto the road network and record coverage (roads issue). */
   'roads.match': { uploadId: string };
   /** Book the upload's novel road pieces in the reward ledger (roads issue). */
@@ -27,9 +29,10 @@ const JOB_ORDER: Record<JobName, number> = {
   'upload.received': 0,
   'ingest.validate': 1,
   'ingest.sample': 2,
-  'roads.match': 3,
-  'rewards.book': 4,
-  'tiler.update': 5,
+  'vision.detect': 3,
+  'roads.match': 4,
+  'rewards.book': 5,
+  'tiler.update': 6,
 };
 /** The job names the worker knows, in pipeline order. */
 export const JOB_NAMES = (Object.keys(JOB_ORDER) as JobName[]).sort((a, b) => JOB_ORDER[a] - JOB_ORDER[b]);
