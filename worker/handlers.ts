@@ -4,7 +4,13 @@ import type { JobName, JobPayloads, StageContext } from '../queue/index.ts';
 import { bookUpload, rewardConfigFromEnv } from '../rewards/index.ts';
 import { matchUpload } from '../roads/index.ts';
 import { updateDirtyTiles } from '../tiler/index.ts';
-import { detectUpload, openVisionModels, type VisionModels } from '../vision/index.ts';
+import {
+  detectUpload,
+  openPrivacyBlur,
+  openVisionModels,
+  type PrivacyBlur,
+  type VisionModels,
+} from '../vision/index.ts';
 
 /** A job handler: does one step for one upload, idempotently. */
 export type Handler<N extends JobName> = (ctx: StageContext, data: JobPayloads[N], jobId: string) => Promise<unknown>;
@@ -20,11 +26,28 @@ function sharedVisionModels(): Promise<VisionModels> {
   return visionModels;
 }
 
+let privacy: Promise<PrivacyBlur> | undefined;
+
+/**
+ * The privacy step (faces, heads of persons, plates), sharing the detector and OCR models: ingest calls it on every
+ * kept frame while the frame is still in memory, so an unblurred frame never reaches the blob store.
+ */
+export function sharedPrivacy(): Promise<PrivacyBlur> {
+  privacy ??= sharedVisionModels()
+    .then((m) => openPrivacyBlur({ models: { detector: m.detector, ocr: m.ocr } }))
+    .catch((err: unknown) => {
+      privacy = undefined;
+      throw err;
+    });
+  return privacy;
+}
+
 /** Which stage handles which job. A job without a handler here waits in the queue for a worker that has one. */
 export const HANDLERS: { [N in JobName]?: Handler<N> } = {
   'upload.received': (ctx, data, jobId) => verifyUpload(ctx, data.uploadId, jobId),
   'ingest.validate': (ctx, data, jobId) => validateUpload(ctx, data.uploadId, jobId),
-  'ingest.sample': (ctx, data, jobId) => sampleUpload(ctx, data.uploadId, jobId),
+  'ingest.sample': async (ctx, data, jobId) =>
+    sampleUpload(ctx, data.uploadId, jobId, { beforeStore: (await sharedPrivacy()).beforeStore }),
   'vision.detect': async (ctx, data, jobId) =>
     detectUpload(ctx, data.uploadId, jobId, { models: await sharedVisionModels() }),
   'roads.match': (ctx, data, jobId) => matchUpload(ctx, data.uploadId, jobId),

@@ -1,3 +1,3 @@
-export { HANDLERS } from './handlers.ts';
+export { HANDLERS, sharedPrivacy } from './handlers.ts';
 export { startWorker, type WorkerOptions } from './run-worker.ts';
 export { openRuntime, type Runtime } from './runtime.ts';

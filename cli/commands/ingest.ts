@@ -6,7 +6,7 @@ import { type DriveFile, loadDrive, sampleUpload, validateUpload, verifyUpload }
 import { validateTrack } from '../../ingest/validate/index.ts';
 import { declareFiles, describeFile } from '../../sdk/node.ts';
 import { acceptFile, createUpload, getUpload } from '../../server/uploads.ts';
-import { openRuntime } from '../../worker/index.ts';
+import { openRuntime, sharedPrivacy } from '../../worker/index.ts';
 import { emit, type GlobalFlags, progressBar } from '../output.ts';
 import { localWallet } from '../wallet.ts';
 import { describeUpload } from './uploads.ts';
@@ -144,7 +144,9 @@ export function registerIngest(program: Command, flags: () => GlobalFlags): void
           await validateUpload(ctx, upload.id);
           const bar = progressBar('sampling', ' s of video');
           let started = false;
+          const privacy = await sharedPrivacy();
           await sampleUpload(ctx, upload.id, undefined, {
+            beforeStore: privacy.beforeStore,
             onProgress: (p) => {
               if (!started) {
                 bar.start(Math.ceil(p.total), 0, { detail: '' });
