@@ -3,6 +3,7 @@
  * PostGIS itself, triggers and anything drizzle can't express live in hand-written migrations there.
  */
 
+export * from './schema/fusion.ts';
 export * from './schema/rewards.ts';
 export * from './schema/roads.ts';
 export * from './schema/uploads.ts';

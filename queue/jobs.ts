@@ -13,6 +13,8 @@ export interface JobPayloads {
   'ingest.sample': { uploadId: string };
   /** Detect map features and read sign text on the sampled frames (vision issue). */
   'vision.detect': { uploadId: string };
+  /** Turn the upload's detections into geolocated map features, near the drive only (fusion issue). */
+  'fusion.update': { uploadId: string };
   /** Snap the validated track onto the road network and record coverage (roads issue). */
   'roads.match': { uploadId: string };
   /** Book the upload's novel road pieces in the reward ledger (roads issue). */
@@ -30,9 +32,10 @@ const JOB_ORDER: Record<JobName, number> = {
   'ingest.validate': 1,
   'ingest.sample': 2,
   'vision.detect': 3,
-  'roads.match': 4,
-  'rewards.book': 5,
-  'tiler.update': 6,
+  'fusion.update': 4,
+  'roads.match': 5,
+  'rewards.book': 6,
+  'tiler.update': 7,
 };
 /** The job names the worker knows, in pipeline order. */
 export const JOB_NAMES = (Object.keys(JOB_ORDER) as JobName[]).sort((a, b) => JOB_ORDER[a] - JOB_ORDER[b]);

@@ -1,4 +1,5 @@
 import { tilesDir } from '../db/index.ts';
+import { fuseUpload } from '../fusion/index.ts';
 import { sampleUpload, validateUpload, verifyUpload } from '../ingest/index.ts';
 import type { JobName, JobPayloads, StageContext } from '../queue/index.ts';
 import { bookUpload, rewardConfigFromEnv } from '../rewards/index.ts';
@@ -48,8 +49,20 @@ export const HANDLERS: { [N in JobName]?: Handler<N> } = {
   'ingest.validate': (ctx, data, jobId) => validateUpload(ctx, data.uploadId, jobId),
   'ingest.sample': async (ctx, data, jobId) =>
     sampleUpload(ctx, data.uploadId, jobId, { beforeStore: (await sharedPrivacy()).beforeStore }),
-  'vision.detect': async (ctx, data, jobId) =>
-    detectUpload(ctx, data.uploadId, jobId, { models: await sharedVisionModels() }),
+  'vision.detect': async (ctx, data, jobId) => {
+    const r = await detectUpload(ctx, data.uploadId, jobId, { models: await sharedVisionModels() });
+    // Sent after the step commits, also when it was already done (a retry): the job id is deterministic, so this
+    // enqueues fusion exactly once however often it runs.
+    await ctx.queue.send('fusion.update', { uploadId: data.uploadId });
+    return r;
+  },
+  'fusion.update': async (ctx, data, jobId) => {
+    const r = await fuseUpload(ctx, data.uploadId, jobId);
+    // Features changed somewhere: fusion marked the area in tile_dirty_areas, the tiles follow.
+    if (r.output?.dirtyBbox)
+      await ctx.queue.send('tiler.update', { uploadId: data.uploadId }, { key: `fusion:${data.uploadId}` });
+    return r;
+  },
   'roads.match': (ctx, data, jobId) => matchUpload(ctx, data.uploadId, jobId),
   'rewards.book': (ctx, data, jobId) => bookUpload(ctx, data.uploadId, rewardConfigFromEnv(), jobId),
   'tiler.update': (ctx) => updateDirtyTiles(ctx.sql, tilesDir()),

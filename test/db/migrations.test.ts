@@ -18,6 +18,8 @@ test('migrations install PostGIS and SRID 4326 geometry columns with GiST indexe
     cols.map((c) => [c.tbl, c.col, c.srid, c.type]),
     [
       ['frames', 'geom', 4326, 'POINT'],
+      ['map_feature_versions', 'geom', 4326, 'POINT'],
+      ['map_features', 'geom', 4326, 'POINT'],
       ['road_nodes', 'geom', 4326, 'POINT'],
       ['road_segments', 'geom', 4326, 'LINESTRING'],
       ['tracks', 'geom', 4326, 'LINESTRINGM'],
@@ -26,7 +28,14 @@ test('migrations install PostGIS and SRID 4326 geometry columns with GiST indexe
   const idx = await t.sql`select indexname from pg_indexes where indexdef ilike '%using gist%' order by 1`;
   assert.deepEqual(
     idx.map((r) => r.indexname),
-    ['frames_geom', 'road_nodes_geom', 'road_segments_geom', 'tracks_geom'],
+    [
+      'frames_geom',
+      'map_feature_versions_geom',
+      'map_features_geom',
+      'road_nodes_geom',
+      'road_segments_geom',
+      'tracks_geom',
+    ],
   );
 });
 

@@ -30,9 +30,10 @@ before(async () => {
   await createFutureTables(db.sql);
   await db.sql`insert into segment_coverage select id, '2025-03-01', 1, (id like '%1') from road_segments limit 500`;
   const d = 0.0003;
-  await db.sql`insert into map_features values
-    (1, 'sign', 'stop', 0.9, 'confirmed', '2025-03-01', ST_SetSRID(ST_MakePoint(${firstFrame.lon + d}, ${firstFrame.lat}), 4326)),
-    (2, 'light', null, 0.7, 'new', '2025-03-01', ST_SetSRID(ST_MakePoint(${firstFrame.lon}, ${firstFrame.lat + d}), 4326))`;
+  await db.sql`insert into map_features (id, class, value, confidence, status, first_seen_at, last_seen_at, geom,
+      position_sigma_m, observation_count, drive_count, mean_score) values
+    (1, 'sign', 'stop', 0.9, 'confirmed', '2025-03-01', '2025-03-01', ST_SetSRID(ST_MakePoint(${firstFrame.lon + d}, ${firstFrame.lat}), 4326), 1, 3, 2, 0.8),
+    (2, 'light', null, 0.7, 'candidate', '2025-03-01', '2025-03-01', ST_SetSRID(ST_MakePoint(${firstFrame.lon}, ${firstFrame.lat + d}), 4326), 1, 3, 2, 0.8)`;
   await buildTiles(db.sql, { out: dir, minZoom: 0, maxZoom: 16, workers: 4 });
   app = Fastify();
   await app.register(tilesPlugin, { dir });

@@ -73,17 +73,14 @@ export async function insertDrives(sql: Sql, drives: readonly DriveRow[]): Promi
 }
 
 /**
- * Fixed stand-ins for the coverage summary and map features, shaped as the layer sources expect. The real
- * `segment_coverage` is a view over coverage and the ledger (tested end to end in test/rewards); a table takes its
- * place here so the golden tiles have fixed values.
+ * A fixed stand-in for the coverage summary, shaped as the layer source expects. The real `segment_coverage` is a
+ * view over coverage and the ledger (tested end to end in test/rewards); a table takes its place here so the golden
+ * tiles have fixed values. Map features go into fusion's real `map_features` table.
  */
 export async function createFutureTables(sql: Sql): Promise<void> {
   await sql`drop view if exists segment_coverage`;
   await sql`create table segment_coverage (segment_id text primary key, last_covered_at timestamptz not null,
     drives int not null, novel boolean not null)`;
-  await sql`create table map_features (id bigint primary key, class text not null, value text, confidence real not null,
-    status text not null, last_seen_at timestamptz not null, geom geometry(Point, 4326) not null)`;
-  await sql`create index on map_features using gist (geom)`;
 }
 
 const O: LonLat = [1.5211, 42.5063];
@@ -126,8 +123,10 @@ export async function insertGoldenFutureRows(sql: Sql): Promise<void> {
   await sql`insert into segment_coverage values ('seg-a', '2025-03-01T10:00:00Z', 2, true),
     ('seg-c', '2025-02-14T08:00:00Z', 1, false)`;
   const [lon, lat] = at(60, 8);
-  await sql`insert into map_features values (1, 'sign', 'stop', 0.875, 'confirmed', '2025-03-01T10:30:00Z',
-    ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326))`;
+  await sql`insert into map_features (id, class, value, confidence, status, first_seen_at, last_seen_at, geom,
+      position_sigma_m, observation_count, drive_count, mean_score)
+    values (1, 'sign', 'stop', 0.875, 'confirmed', '2025-03-01T10:30:00Z', '2025-03-01T10:30:00Z',
+      ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), 1, 3, 2, 0.8)`;
 }
 
 /** Options of the synthetic city. */
