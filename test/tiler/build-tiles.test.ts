@@ -17,11 +17,11 @@ import {
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { openReference } from './pmtiles-file-source.ts';
 import {
-  createFutureTables,
   goldenDataset,
   insertDrives,
-  insertGoldenFutureRows,
+  insertGoldenCoverageAndFeatures,
   insertSegments,
+  useFixedCoverage,
 } from './support/dataset.ts';
 import { archiveToJson, assertGolden } from './support/golden.ts';
 
@@ -83,7 +83,7 @@ test('the archive passes our validator and the official pmtiles reader returns t
     const meta = (await ref.archive.getMetadata()) as { vector_layers: { id: string }[] };
     assert.deepEqual(
       meta.vector_layers.map((l) => l.id),
-      ['coverage', 'sequences', 'frames'],
+      ['coverage', 'sequences', 'frames', 'features'],
     );
     const json = await archiveToJson(file);
     for (const key of Object.keys(json['tiles'] as object)) {
@@ -148,17 +148,25 @@ test('an update with no change copies every tile and renders none', async () => 
   assert.equal(r.version.version, prev.version + 1);
 });
 
-test('coverage and feature tables, once present, feed their layers; an update then rebuilds in full', async () => {
-  await createFutureTables(db.sql);
-  await insertGoldenFutureRows(db.sql);
+test('coverage and feature rows feed their layers; an update given their area re-renders it like a full build', async () => {
+  await useFixedCoverage(db.sql);
+  await insertGoldenCoverageAndFeatures(db.sql);
   const out = path.join(dir, 'serial');
-  const r = await updateTiles(db.sql, { out, bboxes: [] });
-  assert.equal(r.reused, 0, 'layer sources changed, so nothing is reused');
+  const { segments } = goldenDataset();
+  const near = segments.filter((s) => ['seg-a', 'seg-c'].includes(s.id)).flatMap((s) => s.coords);
+  const box = {
+    minLon: Math.min(...near.map((c) => c[0])),
+    minLat: Math.min(...near.map((c) => c[1])),
+    maxLon: Math.max(...near.map((c) => c[0])),
+    maxLat: Math.max(...near.map((c) => c[1])),
+  };
+  const r = await updateTiles(db.sql, { out, bboxes: [box] });
+  assert.ok(r.rendered > 0 && r.reused > 0, `rendered ${r.rendered}, reused ${r.reused}`);
+  const full = await buildTiles(db.sql, { out: path.join(dir, 'rebuild2'), minZoom: 0, maxZoom: 16, workers: 2 });
+  assert.ok(readFileSync(await live(out)).equals(readFileSync(await live(path.join(dir, 'rebuild2')))));
+  assert.equal(r.version.etag, full.version.etag);
   const json = await archiveToJson(await live(out));
-  const meta = json['metadata'] as { vector_layers: { id: string }[] };
-  assert.deepEqual(
-    meta.vector_layers.map((l) => l.id),
-    ['coverage', 'sequences', 'frames', 'features'],
-  );
-  assertGolden('with-coverage-and-features', json, `${HOW}, then the incremental-test changes and createFutureTables`);
+  const tiles = Object.values(json['tiles'] as Record<string, Record<string, unknown>>);
+  assert.ok(tiles.some((t) => 'features' in t));
+  assertGolden('with-coverage-and-features', json, `${HOW}, then the incremental-test changes and useFixedCoverage`);
 });

@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { type Browser, chromium } from 'playwright-core';
 import { buildTiles, tilesPlugin } from '../../tiler/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { createFutureTables, insertDrives, insertSegments, syntheticCity } from './support/dataset.ts';
+import { insertDrives, insertSegments, syntheticCity, useFixedCoverage } from './support/dataset.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = path.join(import.meta.dirname, '..', '..', 'test-output');
@@ -27,7 +27,7 @@ before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'mapmint-map-test-'));
   await insertSegments(db.sql, city.segments);
   await insertDrives(db.sql, city.drives);
-  await createFutureTables(db.sql);
+  await useFixedCoverage(db.sql);
   await db.sql`insert into segment_coverage select id, '2025-03-01', 1, (id like '%1') from road_segments limit 500`;
   const d = 0.0003;
   await db.sql`insert into map_features (id, class, value, confidence, status, first_seen_at, last_seen_at, geom,
@@ -74,7 +74,10 @@ test('the map page renders every layer that has data, without console errors', {
   });
   await page.goto(`${base}/map`);
   await page.waitForFunction(
-    () => (window as unknown as { map?: { loaded(): boolean } }).map?.loaded() === true,
+    // `window.map` is the #map element until the page's module has run, so check that it is the MapLibre map.
+    () =>
+      typeof (window as unknown as { map?: { loaded?: unknown } }).map?.loaded === 'function' &&
+      (window as unknown as { map: { loaded(): boolean } }).map.loaded(),
     null,
     {
       timeout: 60_000,

@@ -141,7 +141,7 @@ test('TileJSON 3.0 lists the layers with their fields and the tile URL template'
   assert.deepEqual(tj['tiles'], [`${base}/tiles/{z}/{x}/{y}.mvt`]);
   assert.deepEqual(
     tj.vector_layers.map((l) => l.id),
-    ['coverage', 'sequences', 'frames'],
+    ['coverage', 'sequences', 'frames', 'features'],
   );
   assert.deepEqual(Object.keys(tj.vector_layers[2]!.fields), ['id', 'heading', 'captured_at', 'upload_id']);
   assert.equal((tj['center'] as number[]).length, 3);

@@ -77,7 +77,7 @@ export async function insertDrives(sql: Sql, drives: readonly DriveRow[]): Promi
  * view over coverage and the ledger (tested end to end in test/rewards); a table takes its place here so the golden
  * tiles have fixed values. Map features go into fusion's real `map_features` table.
  */
-export async function createFutureTables(sql: Sql): Promise<void> {
+export async function useFixedCoverage(sql: Sql): Promise<void> {
   await sql`drop view if exists segment_coverage`;
   await sql`create table segment_coverage (segment_id text primary key, last_covered_at timestamptz not null,
     drives int not null, novel boolean not null)`;
@@ -119,7 +119,7 @@ export function goldenDataset(): { segments: SegmentRow[]; drives: DriveRow[] } 
 }
 
 /** Rows for the stand-in coverage and feature tables of the golden dataset. */
-export async function insertGoldenFutureRows(sql: Sql): Promise<void> {
+export async function insertGoldenCoverageAndFeatures(sql: Sql): Promise<void> {
   await sql`insert into segment_coverage values ('seg-a', '2025-03-01T10:00:00Z', 2, true),
     ('seg-c', '2025-02-14T08:00:00Z', 1, false)`;
   const [lon, lat] = at(60, 8);
