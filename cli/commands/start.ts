@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { type Sql, stateDir } from '../../db/index.ts';
+import { FUSION_STEP } from '../../fusion/index.ts';
 import { type DemoManifest, generateDrive } from '../../ingest/demo/index.ts';
 import { closeEpoch, rewardConfigFromEnv } from '../../rewards/index.ts';
 import { importRoads } from '../../roads/index.ts';
@@ -64,7 +65,15 @@ function tokens(wei: string): string {
 /** The human lines describing the demo run. */
 function demoSummary(r: Record<string, unknown>): string[] {
   const u = r.upload as
-    | { id: string; status: string; frames: number; novelPieces: number; rewardWei: string }
+    | {
+        id: string;
+        status: string;
+        frames: number;
+        detections: number;
+        features: number;
+        novelPieces: number;
+        rewardWei: string;
+      }
     | undefined;
   const e = r.epoch as {
     epoch: number;
@@ -90,7 +99,7 @@ function demoSummary(r: Record<string, unknown>): string[] {
   if (!u) return [];
   return [
     roads ? `road network: ${roads.pieces} pieces, ${(roads.lengthM / 1000).toFixed(1)} km` : '',
-    `demo upload ${u.id}: ${u.status}, ${u.frames} frames, ${u.novelPieces} novel road pieces, ${tokens(u.rewardWei)} MAP`,
+    `demo upload ${u.id}: ${u.status}, ${u.frames} frames, ${u.detections} detections fused into ${u.features} map features, ${u.novelPieces} novel road pieces, ${tokens(u.rewardWei)} MAP`,
     e
       ? `epoch ${e.epoch} closed: ${e.contributors} contributor(s), ${tokens(e.totalCumulativeWei)} MAP cumulative, root ${e.root}`
       : '',
@@ -133,7 +142,8 @@ export function registerStart(program: Command, flags: () => GlobalFlags): void 
     .action(async (o: StartOptions) => {
       log('mapmint: opening the database (provisioning the local cluster on first run) and applying migrations...');
       const rt = await openRuntime();
-      const svc = await startService(rt, { port: o.port, worker: true });
+      // The local demo has one wallet and no operator: every signed-in wallet may try the QA reviewer app.
+      const svc = await startService(rt, { port: o.port, worker: true, openReview: o.demo });
       log(`mapmint: serving on ${svc.url} (OpenAPI at ${svc.url}/openapi.json), worker running`);
       let result: Record<string, unknown> = { url: svc.url, database: redact(rt.url) };
       let closeChain: (() => Promise<void>) | undefined;
@@ -181,6 +191,15 @@ export function registerStart(program: Command, flags: () => GlobalFlags): void 
           >`select count(*)::int as n from frames where upload_id = ${after.id}`;
           log(describeUpload(after));
           const booked = after.status === 'done' ? await waitForStep(rt.sql, after.id, 'rewards.book') : false;
+          if (after.status === 'done') {
+            log('mapmint: waiting for detection (vision.detect) and fusion (fusion.update) of the sampled frames...');
+            const fused = await waitForStep(rt.sql, after.id, FUSION_STEP, 900_000);
+            if (!fused)
+              log('mapmint: fusion did not finish within 15 minutes; the tiles will show what is there so far');
+          }
+          const [seen] = await rt.sql<{ detections: number; features: number }[]>`
+            select (select count(*)::int from detections d join frames f on f.id = d.frame_id where f.upload_id = ${after.id}) as detections,
+                   (select count(distinct feature_id)::int from feature_observations where upload_id = ${after.id}) as features`;
           const epoch = booked
             ? await closeEpoch(rt.sql, rewardConfigFromEnv(), { outDir: path.join(stateDir(), 'epochs') })
             : null;
@@ -199,6 +218,8 @@ export function registerStart(program: Command, flags: () => GlobalFlags): void 
               reasons: after.reasons,
               validation: after.validation?.verdict,
               frames: frames?.n ?? 0,
+              detections: seen?.detections ?? 0,
+              features: seen?.features ?? 0,
               novelPieces: mine?.pieces ?? 0,
               rewardWei: mine?.wei ?? '0',
             },

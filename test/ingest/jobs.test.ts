@@ -99,6 +99,19 @@ test('a generated drive goes through every ingest job: validated, stored track, 
   const [d] = await s.db
     .sql`select count(*)::int as n from detections d join frames f on f.id = d.frame_id where f.upload_id = ${u.id}`;
   assert.equal(d!.n, vision.output.detections);
+  // Detection hands over to fusion: every detection becomes an observation of a map feature near the drive.
+  let fused: { output: { observations: number; created: number } } | undefined;
+  while (!fused && Date.now() < deadline) {
+    [fused] = await s.db.sql<{ output: { observations: number; created: number } }[]>`
+      select output from step_runs where upload_id = ${u.id} and step = 'fusion.update'`;
+    if (!fused) await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.ok(fused, 'fusion.update ran');
+  const [o] = await s.db.sql`select count(*)::int as n, count(distinct feature_id)::int as features
+    from feature_observations where upload_id = ${u.id}`;
+  // Observations that no tracklet kept (a lone, weak sighting) support nothing; the rest each support one feature.
+  assert.ok(o!.n > 0 && o!.n <= fused.output.observations, JSON.stringify(fused.output));
+  assert.equal(o!.features, fused.output.created, JSON.stringify(fused.output));
 });
 
 test('the same drive with a re-timed, jittered track from another contributor is quarantined as a replay', async () => {
