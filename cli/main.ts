@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerChain } from './commands/chain.ts';
 import { registerDetect } from './commands/detect.ts';
 import { registerIngest } from './commands/ingest.ts';
+import { registerReviewer } from './commands/reviewer.ts';
 import { registerRoads } from './commands/roads.ts';
 import { registerService } from './commands/service.ts';
 import { registerStart } from './commands/start.ts';
@@ -27,6 +28,7 @@ registerChain(program, flags);
 registerTiles(program, flags);
 registerDetect(program, flags);
 registerStart(program, flags);
+registerReviewer(program, flags);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,6 +4,7 @@
  */
 
 export * from './schema/fusion.ts';
+export * from './schema/review.ts';
 export * from './schema/rewards.ts';
 export * from './schema/roads.ts';
 export * from './schema/uploads.ts';

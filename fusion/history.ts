@@ -1,4 +1,4 @@
-/** The map at any date (from map_feature_versions) and reviewer votes, which can confirm or reject a feature. */
+/** The map at any date (from map_feature_versions) and settled reviews, which confirm, reject or relabel a feature. */
 import type { Sql } from '../db/index.ts';
 import type { FeatureStatus } from '../db/schema.ts';
 import { confidenceOf, statusOf } from './combine.ts';
@@ -32,37 +32,80 @@ export async function mapAt(
     order by feature_id`;
 }
 
-/** Records a reviewer's vote on a feature and re-derives its confidence and status; undefined if no such feature. */
+/** A settled review of a feature: confirm or reject it, or relabel it with a new class and value. */
+export interface FeatureReview {
+  decision: 'confirm' | 'reject' | 'relabel';
+  /** The new class (relabel only). */
+  class?: string;
+  /** The new value (relabel only; null clears it). */
+  value?: string | null;
+  /** How many reviewer votes back the decision (default 1): they weigh in confidence like about two drives each. */
+  votes?: number;
+}
+
+/** What a review left a feature as. */
+export interface ReviewedFeature {
+  status: FeatureStatus;
+  confidence: number;
+  class: string;
+  value: string | null;
+  version: number;
+}
+
+/**
+ * Applies a review to a feature inside the caller's transaction: confirm and relabel add `votes` to votes_up (a
+ * relabel says the object is there, as another class), reject adds them to votes_down; confidence and status are
+ * re-derived, a relabel also changes class and value; a new map_feature_versions row and a tile dirty area follow.
+ * Undefined if no such feature.
+ */
+export async function applyFeatureReview(
+  tx: Sql,
+  id: number,
+  review: FeatureReview,
+): Promise<ReviewedFeature | undefined> {
+  const n = review.votes ?? 1;
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`review votes must be a positive integer, got ${n}`);
+  if (review.decision === 'relabel' && !review.class) throw new RangeError('a relabel needs the new class');
+  const up = review.decision === 'reject' ? 0 : n;
+  const down = review.decision === 'reject' ? n : 0;
+  const [f] = await tx<
+    Array<{
+      observationCount: number;
+      driveCount: number;
+      meanScore: number;
+      votesUp: number;
+      votesDown: number;
+      removal: number;
+      lon: number;
+      lat: number;
+    }>
+  >`update map_features set votes_up = votes_up + ${up}, votes_down = votes_down + ${down}
+      where id = ${id}
+      returning observation_count as "observationCount", drive_count as "driveCount", mean_score::float8 as "meanScore",
+        votes_up as "votesUp", votes_down as "votesDown", removal_probability::float8 as removal, ST_X(geom) as lon, ST_Y(geom) as lat`;
+  if (!f) return undefined;
+  const confidence = confidenceOf(f);
+  const status = statusOf({ ...f, confidence });
+  const relabel = review.decision === 'relabel';
+  const [r] = await tx<Array<{ class: string; value: string | null; version: number }>>`
+    update map_features set confidence = ${confidence}, status = ${status}, version = version + 1, updated_at = now(),
+      class = case when ${relabel} then ${review.class ?? null}::text else class end,
+      value = case when ${relabel} then ${review.value ?? null}::text else value end
+    where id = ${id} returning class, value, version`;
+  await recordVersions(tx, [id], [`review:${review.decision}`], null);
+  const d = 20 / 111_000;
+  await markDirty(tx, [f.lon - d * 1.5, f.lat - d, f.lon + d * 1.5, f.lat + d], `review:${id}`);
+  return { status, confidence, class: r!.class, value: r!.value, version: r!.version };
+}
+
+/** Records one reviewer's confirm or reject of a feature in its own transaction; undefined if no such feature. */
 export async function reviewFeature(
   sql: Sql,
   id: number,
   vote: 'confirm' | 'reject',
 ): Promise<{ status: FeatureStatus; confidence: number } | undefined> {
-  return sql.begin(async (tx) => {
-    const [f] = await tx<
-      Array<{
-        observationCount: number;
-        driveCount: number;
-        meanScore: number;
-        votesUp: number;
-        votesDown: number;
-        removal: number;
-        lon: number;
-        lat: number;
-      }>
-    >`update map_features set votes_up = votes_up + ${vote === 'confirm' ? 1 : 0},
-        votes_down = votes_down + ${vote === 'reject' ? 1 : 0}
-      where id = ${id}
-      returning observation_count as "observationCount", drive_count as "driveCount", mean_score::float8 as "meanScore",
-        votes_up as "votesUp", votes_down as "votesDown", removal_probability::float8 as removal, ST_X(geom) as lon, ST_Y(geom) as lat`;
-    if (!f) return undefined;
-    const confidence = confidenceOf(f);
-    const status = statusOf({ ...f, confidence });
-    await tx`update map_features set confidence = ${confidence}, status = ${status}, version = version + 1, updated_at = now()
-             where id = ${id}`;
-    await recordVersions(tx as unknown as Sql, [id], [`review:${vote}`], null);
-    const d = 20 / 111_000;
-    await markDirty(tx as unknown as Sql, [f.lon - d * 1.5, f.lat - d, f.lon + d * 1.5, f.lat + d], `review:${id}`);
-    return { status, confidence };
-  }) as Promise<{ status: FeatureStatus; confidence: number } | undefined>;
+  const r = (await sql.begin((tx) => applyFeatureReview(tx as unknown as Sql, id, { decision: vote }))) as
+    | ReviewedFeature
+    | undefined;
+  return r && { status: r.status, confidence: r.confidence };
 }

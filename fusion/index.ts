@@ -15,7 +15,14 @@ export {
   updateRemoval,
 } from './combine.ts';
 export { FUSION_STEP, type FuseOptions, type FuseResult, fuseUpload, fuseUploadIn } from './fuse-upload.ts';
-export { type MapFeatureAt, mapAt, reviewFeature } from './history.ts';
+export {
+  applyFeatureReview,
+  type FeatureReview,
+  type MapFeatureAt,
+  mapAt,
+  type ReviewedFeature,
+  reviewFeature,
+} from './history.ts';
 export { type LocalFrame, localFrame } from './local-frame.ts';
 export { compareObservations, type Observation, type ObserveOptions, observe, type PosedDetection } from './observe.ts';
 export { type Estimate, type Ray, triangulate } from './triangulate.ts';

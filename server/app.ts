@@ -3,12 +3,14 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Sql } from '../db/index.ts';
 import type { Queue } from '../queue/index.ts';
+import { effectiveRoles } from '../review/index.ts';
 import type { BlobStore } from '../storage/index.ts';
 import { tilesPlugin } from '../tiler/index.ts';
 import { authenticate, hashToken, issueNonce, type Principal, signIn } from './auth.ts';
 import type { ServerConfig } from './config.ts';
 import { toHttpError } from './errors.ts';
 import { type Manifest, manifestSchema } from './manifest.ts';
+import { registerReviewRoutes } from './review-routes.ts';
 import { registerRewardRoutes } from './rewards-routes.ts';
 import { createTusServer, TUS_PATH } from './tus.ts';
 import { handleTusRequest } from './tus-request.ts';
@@ -126,8 +128,11 @@ export async function buildServer(deps: ServerDeps, config: ServerConfig): Promi
   );
   app.get(
     '/v1/me',
-    { schema: { summary: 'Who the token belongs to', tags: ['auth'], security: bearer } },
-    async (req) => principal(req),
+    { schema: { summary: 'Who the token belongs to, with the roles in force', tags: ['auth'], security: bearer } },
+    async (req) => {
+      const p = await principal(req);
+      return { ...p, roles: effectiveRoles(p.roles, config.openReview) };
+    },
   );
 
   app.post<{ Body: Manifest }>(
@@ -165,6 +170,7 @@ export async function buildServer(deps: ServerDeps, config: ServerConfig): Promi
   );
 
   await registerRewardRoutes(app, deps.sql);
+  await registerReviewRoutes(app, deps, config);
 
   const tus = createTusServer(deps, { dir: config.tusDir, maxFileBytes: config.maxFileBytes });
   await app.register(async (scope) => {

@@ -8,6 +8,8 @@ import type { Sql } from '../db/index.ts';
 export interface Principal {
   contributorId: string;
   address: string;
+  /** Stored roles (`reviewer`, `senior`); review/effectiveRoles adds what the server's configuration grants. */
+  roles: string[];
 }
 
 const unauthorized = (code: string, message: string) => new MapmintError('unauthorized', code, message);
@@ -95,9 +97,9 @@ export function hashToken(token: string): string {
 export async function authenticate(sql: Sql, header: string | null | undefined): Promise<Principal> {
   const m = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(header ?? '');
   if (!m) throw unauthorized('missing_token', 'send Authorization: Bearer <token> from POST /v1/auth/verify');
-  const [row] = await sql<{ id: string; address: string }[]>`
-    select c.id, c.address from sessions s join contributors c on c.id = s.contributor_id
+  const [row] = await sql<{ id: string; address: string; roles: string[] }[]>`
+    select c.id, c.address, c.roles from sessions s join contributors c on c.id = s.contributor_id
     where s.token_hash = ${hashToken(m[1]!)} and s.expires_at > now()`;
   if (!row) throw unauthorized('invalid_token', 'the token is unknown or expired: sign in again');
-  return { contributorId: row.id, address: row.address };
+  return { contributorId: row.id, address: row.address, roles: row.roles };
 }

@@ -27,6 +27,12 @@ export interface ServerConfig {
   nonceTtlSeconds: number;
   /** Bearer token lifetime in seconds. */
   tokenTtlSeconds: number;
+  /** Every signed-in wallet is a reviewer (only `mapmint start`'s local demo sets this); else roles are granted. */
+  openReview: boolean;
+  /** Agreeing votes that settle a review item (review/README.md). */
+  reviewQuorum: number;
+  /** Detections scoring below this that support no map feature are queued for review. */
+  reviewDetectionBelow: number;
 }
 
 function num(name: string, fallback: number): number {
@@ -35,6 +41,13 @@ function num(name: string, fallback: number): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got ${JSON.stringify(v)}`);
   return n;
+}
+
+function flag(name: string): boolean {
+  const v = (process.env[name] ?? '').toLowerCase();
+  if (v === '' || v === '0' || v === 'false' || v === 'no') return false;
+  if (v === '1' || v === 'true' || v === 'yes') return true;
+  throw new Error(`${name} must be 1/true/yes or 0/false/no, got ${JSON.stringify(process.env[name])}`);
 }
 
 /** Reads the server configuration from the environment (MAPMINT_*), with production defaults. */
@@ -53,6 +66,9 @@ export function serverConfigFromEnv(overrides: Partial<ServerConfig> = {}): Serv
     siweDomain: process.env.MAPMINT_SIWE_DOMAIN || undefined,
     nonceTtlSeconds: num('MAPMINT_NONCE_TTL_S', 600),
     tokenTtlSeconds: num('MAPMINT_TOKEN_TTL_S', 7 * 24 * 3600),
+    openReview: flag('MAPMINT_OPEN_REVIEW'),
+    reviewQuorum: num('MAPMINT_REVIEW_QUORUM', 2),
+    reviewDetectionBelow: num('MAPMINT_REVIEW_DETECTION_BELOW', 0.6),
     ...overrides,
   };
 }

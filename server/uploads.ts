@@ -6,6 +6,9 @@ import type { BlobStore } from '../storage/index.ts';
 import type { Principal } from './auth.ts';
 import { checkManifest, contentHash, deviceKey, type Manifest, type ManifestLimits, sniffMatches } from './manifest.ts';
 
+/** Who acts on uploads: roles play no part here, so in-process callers (the CLI) need not know them. */
+type Signer = Pick<Principal, 'contributorId' | 'address'>;
+
 /** An upload as the API shows it to its owner. */
 export interface UploadView {
   id: string;
@@ -32,7 +35,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  */
 export async function createUpload(
   sql: Sql,
-  who: Principal,
+  who: Signer,
   m: Manifest,
   limits: ManifestLimits & { uploadsPerHour: number },
 ): Promise<{ upload: UploadView; created: boolean }> {
@@ -85,7 +88,7 @@ export async function createUpload(
 }
 
 /** An upload of the caller's, with files and audit trail; `not_found` for anyone else's. */
-export async function getUpload(sql: Sql, who: Principal, id: string): Promise<UploadView> {
+export async function getUpload(sql: Sql, who: Signer, id: string): Promise<UploadView> {
   if (!UUID.test(id)) throw notFound(id);
   const [u] =
     await sql`select id, status, content_hash, byte_size::float8 as byte_size, created_at, updated_at, reasons, validation
@@ -130,7 +133,7 @@ export async function getUpload(sql: Sql, who: Principal, id: string): Promise<U
 /** The caller's uploads, newest first. */
 export async function listUploads(
   sql: Sql,
-  who: Principal,
+  who: Signer,
   limit = 100,
 ): Promise<{ id: string; status: string; createdAt: string }[]> {
   const rows = await sql`select id, status, created_at from uploads where contributor_id = ${who.contributorId}
@@ -149,7 +152,7 @@ export interface FileTarget {
 }
 
 /** Looks up the declared file a tus upload targets; checks ownership. */
-export async function fileTarget(sql: Sql, who: Principal, uploadId: string, idx: number): Promise<FileTarget> {
+export async function fileTarget(sql: Sql, who: Signer, uploadId: string, idx: number): Promise<FileTarget> {
   if (!UUID.test(uploadId) || !Number.isInteger(idx) || idx < 0) throw notFound(uploadId);
   const [f] = await sql`select f.idx, f.declared_size::float8 as size, f.declared_sha256, f.content_type, f.status
                         from upload_files f join uploads u on u.id = f.upload_id

@@ -7,10 +7,14 @@ import { emit, type GlobalFlags, log } from '../output.ts';
 import { redact } from './system.ts';
 
 /** Starts the HTTP server (and optionally a worker) on an open runtime; returns the URL and a stop function. */
-export async function startService(rt: Runtime, opts: { port?: number; host?: string; worker: boolean }) {
+export async function startService(
+  rt: Runtime,
+  opts: { port?: number; host?: string; worker: boolean; openReview?: boolean },
+) {
   const config = serverConfigFromEnv({
     ...(opts.port !== undefined ? { port: opts.port } : {}),
     ...(opts.host ? { host: opts.host } : {}),
+    ...(opts.openReview ? { openReview: true } : {}),
   });
   const app = await buildServer({ sql: rt.sql, blobs: rt.blobs, queue: rt.queue }, config);
   await app.listen({ host: config.host, port: config.port });

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   doublePrecision,
@@ -16,6 +17,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { reviews } from './review.ts';
 import { roadSegments } from './roads.ts';
 import { contributors, uploads } from './uploads.ts';
 
@@ -79,7 +81,8 @@ export const epochs = pgTable('epochs', {
 /**
  * The append-only reward ledger (a trigger forbids UPDATE and DELETE). Every entry explains itself: which segment
  * and upload, which rule, which multipliers. Unique per (upload, segment, kind): rebooking an upload pays nothing
- * twice; unique per (segment, epoch) for coverage: the first valid capture booked in an epoch wins.
+ * twice; unique per (segment, epoch) for coverage: the first valid capture booked in an epoch wins; unique per
+ * review vote for review credits.
  */
 export const ledgerEntries = pgTable(
   'ledger_entries',
@@ -94,7 +97,9 @@ export const ledgerEntries = pgTable(
     kind: text('kind').notNull(),
     uploadId: uuid('upload_id').references(() => uploads.id),
     segmentId: text('segment_id').references(() => roadSegments.id),
-    /** `first_coverage` or `refresh` (coverage); later kinds add their own rules. */
+    /** The review vote a `review` entry pays for (at most one entry per vote). */
+    reviewId: bigint('review_id', { mode: 'number' }).references(() => reviews.id),
+    /** `first_coverage` or `refresh` (coverage), `review_agreed` (review); later kinds add their own rules. */
     rule: text('rule').notNull(),
     baseAmount: amount('base_amount').notNull(),
     multipliers: jsonb('multipliers').$type<Record<string, number>>().notNull(),
@@ -104,6 +109,7 @@ export const ledgerEntries = pgTable(
   (t) => [
     uniqueIndex('ledger_upload_segment_kind').on(t.uploadId, t.segmentId, t.kind),
     uniqueIndex('ledger_coverage_segment_epoch').on(t.segmentId, t.epochId).where(sql`kind = 'coverage'`),
+    uniqueIndex('ledger_review').on(t.reviewId).where(sql`review_id is not null`),
     index('ledger_contributor_epoch').on(t.contributorId, t.epochId),
   ],
 );

@@ -1,6 +1,8 @@
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
+  check,
   doublePrecision,
   index,
   integer,
@@ -37,13 +39,22 @@ export const fileRole = pgEnum('file_role', ['video', 'telemetry', 'track', 'ima
 
 export const fileStatus = pgEnum('file_status', ['pending', 'received', 'corrupt']);
 
-export const contributors = pgTable('contributors', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  /** EIP-55 checksummed wallet address. */
-  address: text('address').notNull().unique(),
-  reputation: real('reputation').notNull().default(1),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-});
+/** What a contributor may do besides driving: review the map (`reviewer`) and settle disputed reviews (`senior`). */
+export type ContributorRole = 'reviewer' | 'senior';
+
+export const contributors = pgTable(
+  'contributors',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** EIP-55 checksummed wallet address. */
+    address: text('address').notNull().unique(),
+    reputation: real('reputation').notNull().default(1),
+    /** Granted by `mapmint reviewer grant`; see review/README.md. */
+    roles: text('roles').array().$type<ContributorRole[]>().notNull().default(sql`'{}'::text[]`),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check('contributors_roles', sql`${t.roles} <@ array['reviewer', 'senior']::text[]`)],
+);
 
 /** Sign-In with Ethereum nonces: issued by the server, used once. */
 export const authNonces = pgTable('auth_nonces', {

@@ -63,3 +63,40 @@ test('the audit trail is append-only', async () => {
     ['test'],
   );
 });
+
+test('contributor roles default to none and only reviewer/senior are allowed; review tables exist', async () => {
+  const [c] =
+    await t.sql`insert into contributors (address) values ('0x0000000000000000000000000000000000000002') returning roles`;
+  assert.deepEqual(c!.roles, []);
+  await assert.rejects(
+    t.sql`update contributors set roles = '{admin}' where address = '0x0000000000000000000000000000000000000002'`,
+    /contributors_roles/,
+  );
+  const cols = await t.sql`select table_name, column_name from information_schema.columns
+    where table_schema = 'public' and (table_name in ('reviews', 'review_outcomes') or column_name = 'review_id')
+    order by 1, 2`;
+  assert.deepEqual(
+    cols.map((r) => `${r.table_name}.${r.column_name}`),
+    [
+      'ledger_entries.review_id',
+      'review_outcomes.class',
+      'review_outcomes.created_at',
+      'review_outcomes.decision',
+      'review_outcomes.item_id',
+      'review_outcomes.item_kind',
+      'review_outcomes.settled_at',
+      'review_outcomes.settled_by',
+      'review_outcomes.status',
+      'review_outcomes.value',
+      'reviews.class',
+      'reviews.created_at',
+      'reviews.decision',
+      'reviews.id',
+      'reviews.item_id',
+      'reviews.item_kind',
+      'reviews.reviewer_id',
+      'reviews.senior',
+      'reviews.value',
+    ],
+  );
+});

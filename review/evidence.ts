@@ -1,0 +1,211 @@
+/**
+ * The evidence behind items and features: crops and frames (already blurred at ingest, so serving them exposes
+ * nothing that was not blurred), the public feature detail, and the stored image bytes with their ETags.
+ */
+import sharp from 'sharp';
+import type { Sql } from '../db/index.ts';
+import type { FeatureStatus, ReviewItemKind } from '../db/schema.ts';
+import { type BlobStore, isValidKey } from '../storage/index.ts';
+
+/** A crop of one detection that supports an item. */
+export interface Crop {
+  detectionId: number;
+  url: string;
+  frameUrl: string;
+  class: string;
+  score: number;
+  capturedAt: string | null;
+  uploadId: string | null;
+}
+
+/** Where the stored (blurred) frame is served. */
+export const frameUrl = (frameId: number): string => `/v1/frames/${frameId}/image`;
+
+/** Where a detection's stored (blurred) crop is served. */
+export const cropUrl = (detectionId: number): string => `/v1/detections/${detectionId}/crop`;
+
+interface CropRow {
+  kind: ReviewItemKind;
+  itemId: number;
+  detectionId: number;
+  frameId: number;
+  class: string;
+  score: number;
+  capturedAt: Date | null;
+  uploadId: string | null;
+}
+
+/**
+ * Crops for items, keyed `kind:id`: for a feature, the detections that support it, the best of each drive first
+ * (then each drive's second best, ...), at most `max`; for a detection, itself.
+ */
+export async function cropsOf(
+  sql: Sql,
+  items: ReadonlyArray<{ kind: ReviewItemKind; id: number }>,
+  max: number,
+): Promise<Map<string, Crop[]>> {
+  const fids = items.filter((i) => i.kind === 'feature').map((i) => i.id);
+  const dids = items.filter((i) => i.kind === 'detection').map((i) => i.id);
+  const rows: CropRow[] = [];
+  if (fids.length > 0) {
+    rows.push(
+      ...(await sql<CropRow[]>`
+        select 'feature' as kind, "itemId", "detectionId", "frameId", class, score, "capturedAt", "uploadId" from (
+          select fo.feature_id::float8 as "itemId", d.id::float8 as "detectionId", d.frame_id::float8 as "frameId",
+            d.class, d.score::float8 as score, fr.captured_at as "capturedAt", fr.upload_id as "uploadId",
+            row_number() over (partition by fo.feature_id order by q.rk, d.score desc, d.id) as n
+          from (select detection_id, feature_id,
+                  row_number() over (partition by feature_id, upload_id order by score desc, detection_id) as rk
+                from feature_observations where feature_id = any(${fids}::bigint[])) q
+          join feature_observations fo on fo.detection_id = q.detection_id
+          join detections d on d.id = fo.detection_id
+          join frames fr on fr.id = d.frame_id
+        ) t where n <= ${max} order by "itemId", n`),
+    );
+  }
+  if (dids.length > 0) {
+    rows.push(
+      ...(await sql<CropRow[]>`
+        select 'detection' as kind, d.id::float8 as "itemId", d.id::float8 as "detectionId", d.frame_id::float8 as "frameId",
+          d.class, d.score::float8 as score, fr.captured_at as "capturedAt", fr.upload_id as "uploadId"
+        from detections d join frames fr on fr.id = d.frame_id where d.id = any(${dids}::bigint[])`),
+    );
+  }
+  const out = new Map<string, Crop[]>();
+  for (const r of rows) {
+    const key = `${r.kind}:${r.itemId}`;
+    const list = out.get(key) ?? [];
+    list.push({
+      detectionId: r.detectionId,
+      url: cropUrl(r.detectionId),
+      frameUrl: frameUrl(r.frameId),
+      class: r.class,
+      score: r.score,
+      capturedAt: r.capturedAt?.toISOString() ?? null,
+      uploadId: r.uploadId,
+    });
+    out.set(key, list);
+  }
+  return out;
+}
+
+/** A map feature as the public feature endpoint shows it. */
+export interface FeatureDetail {
+  id: number;
+  class: string;
+  value: string | null;
+  confidence: number;
+  status: FeatureStatus;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  lon: number;
+  lat: number;
+  observations: number;
+  drives: number;
+  votesUp: number;
+  votesDown: number;
+  frames: Array<{ detectionId: number; frameUrl: string; cropUrl: string; capturedAt: string | null }>;
+}
+
+/** A feature with up to `maxFrames` of the frames that saw it (one per drive first, best first); undefined if none. */
+export async function featureDetail(sql: Sql, id: number, maxFrames = 6): Promise<FeatureDetail | undefined> {
+  const [f] = await sql<
+    Array<Omit<FeatureDetail, 'frames' | 'firstSeenAt' | 'lastSeenAt'> & { firstSeenAt: Date; lastSeenAt: Date }>
+  >`
+    select id::float8 as id, class, value, confidence::float8 as confidence, status, first_seen_at as "firstSeenAt",
+      last_seen_at as "lastSeenAt", ST_X(geom) as lon, ST_Y(geom) as lat, observation_count as observations,
+      drive_count as drives, votes_up as "votesUp", votes_down as "votesDown"
+    from map_features where id = ${id}`;
+  if (!f) return undefined;
+  const crops = (await cropsOf(sql, [{ kind: 'feature', id }], maxFrames)).get(`feature:${id}`) ?? [];
+  return {
+    ...f,
+    firstSeenAt: f.firstSeenAt.toISOString(),
+    lastSeenAt: f.lastSeenAt.toISOString(),
+    frames: crops.map((c) => ({
+      detectionId: c.detectionId,
+      frameUrl: c.frameUrl,
+      cropUrl: c.url,
+      capturedAt: c.capturedAt,
+    })),
+  };
+}
+
+/**
+ * A stored JPEG's strong validator (the bytes' SHA-256: blob keys are content addresses) and its bytes, which are
+ * left out when the caller's `ifNoneMatch` accepts the ETag (a 304 reads nothing from the store).
+ */
+export interface StoredImage {
+  etag: string;
+  bytes?: Buffer;
+}
+
+const etagOf = (key: string, suffix = ''): string => `"${key.slice(key.lastIndexOf('/') + 1)}${suffix}"`;
+
+/** The ETag a frame's image would carry, without reading it (for conditional requests); undefined if none. */
+async function frameKey(sql: Sql, frameId: number): Promise<string | undefined> {
+  const [r] = await sql<{ key: string }[]>`
+    select fr.blob_key as key from frames fr join uploads u on u.id = fr.upload_id
+    where fr.id = ${frameId} and u.status <> 'quarantined'`;
+  return r && isValidKey(r.key) ? r.key : undefined;
+}
+
+/**
+ * A frame's stored JPEG (blurred at ingest), or undefined when there is no such frame, its upload was quarantined,
+ * or it has no stored image. With `ifNoneMatch` equal to its ETag, only the ETag is returned (no bytes read).
+ */
+export async function frameImage(
+  sql: Sql,
+  blobs: BlobStore,
+  frameId: number,
+  ifNoneMatch?: (etag: string) => boolean,
+): Promise<StoredImage | undefined> {
+  const key = await frameKey(sql, frameId);
+  if (!key) return undefined;
+  const etag = etagOf(key);
+  if (ifNoneMatch?.(etag)) return { etag };
+  return { etag, bytes: await blobs.getBuffer(key) };
+}
+
+/**
+ * A detection's stored crop (cut from the blurred frame by vision), or, for a detection stored without one, the same
+ * crop (box padded by 20 %) cut now from its stored blurred frame. Undefined when neither exists.
+ */
+export async function detectionCrop(
+  sql: Sql,
+  blobs: BlobStore,
+  detectionId: number,
+  ifNoneMatch?: (etag: string) => boolean,
+): Promise<StoredImage | undefined> {
+  const [d] = await sql<
+    { crop: string | null; frame: string; x1: number; y1: number; x2: number; y2: number; w: number; h: number }[]
+  >`
+    select d.crop_blob_key as crop, fr.blob_key as frame, d.x1, d.y1, d.x2, d.y2, fr.width as w, fr.height as h
+    from detections d join frames fr on fr.id = d.frame_id join uploads u on u.id = fr.upload_id
+    where d.id = ${detectionId} and u.status <> 'quarantined'`;
+  if (!d) return undefined;
+  if (d.crop && isValidKey(d.crop)) {
+    const etag = etagOf(d.crop);
+    if (ifNoneMatch?.(etag)) return { etag };
+    return { etag, bytes: await blobs.getBuffer(d.crop) };
+  }
+  if (!isValidKey(d.frame)) return undefined;
+  const etag = etagOf(d.frame, `-d${detectionId}`);
+  if (ifNoneMatch?.(etag)) return { etag };
+  const frame = await blobs.getBuffer(d.frame);
+  const meta = await sharp(frame).metadata();
+  const fw = meta.width ?? d.w;
+  const fh = meta.height ?? d.h;
+  const px = (d.x2 - d.x1) * 0.2;
+  const py = (d.y2 - d.y1) * 0.2;
+  const left = Math.max(0, Math.floor(d.x1 - px));
+  const top = Math.max(0, Math.floor(d.y1 - py));
+  const right = Math.min(fw, Math.ceil(d.x2 + px));
+  const bottom = Math.min(fh, Math.ceil(d.y2 + py));
+  if (right - left < 1 || bottom - top < 1) return undefined;
+  const bytes = await sharp(frame)
+    .extract({ left, top, width: right - left, height: bottom - top })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  return { etag, bytes };
+}

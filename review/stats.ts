@@ -1,0 +1,28 @@
+import type { Sql } from '../db/index.ts';
+
+/** A reviewer's own record (GET /v1/review/stats). */
+export interface ReviewStats {
+  /** Votes cast. */
+  votes: number;
+  /** Of those, votes on items that have settled. */
+  settled: number;
+  /** Of those, votes that agreed with the outcome (and earned a credit). */
+  agreed: number;
+  /** Review credits booked, in token base units, as a decimal string. */
+  credits: string;
+}
+
+/** Votes, settled votes, agreeing votes and review credits of one contributor. */
+export async function reviewStats(sql: Sql, contributorId: string): Promise<ReviewStats> {
+  const [s] = await sql<{ votes: number; settled: number; agreed: number }[]>`
+    select count(*)::int as votes, count(o.item_id)::int as settled,
+      count(*) filter (where o.decision = r.decision
+        and (r.decision <> 'relabel' or (o.class = r.class and o.value is not distinct from r.value)))::int as agreed
+    from reviews r
+    left join review_outcomes o on o.item_kind = r.item_kind and o.item_id = r.item_id and o.status = 'settled'
+    where r.reviewer_id = ${contributorId}`;
+  const [c] = await sql<{ credits: string }[]>`
+    select coalesce(sum(amount), 0)::text as credits from ledger_entries
+    where contributor_id = ${contributorId} and kind = 'review'`;
+  return { votes: s!.votes, settled: s!.settled, agreed: s!.agreed, credits: c!.credits };
+}

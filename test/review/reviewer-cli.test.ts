@@ -1,0 +1,68 @@
+/** `mapmint reviewer grant|revoke`, run as a real process against a test database. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { Wallet } from 'ethers';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { REPO_ROOT } from '../support/shared-data.ts';
+
+let db: TestDatabase;
+let home: string;
+before(async () => {
+  db = await createTestDatabase();
+  home = await mkdtemp(path.join(tmpdir(), 'mapmint-reviewer-cli-'));
+});
+after(async () => {
+  await db.drop();
+  await rm(home, { recursive: true, force: true });
+});
+
+function mapmint(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'cli', 'main.ts'), ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, MAPMINT_HOME: home, DATABASE_URL: db.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+const rolesOf = async (address: string) =>
+  (await db.sql<{ roles: string[] }[]>`select roles from contributors where address = ${address}`)[0]?.roles;
+
+test('grant --senior, revoke --senior, revoke: roles in the database follow, JSON on stdout', async () => {
+  const address = Wallet.createRandom().address;
+  // Lower-case input is accepted and stored checksummed, for a wallet that never signed in.
+  const g = await mapmint(['--json', 'reviewer', 'grant', address.toLowerCase(), '--senior']);
+  assert.equal(g.code, 0, g.stderr);
+  assert.deepEqual(JSON.parse(g.stdout), { address, roles: ['reviewer', 'senior'] });
+  assert.deepEqual(await rolesOf(address), ['reviewer', 'senior']);
+  const r = await mapmint(['--json', 'reviewer', 'revoke', address, '--senior']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(await rolesOf(address), ['reviewer']);
+  const all = await mapmint(['reviewer', 'revoke', address]);
+  assert.equal(all.code, 0, all.stderr);
+  assert.match(all.stdout, /no review roles/);
+  assert.deepEqual(await rolesOf(address), []);
+});
+
+test('errors: a malformed address is bad input (exit 2), an unknown wallet is not found (exit 5)', async () => {
+  const bad = await mapmint(['--json', 'reviewer', 'grant', '0x1234']);
+  assert.equal(bad.code, 2);
+  assert.equal((JSON.parse(bad.stdout) as { error: { code: string } }).error.code, 'bad_address');
+  const unknown = await mapmint(['--json', 'reviewer', 'revoke', Wallet.createRandom().address]);
+  assert.equal(unknown.code, 5);
+  assert.equal((JSON.parse(unknown.stdout) as { error: { code: string } }).error.code, 'unknown_contributor');
+});
