@@ -106,12 +106,20 @@ export async function fuseUploadIn(tx: Sql, uploadId: string, opts: FuseOptions 
   await lockArea(tx, bbox);
   const existing = await loadFeaturesIn(tx, bbox);
 
+  // A relabelled feature keeps attracting what the detectors call it: cluster it under its evidence class.
+  const relabelled = existing.filter((e) => e.relabel !== null).map((e) => e.id);
+  const evidence = await loadObservations(tx, relabelled);
+  const evidenceClass = (e: StoredFeature): string => {
+    const obs = evidence.get(e.id);
+    return e.relabel && obs && obs.length > 0 ? estimateFeature(obs).class : e.class;
+  };
+
   // Cross-drive association: DBSCAN over existing features and new tracklets, per class.
   const items = [
     ...existing.map((e) => ({
       feature: e,
-      facing: classGeometry(e.class)?.faced ? e.facingDeg : null,
-      cls: e.class,
+      facing: classGeometry(evidenceClass(e))?.faced ? e.facingDeg : null,
+      cls: evidenceClass(e),
       lat: e.lat,
       lon: e.lon,
     })),
@@ -249,8 +257,9 @@ export async function fuseUploadIn(tx: Sql, uploadId: string, opts: FuseOptions 
     const confidence = confidenceOf({ ...est, votesUp, votesDown });
     return {
       ...(e ? { id: e.id } : {}),
-      class: est.class,
-      value: est.value,
+      // A settled review relabel outranks the detectors.
+      class: e?.relabel ? e.relabel.class : est.class,
+      value: e?.relabel ? e.relabel.value : est.value,
       confidence,
       status: 'candidate',
       firstSeen: est.firstSeen,

@@ -64,6 +64,8 @@ export interface StoredFeature {
   votesDown: number;
   removalProbability: number;
   misses: number;
+  /** A settled review relabel (class and value a reviewer set): it outranks what the detectors say. */
+  relabel: { class: string; value: string | null } | null;
 }
 
 /** Features within a [w, s, e, n] box, by id. */
@@ -77,7 +79,10 @@ export async function loadFeaturesIn(
       extract(epoch from first_seen_at)::float8 * 1000 as "firstSeen", extract(epoch from last_seen_at)::float8 * 1000 as "lastSeen",
       observation_count as "observationCount", drive_count as "driveCount", mean_score::float8 as "meanScore",
       votes_up as "votesUp", votes_down as "votesDown", removal_probability::float8 as "removalProbability",
-      consecutive_misses as misses
+      consecutive_misses as misses,
+      (select jsonb_build_object('class', o.class, 'value', o.value) from review_outcomes o
+        where o.item_kind = 'feature' and o.item_id = map_features.id and o.status = 'settled' and o.decision = 'relabel'
+      ) as relabel
     from map_features
     where geom && ST_MakeEnvelope(${bbox[0]}, ${bbox[1]}, ${bbox[2]}, ${bbox[3]}, 4326)
     order by id`;

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fuseUpload, mapAt, reviewFeature } from '../../fusion/index.ts';
+import { applyFeatureReview, fuseUpload, mapAt, reviewFeature } from '../../fusion/index.ts';
 import { toOsmXml } from '../../ingest/demo/write-osm.ts';
 import { importRoads } from '../../roads/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -173,4 +173,41 @@ test('a reviewer rejection sticks: later drives add evidence but do not revive t
   const versions =
     await db.sql`select count(*)::int as n from map_feature_versions where feature_id = ${f!.id} and valid_to is null`;
   assert.equal(versions[0]!.n, 1);
+});
+
+test('a settled relabel sticks: later drives that see the object join it and keep the reviewed class', async () => {
+  const db = await freshDb();
+  const ids = await storeDrives(db.sql, DATA);
+  await fuseUpload({ sql: db.sql }, ids[0] as string);
+  const before = await db.sql<{ id: number; class: string; n: number }[]>`
+    select id::float8 as id, class, observation_count as n from map_features where status <> 'rejected' order by id`;
+  assert.ok(before.length > 3);
+  const labelOf = (cls: string) => (cls === 'regulatory--yield' ? 'regulatory--stop' : 'regulatory--yield');
+  // What review/ does when two reviewers agree on a relabel: the settled outcome, then fusion applies it.
+  for (const f of before) {
+    await db.sql.begin(async (tx) => {
+      await tx`insert into review_outcomes (item_kind, item_id, status, decision, class, value, settled_by, settled_at)
+        values ('feature', ${f.id}, 'settled', 'relabel', ${labelOf(f.class)}, null, 'agreement', now())`;
+      await applyFeatureReview(tx as unknown as typeof db.sql, f.id, {
+        decision: 'relabel',
+        class: labelOf(f.class),
+        value: null,
+        votes: 2,
+      });
+    });
+  }
+  for (const id of ids.slice(1)) await fuseUpload({ sql: db.sql }, id);
+  let grown = 0;
+  for (const f of before) {
+    const [g] = await db.sql`select class, observation_count as n from map_features where id = ${f.id}`;
+    assert.equal(g!.class, labelOf(f.class), `feature ${f.id} keeps its reviewed class`);
+    if (g!.n > f.n) grown++;
+    // A twin: the detector's class, within 5 m, facing the same way (a 4-way stop has signs 90 deg apart).
+    const [twins] = await db.sql`select count(*)::int as n from map_features m, map_features r
+      where r.id = ${f.id} and m.id <> r.id and m.class = ${f.class} and ST_DWithin(m.geom::geography, r.geom::geography, 5)
+        and (m.facing_deg is null or r.facing_deg is null
+             or abs(mod((m.facing_deg - r.facing_deg + 540)::numeric, 360) - 180) < 30)`;
+    assert.equal(twins!.n, 0, `no duplicate under the detector class appeared beside feature ${f.id}`);
+  }
+  assert.ok(grown > 0, 'later drives joined relabelled features');
 });
