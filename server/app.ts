@@ -15,6 +15,7 @@ import { registerRewardRoutes } from './rewards-routes.ts';
 import { createTusServer, TUS_PATH } from './tus.ts';
 import { handleTusRequest } from './tus-request.ts';
 import { createUpload, getUpload, listUploads } from './uploads.ts';
+import { webPlugin } from './web.ts';
 
 /** What the HTTP server needs from the rest of mapmint. */
 export interface ServerDeps {
@@ -69,6 +70,8 @@ export async function buildServer(deps: ServerDeps, config: ServerConfig): Promi
   // Tiles: PMTiles with range requests, /tiles/{z}/{x}/{y}.mvt, TileJSON and the /map page (not rate limited:
   // one map view makes hundreds of range requests).
   await app.register(tilesPlugin, { dir: config.tilesDir });
+  // The browser app (consumer map, review, driver pages) built into web/dist.
+  await app.register(webPlugin);
 
   // Authentication runs before body validation, so an anonymous caller learns nothing about the schema.
   const principals = new WeakMap<FastifyRequest, Principal>();

@@ -1,0 +1,157 @@
+/**
+ * The pages' view of the mapmint API: the SDK's client (sign-in, errors) plus the types of the responses the pages
+ * read (web-contract: review queue, features, uploads, coverage, rewards). The session token lives in localStorage
+ * so a reload keeps the reviewer signed in.
+ */
+import { ApiError, MapmintClient } from '../../sdk/client.ts';
+
+export { ApiError, MapmintClient };
+
+/** One frame crop of a review item. */
+export interface ReviewCrop {
+  detectionId: number;
+  url: string;
+  frameUrl: string;
+  class: string;
+  score: number;
+  capturedAt: string | null;
+  uploadId: string | null;
+}
+
+/** A candidate feature or low-confidence detection waiting for review. */
+export interface ReviewItem {
+  kind: 'feature' | 'detection';
+  id: number;
+  class: string;
+  value: string | null;
+  score: number;
+  status: string;
+  escalated: boolean;
+  votes: number;
+  lon: number | null;
+  lat: number | null;
+  crops: ReviewCrop[];
+}
+
+/** GET /v1/review/queue. */
+export interface ReviewQueue {
+  items: ReviewItem[];
+  classes: string[];
+}
+
+/** A reviewer's decision. */
+export type Decision =
+  | { decision: 'confirm' }
+  | { decision: 'reject' }
+  | { decision: 'relabel'; class: string; value: string | null };
+
+/** POST /v1/review/:kind/:id. */
+export interface VoteResult {
+  item: { kind: string; id: number };
+  vote: { decision: string; class: string | null; value: string | null };
+  settled: boolean;
+  outcome: { decision: string; class: string; value: string | null; by: 'agreement' | 'senior' } | null;
+  escalated: boolean;
+}
+
+/** GET /v1/review/stats. */
+export interface ReviewStats {
+  votes: number;
+  settled: number;
+  agreed: number;
+  credits: string;
+}
+
+/** GET /v1/me. */
+export interface Me {
+  contributorId: string;
+  address: string;
+  roles?: string[];
+}
+
+/** GET /v1/features/:id. */
+export interface FeatureDetails {
+  id: number;
+  class: string;
+  value: string | null;
+  confidence: number;
+  status: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  lon: number;
+  lat: number;
+  observations: number;
+  drives: number;
+  votesUp: number;
+  votesDown: number;
+  frames: { detectionId: number; frameUrl: string; cropUrl: string; capturedAt: string | null }[];
+}
+
+/** One row of GET /v1/me/coverage. */
+export interface CoveragePiece {
+  segmentId: string;
+  uploadId: string;
+  fraction: number;
+  coveredAt: string;
+  counted: boolean;
+  rule: string | null;
+  amount: string | null;
+}
+
+/** TileJSON 3.0 as /tiles/tiles.json serves it. */
+export interface TileJson {
+  tiles: string[];
+  vector_layers: { id: string; minzoom: number; maxzoom: number }[];
+  bounds: [number, number, number, number];
+  center: [number, number, number];
+  minzoom: number;
+  maxzoom: number;
+  attribution?: string;
+}
+
+const SESSION_KEY = 'mapmint.session';
+
+/** A client for this origin, signed in with the stored token when there is one. */
+export function apiClient(): MapmintClient {
+  let token: string | undefined;
+  try {
+    const saved = JSON.parse(localStorage.getItem(SESSION_KEY) ?? 'null') as { token?: string; expiresAt?: string };
+    if (saved?.token && (!saved.expiresAt || Date.parse(saved.expiresAt) > Date.now())) token = saved.token;
+  } catch {
+    token = undefined;
+  }
+  return new MapmintClient({ baseUrl: location.origin, ...(token ? { token } : {}) });
+}
+
+/** Keeps (or with undefined, forgets) the session token for later page loads. */
+export function saveSession(session: { token: string; address: string } | undefined): void {
+  if (session === undefined) localStorage.removeItem(SESSION_KEY);
+  else
+    localStorage.setItem(
+      SESSION_KEY,
+      JSON.stringify({ ...session, expiresAt: new Date(Date.now() + 6 * 24 * 3600_000).toISOString() }),
+    );
+}
+
+/** POST/GET with the client's token, for the endpoints the SDK has no method for. */
+export async function call<T>(client: MapmintClient, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (client.token) headers.authorization = `Bearer ${client.token}`;
+  const res = await fetch(path, { method, headers, body: body === undefined ? null : JSON.stringify(body) });
+  const text = await res.text();
+  const data = text ? (JSON.parse(text) as unknown) : undefined;
+  if (!res.ok) {
+    const e = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? `${method} ${path}: ${res.status}`);
+  }
+  return data as T;
+}
+
+/** The live TileJSON, or undefined when no archive has been built yet (answered 404). */
+export async function tileJson(): Promise<TileJson | undefined> {
+  const res = await fetch('/tiles/tiles.json');
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, `GET /tiles/tiles.json: ${res.status}`);
+  return (await res.json()) as TileJson;
+}
