@@ -16,6 +16,7 @@ export { readOnnxModelInfo } from './detect/model-info.ts';
 export { iou, nms } from './detect/nms.ts';
 export { OnnxDetector, type OnnxDetectorOptions } from './detect/onnx-detector.ts';
 export { type ImageTransform, type PreprocessSpec, preprocess, toImageBox } from './detect/preprocess.ts';
+export { sessionOptions } from './detect/session-options.ts';
 export {
   type MapFeatureClass,
   mapModelClass,
@@ -23,8 +24,8 @@ export {
   TAXONOMY,
   type TaxonomyEntry,
 } from './detect/taxonomy.ts';
-export type { Box, Detection, Detector, ImageInput } from './detect/types.ts';
-export { decodeRgb, encodeJpeg, type RgbImage } from './image/raw-image.ts';
+export type { Box, Detection, Detector, ImageInput, RgbImage } from './detect/types.ts';
+export { decodeRgb, encodeJpeg, isRgbImage } from './image/raw-image.ts';
 export {
   convertCenterNet,
   fetchModels,
@@ -54,6 +55,19 @@ export {
   type PrivacyModels,
   type PrivacyOptions,
 } from './privacy/privacy-blur.ts';
-export { coveredFraction, headRegion, type PrivacyRegion, plateSearchArea } from './privacy/regions.ts';
+export {
+  coveredFraction,
+  faceColours,
+  headRegion,
+  type PrivacyRegion,
+  plateSearchArea,
+  signColoured,
+} from './privacy/regions.ts';
 export { normalisePlate, parseSpeedLimit, parseStreetName } from './signs/parse-sign.ts';
-export { isSignCandidate, readSign, readStreetNames, type SignReading } from './signs/read-signs.ts';
+export {
+  isSignCandidate,
+  MIN_PLATE_SIGN_PX,
+  readSign,
+  readStreetNames,
+  type SignReading,
+} from './signs/read-signs.ts';

@@ -11,6 +11,7 @@ export { generateDrive } from './generate-drive.ts';
 export type { GpsNoiseOptions, InjectedFaults } from './gps-noise.ts';
 export type { DemoPlan, PlanOptions, VideoOptions } from './plan-drive.ts';
 export { DEFAULT_START_TIME, planDrive } from './plan-drive.ts';
+export { type ProjectedObject, projectedBox, projectObjects } from './project-objects.ts';
 export { buildScene, frameSvg, OBJECT_RANGE_M, rasterizeSvg } from './render-frame.ts';
 export { DEFAULT_ORIGIN, type NetworkOptions } from './road-network.ts';
 export { signalState } from './traffic-control.ts';

@@ -6,6 +6,7 @@ import { parseUltralyticsNames } from './labels.ts';
 import { type OnnxModelInfo, readOnnxModelInfo } from './model-info.ts';
 import { nms } from './nms.ts';
 import { type ImageTransform, type PreprocessSpec, preprocess, toImageBox } from './preprocess.ts';
+import { sessionOptions } from './session-options.ts';
 import { mapModelClass } from './taxonomy.ts';
 import type { Detection, Detector, ImageInput } from './types.ts';
 
@@ -72,10 +73,7 @@ export class OnnxDetector implements Detector {
   static async create(opts: OnnxDetectorOptions): Promise<OnnxDetector> {
     const info = await readOnnxModelInfo(opts.modelPath);
     const labels = opts.labels ?? parseUltralyticsNames(info.metadata['names'] ?? '') ?? COCO_LABELS;
-    const session = await ort.InferenceSession.create(opts.modelPath, {
-      intraOpNumThreads: opts.intraOpNumThreads ?? 0,
-      graphOptimizationLevel: 'all',
-    });
+    const session = await ort.InferenceSession.create(opts.modelPath, sessionOptions(opts.intraOpNumThreads));
     return new OnnxDetector(session, info, inputSpec(opts.head, info, opts.preprocess), labels, opts);
   }
 

@@ -1,5 +1,5 @@
-import sharp from 'sharp';
-import type { Box, ImageInput } from './types.ts';
+import { decodeRgb, resizeRgb } from '../image/raw-image.ts';
+import type { Box, ImageInput, RgbImage } from './types.ts';
 
 /** How model-input pixels map back to the original image: orig = (model - pad) / scale, per axis. */
 export interface ImageTransform {
@@ -32,15 +32,14 @@ export interface Preprocessed {
   transform: ImageTransform;
 }
 
-/** Decodes (honouring EXIF orientation), resizes/letterboxes and normalises one image for a model. */
+/**
+ * Resizes/letterboxes and normalises one image for a model. Encoded inputs are decoded first (honouring EXIF
+ * orientation); decoded pixels are used as they are, so a frame decoded once by the pipeline is not decoded again.
+ * The resized pixels are written straight into the tensor at the letterbox offset (no padded copy).
+ */
 export async function preprocess(image: ImageInput, spec: PreprocessSpec): Promise<Preprocessed> {
-  const decoded = await sharp(image)
-    .rotate()
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const { width, height } = decoded.info;
+  const src = await decodeRgb(image);
+  const { width, height } = src;
   let scaleX = spec.width / width;
   let scaleY = spec.height / height;
   let newW = spec.width;
@@ -54,29 +53,47 @@ export async function preprocess(image: ImageInput, spec: PreprocessSpec): Promi
   }
   const padX = Math.floor((spec.width - newW) / 2);
   const padY = Math.floor((spec.height - newH) / 2);
-  const pad = spec.padValue ?? 114;
-  const pixels = await sharp(decoded.data, { raw: { width, height, channels: 3 } })
-    .resize(newW, newH, { fit: 'fill', kernel: 'linear' })
-    .extend({
-      top: padY,
-      bottom: spec.height - newH - padY,
-      left: padX,
-      right: spec.width - newW - padX,
-      background: { r: pad, g: pad, b: pad },
-    })
-    .raw()
-    .toBuffer();
+  const pixels = await resizeRgb(src, newW, newH);
+  const data = toTensor(pixels, spec, padX, padY);
+  return { data, transform: { scaleX, scaleY, padX, padY, width, height } };
+}
+
+/** Normalises pixels into a spec-sized tensor at (padX, padY); the rest is the normalised padding grey. */
+function toTensor(px: RgbImage, spec: PreprocessSpec, padX: number, padY: number): Float32Array {
   const n = spec.width * spec.height;
   const data = new Float32Array(n * 3);
   const mean = spec.mean ?? [0, 0, 0];
   const std = spec.std ?? [1, 1, 1];
-  for (let i = 0; i < n; i++) {
-    for (let ch = 0; ch < 3; ch++) {
-      const v = (pixels[i * 3 + ch]! * spec.scale - mean[ch]!) / std[ch]!;
-      data[spec.layout === 'nhwc' ? i * 3 + ch : ch * n + i] = v;
+  const pad = spec.padValue ?? 114;
+  const norm = [0, 1, 2].map((c) => [spec.scale / std[c]!, -mean[c]! / std[c]!] as const);
+  const nhwc = spec.layout === 'nhwc';
+  const padded = padX > 0 || padY > 0 || px.width < spec.width || px.height < spec.height;
+  if (padded) {
+    for (let c = 0; c < 3; c++) {
+      const v = pad * norm[c]![0] + norm[c]![1];
+      if (v === 0) continue;
+      if (nhwc) for (let i = c; i < n * 3; i += 3) data[i] = v;
+      else data.fill(v, c * n, (c + 1) * n);
     }
   }
-  return { data, transform: { scaleX, scaleY, padX, padY, width, height } };
+  const identity = norm.every(([k, b]) => k === 1 && b === 0);
+  const rowLen = px.width * 3;
+  for (let y = 0; y < px.height; y++) {
+    const srcRow = y * rowLen;
+    const dstPix = (y + padY) * spec.width + padX;
+    if (nhwc && identity) {
+      // CenterNet takes 0-255 NHWC: a typed-array copy converts the bytes natively.
+      data.set(px.data.subarray(srcRow, srcRow + rowLen), dstPix * 3);
+      continue;
+    }
+    for (let x = 0; x < px.width; x++) {
+      for (let c = 0; c < 3; c++) {
+        const v = px.data[srcRow + x * 3 + c]! * norm[c]![0] + norm[c]![1];
+        data[nhwc ? (dstPix + x) * 3 + c : c * n + dstPix + x] = v;
+      }
+    }
+  }
+  return data;
 }
 
 /** Maps a box from model-input pixels back to the original image, clipped to it. */

@@ -19,8 +19,18 @@ export interface Detection {
   feature: MapFeatureClass | undefined;
 }
 
-/** An image to detect in: a file path or encoded bytes (JPEG, PNG, ...). */
-export type ImageInput = string | Buffer;
+/** A decoded, EXIF-rotated RGB image held in memory (3 bytes per pixel, row-major). */
+export interface RgbImage {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+/**
+ * An image to detect in: a file path, encoded bytes (JPEG, PNG, ...), or pixels already decoded (the pipeline
+ * decodes each frame once and shares the pixels between detector, OCR crops and review crops).
+ */
+export type ImageInput = string | Buffer | RgbImage;
 
 /** Finds objects in images; one Detection[] per input image, in input order. */
 export interface Detector {

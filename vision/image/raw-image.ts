@@ -1,15 +1,11 @@
 import sharp from 'sharp';
-import type { Box, ImageInput } from '../detect/types.ts';
+import type { Box, ImageInput, RgbImage } from '../detect/types.ts';
 
-/** A decoded, EXIF-rotated RGB image held in memory (3 bytes per pixel, row-major). */
-export interface RgbImage {
-  data: Buffer;
-  width: number;
-  height: number;
-}
+export type { RgbImage } from '../detect/types.ts';
 
 /** Decodes an image (path or bytes) once into RGB pixels, honouring EXIF orientation. */
 export async function decodeRgb(input: ImageInput): Promise<RgbImage> {
+  if (isRgbImage(input)) return input;
   const { data, info } = await sharp(input)
     .rotate()
     .removeAlpha()
@@ -17,6 +13,11 @@ export async function decodeRgb(input: ImageInput): Promise<RgbImage> {
     .raw()
     .toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
+}
+
+/** True for pixels already decoded (as opposed to a path or encoded bytes). */
+export function isRgbImage(input: ImageInput): input is RgbImage {
+  return typeof input === 'object' && !Buffer.isBuffer(input);
 }
 
 /** Rounds a box outwards to whole pixels and clips it to the image; undefined when nothing is left. */

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
+import { sessionOptions } from '../detect/session-options.ts';
 import type { Box } from '../detect/types.ts';
 import { cropRgb, pixelBox, type RgbImage, resizeRgb } from '../image/raw-image.ts';
 import { MODEL_PATHS } from '../models/paths.ts';
@@ -45,10 +46,7 @@ export class OcrEngine {
 
   /** Opens the detector and recogniser sessions and reads the keys file. */
   static async create(opts: OcrOptions = {}): Promise<OcrEngine> {
-    const so: ort.InferenceSession.SessionOptions = {
-      intraOpNumThreads: opts.threads ?? 0,
-      graphOptimizationLevel: 'all',
-    };
+    const so = sessionOptions(opts.threads);
     const [det, rec, keys] = await Promise.all([
       ort.InferenceSession.create(opts.detPath ?? MODEL_PATHS.ocrDet, so),
       ort.InferenceSession.create(opts.recPath ?? MODEL_PATHS.ocrRec, so),

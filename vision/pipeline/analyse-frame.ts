@@ -23,14 +23,16 @@ export interface AnalyseModels {
 
 /**
  * Analyses one encoded frame: the detector's mapped detections, OCR on sign candidates (speed-limit value, stop
- * text) and street-name plates read above them. Unmapped model classes are dropped. Returns the decoded pixels too.
+ * text) and street-name plates read above stop signs. Unmapped model classes are dropped. The frame is decoded
+ * once; the detector, OCR and the review crops share those pixels, which are returned too.
  */
 export async function analyseFrame(
   jpeg: Buffer,
   models: AnalyseModels,
 ): Promise<{ img: RgbImage; detections: FrameDetection[] }> {
-  const [dets, img] = await Promise.all([models.detector.detect([jpeg]), decodeRgb(jpeg)]);
-  return { img, detections: await withOcr(img, dets[0] ?? [], models.ocr) };
+  const img = await decodeRgb(jpeg);
+  const [dets] = await models.detector.detect([img]);
+  return { img, detections: await withOcr(img, dets ?? [], models.ocr) };
 }
 
 /** Adds OCR results to a frame's detections (sign readings and street names). */
@@ -46,6 +48,8 @@ export async function withOcr(img: RgbImage, dets: readonly Detection[], ocr: Oc
     const r = await readSign(img, d, ocr);
     const extra = { ...base.extra, ocrModel: ocr.modelId, ocrConfidence: r.confidence, detectorFeature: d.feature };
     out.push({ ...base, feature: r.feature ?? d.feature, text: r.text, value: r.value, extra });
+    // Street-name plates are mounted on stop-sign posts, not on speed-limit signs (vision/signs/read-signs.ts).
+    if (r.feature !== 'regulatory--stop') continue;
     for (const s of await readStreetNames(img, d.box, ocr)) {
       out.push({
         feature: 'street-name-sign',

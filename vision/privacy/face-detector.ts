@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { nms } from '../detect/nms.ts';
+import { sessionOptions } from '../detect/session-options.ts';
 import type { Box } from '../detect/types.ts';
 import { cropRgb, type RgbImage, resizeRgb } from '../image/raw-image.ts';
 import { MODEL_PATHS } from '../models/paths.ts';
@@ -50,10 +51,10 @@ export class FaceDetector {
 
   /** Opens the model and derives its anchor grid from the output shapes. */
   static async create(opts: FaceOptions = {}): Promise<FaceDetector> {
-    const session = await ort.InferenceSession.create(opts.modelPath ?? MODEL_PATHS.blazefaceBack, {
-      intraOpNumThreads: opts.threads ?? 0,
-      graphOptimizationLevel: 'all',
-    });
+    const session = await ort.InferenceSession.create(
+      opts.modelPath ?? MODEL_PATHS.blazefaceBack,
+      sessionOptions(opts.threads),
+    );
     const meta = session.inputMetadata[0];
     const size = meta?.isTensor ? Number(meta.shape[1]) : 256;
     // Outputs: [1, N, 1] scores and [1, N, 16] regressors per anchor layer; pair them by N, keep output order.

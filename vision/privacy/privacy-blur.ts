@@ -14,6 +14,7 @@ import {
   type PrivacyRegion,
   plateLike,
   plateSearchArea,
+  signColoured,
 } from './regions.ts';
 
 /** The models the privacy step runs; pass open ones to share them with the detection stage. */
@@ -61,8 +62,11 @@ export async function findPrivacyRegions(
   // would erase what the map needs: a face lying mostly inside a detected sign/light and in no person is dropped.
   const signs = detections.filter((d) => mapModelClass(d.label)?.role === 'map-feature').map((d) => d.box);
   const people = detections.filter(isPerson).map((d) => d.box);
+  // It also fires on signs the detector missed (small, far ones on the demo drive): a hit coloured like a sign (red,
+  // no skin) and in no person is dropped too (regions.ts signColoured).
   for (const f of await faces) {
-    const onSign = coveredFraction(f.box, signs, 8) >= 0.5 && coveredFraction(f.box, people, 8) === 0;
+    const inPerson = coveredFraction(f.box, people, 8) > 0;
+    const onSign = !inPerson && (coveredFraction(f.box, signs, 8) >= 0.5 || signColoured(img, f.box));
     if (!onSign) out.push({ box: f.box, kind: 'face', score: f.score });
   }
   return out;
@@ -78,7 +82,7 @@ export class PrivacyBlur {
 
   /** Blurs a decoded image in place; returns the regions found (unpadded) for reporting. */
   async blurImage(img: RgbImage, detections?: readonly Detection[]): Promise<PrivacyRegion[]> {
-    const dets = detections ?? (await this.models.detector.detect([await encodeJpeg(img, 95)]))[0] ?? [];
+    const dets = detections ?? (await this.models.detector.detect([img]))[0] ?? [];
     const regions = await findPrivacyRegions(img, dets, this.models);
     await blurRegions(
       img,
@@ -87,10 +91,10 @@ export class PrivacyBlur {
     return regions;
   }
 
-  /** Decodes, blurs and re-encodes a JPEG; also returns the regions. */
+  /** Decodes (once: the detector runs on the decoded pixels), blurs and re-encodes a JPEG; also returns the regions. */
   async blurJpeg(jpeg: Buffer): Promise<{ jpeg: Buffer; regions: PrivacyRegion[] }> {
-    const [img, dets] = await Promise.all([decodeRgb(jpeg), this.models.detector.detect([jpeg])]);
-    const regions = await this.blurImage(img, dets[0] ?? []);
+    const img = await decodeRgb(jpeg);
+    const regions = await this.blurImage(img);
     return { jpeg: await encodeJpeg(img, this.quality), regions };
   }
 

@@ -26,6 +26,13 @@ const MIN_CONF = 0.8;
 /** Street names are kept at a lower confidence: a partly misread name still places a named sign. */
 const STREET_CONF = 0.6;
 
+/**
+ * Street-name plates are searched only above signs at least this tall. The plates' letters are about a fifth of
+ * the sign's height (25 px on the 130 px stop sign of mapillary_DSC00001.jpg), so under 50 px they are under
+ * 10 source pixels: upscaling cannot make them readable, and the 960 px text search costs 0.4-1.3 s per sign.
+ */
+export const MIN_PLATE_SIGN_PX = 50;
+
 /** Detections worth reading: signs (COCO calls every round sign a stop sign). */
 export function isSignCandidate(d: Detection): boolean {
   return d.feature === 'regulatory--stop';
@@ -47,11 +54,13 @@ export async function readSign(img: RgbImage, d: Detection, ocr: OcrEngine): Pro
 
 /**
  * Street-name plates sit on the sign's post above it (US: on top of the stop sign): reads text in the area from
- * three sign-heights above the sign down to its top, three sign-widths wide.
+ * three sign-heights above the sign down to its top, four sign-widths wide. Nothing for signs under
+ * MIN_PLATE_SIGN_PX tall.
  */
 export async function readStreetNames(img: RgbImage, sign: Box, ocr: OcrEngine): Promise<StreetName[]> {
   const w = sign.x2 - sign.x1;
   const h = sign.y2 - sign.y1;
+  if (h < MIN_PLATE_SIGN_PX) return [];
   const area = { x1: sign.x1 - 1.5 * w, y1: sign.y1 - 3 * h, x2: sign.x2 + 1.5 * w, y2: sign.y1 + 0.05 * h };
   // Upscaled to 960 px: the 25 px high plates of mapillary_DSC00001.jpg are not found at 480.
   const lines: TextLine[] = await ocr.read(img, area, { minSide: 960 });

@@ -3,14 +3,7 @@
  * true object projected into each sampled frame's true camera pose, then perturbed like reality: positions and
  * course from the noisy GPS track, box edge jitter, per-frame misses, small boxes lost, false positives per km.
  */
-import {
-  cameraTransform,
-  type DemoObject,
-  type DemoPlan,
-  focalPx,
-  planDrive,
-  projectCamera,
-} from '../../../ingest/demo/index.ts';
+import { type DemoObject, type DemoPlan, planDrive, projectObjects } from '../../../ingest/demo/index.ts';
 import { Rng } from '../../../ingest/demo/prng.ts';
 
 /** The knobs of the simulation (stated in every accuracy figure). */
@@ -67,8 +60,6 @@ export interface SynthData {
   camera: { width: number; height: number; hfovDeg: number; mountYawDeg: number };
 }
 
-const RAD = Math.PI / 180;
-
 /** Generates the drives of one town (deterministic for the options). */
 export function synthesize(o: SyntheticOptions): SynthData {
   const mountYawDeg = o.mountYawDeg ?? 0;
@@ -81,7 +72,6 @@ export function synthesize(o: SyntheticOptions): SynthData {
     video: { fps: 5, mountYawDeg, width: o.size?.[0] ?? 1280, height: o.size?.[1] ?? 720 },
   });
   const cam = plan.video as NonNullable<DemoPlan['video']>;
-  const f = focalPx(cam);
   const rng = new Rng(o.seed * 7919 + 17);
   const recall = o.recall ?? 0.8;
   const jitter = o.boxJitterPx ?? 1.5;
@@ -113,28 +103,11 @@ export function synthesize(o: SyntheticOptions): SynthData {
     const headingDeg = (((pose.heading + wrap(courseErr)) % 360) + 360) % 360;
     const speedMps = (a.speed ?? 0) + w * ((b.speed ?? 0) - (a.speed ?? 0));
     const frame: SynthFrame = { t: pose.t, lat, lon, headingDeg, speedMps, dets: [] };
-    const toCam = cameraTransform({
-      x: pose.x,
-      y: pose.y,
-      z: pose.heightAboveGround,
-      yawDeg: pose.yaw,
-      pitchDeg: pose.pitch,
-    });
-    for (const obj of plan.objects) {
+    for (const seen of projectObjects(cam, pose, plan.objects)) {
+      const obj = seen.object;
       if (o.removed && d >= o.removed.fromDrive && o.removed.ids.includes(obj.id)) continue;
-      const dx = pose.x - obj.x;
-      const dy = pose.y - obj.y;
-      if (dx * dx + dy * dy > 80 * 80) continue;
-      const toCamBearing = Math.atan2(dx, dy) / RAD;
-      const faceOff = Math.abs(wrap(toCamBearing - obj.facing));
-      if (obj.class !== 'fire-hydrant' && faceOff > 80) continue;
-      const p = toCam(obj.x, obj.y, obj.height);
-      if (p[2] < 1) continue;
-      const [u, v] = projectCamera(cam, f, p);
-      const h = (f * obj.size[1]) / p[2];
-      const wpx =
-        ((f * obj.size[0]) / p[2]) * (obj.class === 'fire-hydrant' ? 1 : Math.max(0.2, Math.cos(faceOff * RAD)));
-      if (u < 0 || u > cam.width || v - h / 2 < 0 || v + h / 2 > cam.height) continue;
+      if (!seen.detectable) continue;
+      const { u, v, heightPx: h, widthPx: wpx } = seen;
       const pDetect = h >= 12 ? recall : h < 8 ? 0 : (recall * (h - 8)) / 4;
       if (!rng.chance(pDetect)) continue;
       const box: [number, number, number, number] = [
