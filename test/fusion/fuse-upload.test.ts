@@ -15,7 +15,7 @@ import { importRoads } from '../../roads/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { mulberry32 } from '../support/prng.ts';
 import { observedObjects, scoreFeatures, storeDrives } from './support/store-drives.ts';
-import { synthesize } from './support/synthetic.ts';
+import { synthesize, VISION_MEASURED } from './support/synthetic.ts';
 
 const DATA = synthesize({ seed: 3, drives: 12, lengthM: 36_000, mountYawDeg: 5 });
 const dbs: TestDatabase[] = [];
@@ -82,6 +82,29 @@ test('accuracy: one drive, then twelve drives over the same town', async (t) => 
   assert.ok(
     dirty.length >= 10 && dirty.every((d) => d.bbox.length === 4 && d.bbox[0]! < d.bbox[2]! && d.bbox[1]! < d.bbox[3]!),
   );
+});
+
+test('accuracy at the detection rates the vision stage measured on demo frames (VISION_MEASURED)', async (t) => {
+  const data = synthesize({ seed: 3, drives: 12, lengthM: 36_000, mountYawDeg: 5, ...VISION_MEASURED });
+  const db = await freshDb();
+  const ids = await storeDrives(db.sql, data);
+  for (const id of ids) await fuseUpload({ sql: db.sql }, id);
+  const seen = observedObjects(
+    data,
+    ids.map((_, i) => i),
+  );
+  const three = new Set([...seen].filter(([, n]) => n >= 3).map(([id]) => id));
+  const all = await scoreFeatures(
+    db.sql,
+    data.objects.filter((o) => seen.has(o.id)),
+    { errorObjects: three },
+  );
+  const [lights] = await db.sql`select count(*)::int as n from map_features where class = 'traffic-light'`;
+  t.diagnostic(
+    `vision-measured rates, 12 drives: ${all.features} features for ${seen.size} detected objects (of ${data.objects.length}), precision ${all.precision.toFixed(2)}, recall ${all.recall.toFixed(2)}; >= 3 drives (${all.errors.length}): median ${all.median.toFixed(2)} m, p90 ${all.p90.toFixed(2)} m; ${lights!.n} traffic-light features`,
+  );
+  assert.ok(all.median < 2, `median ${all.median} m with >= 3 drives`);
+  assert.ok(all.recall >= 0.8 && all.precision >= 0.65, JSON.stringify(all));
 });
 
 test('metamorphic: frames and detections inserted in shuffled order give the same features', async () => {

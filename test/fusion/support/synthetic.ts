@@ -18,6 +18,13 @@ export interface SyntheticOptions {
   mountYawDeg?: number;
   /** Per-frame detection probability of an object whose box is >= 12 px tall. */
   recall?: number;
+  /**
+   * Per-class recall by box height instead of `recall`: [min height px, probability] steps, ascending ('*' for
+   * classes not listed); below the first step nothing is detected.
+   */
+  recallBySizePx?: Record<string, Array<[number, number]>>;
+  /** A detected object of class `from` also yields a detection of class `to` on the same box with this probability. */
+  confusions?: Array<{ from: string; to: string; rate: number }>;
   falsePositivesPerKm?: number;
   boxJitterPx?: number;
   /** Frames kept every this many metres (ingest's default 4). */
@@ -59,6 +66,32 @@ export interface SynthData {
   drives: SynthDrive[];
   camera: { width: number; height: number; hfovDeg: number; mountYawDeg: number };
 }
+
+/**
+ * Detection rates the vision stage really shows on demo frames (test/vision/generated-accuracy.test.ts, 34 frames at
+ * 1280x720, see vision/README.md): recall jumps with box height, the COCO model never finds the demo's hydrant, and
+ * about half the stop signs it finds also come back as a traffic light; plus scattered false positives.
+ */
+export const VISION_MEASURED: Pick<SyntheticOptions, 'recallBySizePx' | 'confusions' | 'falsePositivesPerKm'> = {
+  recallBySizePx: {
+    'regulatory--stop': [
+      [12, 0.1],
+      [24, 0.9],
+    ],
+    'regulatory--maximum-speed-limit': [
+      [12, 0.5],
+      [24, 0.75],
+    ],
+    'traffic-light': [
+      [12, 0.1],
+      [24, 0.8],
+      [64, 0.95],
+    ],
+    'fire-hydrant': [],
+  },
+  confusions: [{ from: 'regulatory--stop', to: 'traffic-light', rate: 0.5 }],
+  falsePositivesPerKm: 10,
+};
 
 /** Generates the drives of one town (deterministic for the options). */
 export function synthesize(o: SyntheticOptions): SynthData {
@@ -108,7 +141,14 @@ export function synthesize(o: SyntheticOptions): SynthData {
       if (o.removed && d >= o.removed.fromDrive && o.removed.ids.includes(obj.id)) continue;
       if (!seen.detectable) continue;
       const { u, v, heightPx: h, widthPx: wpx } = seen;
-      const pDetect = h >= 12 ? recall : h < 8 ? 0 : (recall * (h - 8)) / 4;
+      const steps = o.recallBySizePx?.[obj.class] ?? o.recallBySizePx?.['*'];
+      const pDetect = steps
+        ? steps.reduce((p, [min, q]) => (h >= min ? q : p), 0)
+        : h >= 12
+          ? recall
+          : h < 8
+            ? 0
+            : (recall * (h - 8)) / 4;
       if (!rng.chance(pDetect)) continue;
       const box: [number, number, number, number] = [
         clamp(u - wpx / 2 + rng.normal(jitter), 0, cam.width),
@@ -118,6 +158,10 @@ export function synthesize(o: SyntheticOptions): SynthData {
       ];
       const value = obj.value === undefined ? null : String(obj.value);
       frame.dets.push({ class: obj.class, score: rng.uniform(0.55, 0.95), box, value, truth: obj.id });
+      for (const c of o.confusions ?? []) {
+        if (c.from === obj.class && rng.chance(c.rate))
+          frame.dets.push({ class: c.to, score: rng.uniform(0.3, 0.6), box: [...box], value: null, truth: null });
+      }
     }
     if (Number.isFinite(step) && step < 50 && rng.chance(fpPerM * step)) {
       const h = rng.uniform(10, 40);
