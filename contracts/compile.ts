@@ -2,9 +2,20 @@
 // one artifact per contract in contracts/build/. `--check` compares a fresh compile with the committed files.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import solc from 'solc';
+import type SolcModule from 'solc';
+
+let solcModule: typeof SolcModule | undefined;
+/**
+ * solc-js, loaded on first use: it is ~9 MB of emscripten that takes seconds to start, and everything that imports
+ * contracts/ (the CLI, the server, rewards) only needs the committed artifacts, not the compiler.
+ */
+function solc(): typeof SolcModule {
+  solcModule ??= createRequire(import.meta.url)('solc') as typeof SolcModule;
+  return solcModule;
+}
 
 const contractsDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(contractsDir, '..');
@@ -113,7 +124,7 @@ export function compileContracts(settings: CompilerSettings = compilerSettings):
   };
   const loaded = new Map<string, string>();
   const output = JSON.parse(
-    solc.compile(JSON.stringify(input), {
+    solc().compile(JSON.stringify(input), {
       import: (path: string) => {
         const result = readImport(path);
         if ('contents' in result) loaded.set(path, result.contents);
@@ -130,7 +141,7 @@ export function compileContracts(settings: CompilerSettings = compilerSettings):
     fullInput.sources[path] = { content };
   }
   const inputHash = sha256(stableJson(fullInput));
-  const version: string = solc.version();
+  const version: string = solc().version();
   const artifacts = new Map<string, string>();
   for (const sourceName of Object.keys(sources)) {
     for (const [contractName, out] of Object.entries(output.contracts?.[sourceName] ?? {})) {

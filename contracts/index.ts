@@ -36,4 +36,6 @@ export {
   RewardTreeError,
   readProofFile,
   verifyClaim,
+  writeProofFile,
 } from './merkle.ts';
+export { buildRewardTree, type RewardTree, rewardLeaf } from './merkle-tree.ts';

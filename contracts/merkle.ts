@@ -1,9 +1,13 @@
-// Reward trees: (account, cumulativeAmount) rows -> OpenZeppelin StandardMerkleTree -> a proof file per epoch.
-// The leaf is keccak256(bytes.concat(keccak256(abi.encode(account, cumulativeAmount)))), which is what
-// MerkleDistributor.claim recomputes.
+// Reward trees: (account, cumulativeAmount) rows -> an OpenZeppelin StandardMerkleTree (built by merkle-tree.ts) ->
+// a proof file per epoch. The leaf is keccak256(bytes.concat(keccak256(abi.encode(account, cumulativeAmount)))),
+// which is what MerkleDistributor.claim recomputes.
+import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { getAddress, isAddress, isHexString } from 'ethers';
+import { buildRewardTree } from './merkle-tree.ts';
 
 /** The Solidity types of a leaf, in order. */
 export const leafEncoding = ['address', 'uint256'] as const;
@@ -43,29 +47,41 @@ export class RewardTreeError extends Error {
   }
 }
 
-/** Builds the epoch's tree from `rows` (any order; one row per account) and returns its root and every proof. */
+/** The checksummed form of `account`, or undefined when it is not an address (one checksum, not two). */
+function checksummed(account: string): string | undefined {
+  try {
+    return getAddress(account);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Builds the epoch's tree from `rows` (any order; one row per account) and returns its root and every proof;
+ * `claims` lists the accounts in the order of `rows`.
+ */
 export function buildProofFile(epoch: bigint, rows: readonly RewardRow[]): ProofFile {
   if (rows.length === 0) throw new RewardTreeError(`epoch ${epoch}: no rows, an empty tree has no root`);
   if (epoch < 0n || epoch >= 1n << 64n) throw new RewardTreeError(`epoch ${epoch} does not fit in uint64`);
   const seen = new Set<string>();
-  const values: [string, string][] = [];
+  const values: [string, bigint][] = [];
   let totalCumulative = 0n;
   for (const [i, row] of rows.entries()) {
-    if (!isAddress(row.account)) throw new RewardTreeError(`row ${i}: not an address: ${row.account}`);
-    const account = getAddress(row.account);
+    const account = checksummed(row.account);
+    if (!account) throw new RewardTreeError(`row ${i}: not an address: ${row.account}`);
     if (seen.has(account)) throw new RewardTreeError(`row ${i}: ${account} appears twice`);
     if (row.cumulativeAmount < 0n || row.cumulativeAmount > maxUint256) {
       throw new RewardTreeError(`row ${i}: amount ${row.cumulativeAmount} is not a uint256`);
     }
     seen.add(account);
-    values.push([account, row.cumulativeAmount.toString()]);
+    values.push([account, row.cumulativeAmount]);
     totalCumulative += row.cumulativeAmount;
   }
-  // StandardMerkleTree sorts leaves by hash, so the root does not depend on row order.
-  const tree = StandardMerkleTree.of(values, [...leafEncoding]);
+  // Leaves are sorted by hash (as StandardMerkleTree does), so the root does not depend on row order.
+  const tree = buildRewardTree(values);
   const claims = new Map<string, ClaimProof>();
-  for (const [i, [account, amount]] of tree.entries()) {
-    claims.set(account, { cumulativeAmount: BigInt(amount), proof: tree.getProof(i) });
+  for (const [i, [account, cumulativeAmount]] of values.entries()) {
+    claims.set(account, { cumulativeAmount, proof: tree.proof(i) });
   }
   return { format: proofFileFormat, epoch, root: tree.root, totalCumulative, claims };
 }
@@ -85,25 +101,44 @@ export function decreasedAccounts(previous: ProofFile, next: ProofFile): string[
   return out;
 }
 
+/**
+ * The proof file's JSON text in pieces, byte for byte what `JSON.stringify(doc, null, 2)` gives for the document
+ * below, but without building a 100,000-key object and one 150 MB string at once (that took seconds).
+ */
+function* proofFileChunks(file: ProofFile): Generator<string> {
+  const q = JSON.stringify;
+  yield `{\n  "format": ${q(file.format)},\n  "epoch": ${q(file.epoch.toString())},\n  "root": ${q(file.root)},\n`;
+  yield `  "totalCumulative": ${q(file.totalCumulative.toString())},\n`;
+  yield `  "leafEncoding": [\n${leafEncoding.map((t) => `    ${q(t)}`).join(',\n')}\n  ],\n`;
+  const accounts = [...file.claims.keys()].sort();
+  if (accounts.length === 0) {
+    yield '  "claims": {}\n}\n';
+    return;
+  }
+  yield '  "claims": {\n';
+  let chunk = '';
+  for (const [i, account] of accounts.entries()) {
+    const claim = file.claims.get(account)!;
+    const proof =
+      claim.proof.length === 0 ? '[]' : `[\n${claim.proof.map((p) => `        ${q(p)}`).join(',\n')}\n      ]`;
+    chunk += `    ${q(account)}: {\n      "cumulativeAmount": ${q(claim.cumulativeAmount.toString())},\n      "proof": ${proof}\n    }`;
+    chunk += i === accounts.length - 1 ? '\n' : ',\n';
+    if (chunk.length > 1 << 20) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  yield `${chunk}  }\n}\n`;
+}
+
 /** Serialises a proof file as JSON: amounts and epoch as decimal strings, claims sorted by address. */
 export function proofFileToJson(file: ProofFile): string {
-  const claims: Record<string, { cumulativeAmount: string; proof: string[] }> = {};
-  for (const account of [...file.claims.keys()].sort()) {
-    const claim = file.claims.get(account)!;
-    claims[account] = { cumulativeAmount: claim.cumulativeAmount.toString(), proof: claim.proof };
-  }
-  return `${JSON.stringify(
-    {
-      format: file.format,
-      epoch: file.epoch.toString(),
-      root: file.root,
-      totalCumulative: file.totalCumulative.toString(),
-      leafEncoding,
-      claims,
-    },
-    null,
-    2,
-  )}\n`;
+  return [...proofFileChunks(file)].join('');
+}
+
+/** Writes a proof file (the JSON of {@link proofFileToJson}) to `path`, streamed in ~1 MB pieces. */
+export async function writeProofFile(path: string, file: ProofFile): Promise<void> {
+  await pipeline(Readable.from(proofFileChunks(file)), createWriteStream(path));
 }
 
 const isBytes32 = (v: unknown): v is string => typeof v === 'string' && isHexString(v, 32);

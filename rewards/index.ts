@@ -1,5 +1,5 @@
 export { bookUpload, noveltyRule, rewardWei } from './book.ts';
-export { type ClosedEpoch, closeEpoch } from './close-epoch.ts';
+export { type ClosedEpoch, type CloseEpochOptions, type CloseStep, closeEpoch } from './close-epoch.ts';
 export { DEFAULT_REWARDS, type RewardConfig, rewardConfigFromEnv } from './config.ts';
 export { epochAt, openEpochForBooking } from './epochs.ts';
 export { publishEpoch } from './publish.ts';

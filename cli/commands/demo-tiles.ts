@@ -15,7 +15,7 @@ export async function demoTiles(sql: Sql, serverUrl: string) {
   return {
     archive: current ? path.join(dir, current.file) : null,
     pmtilesUrl: `${serverUrl}/tiles/map.pmtiles`,
-    mapUrl: `${serverUrl}/map`,
+    mapUrl: `${serverUrl}/`,
     segments: seg?.n ?? 0,
     features,
   };

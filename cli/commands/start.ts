@@ -105,7 +105,14 @@ function demoSummary(r: Record<string, unknown>): string[] {
       : '',
     e?.proofsFile ? `claim proofs: ${e.proofsFile}` : '',
     t?.archive
-      ? `tiles: ${t.archive} (${t.segments} road segments, ${t.features} map features), served at ${t.pmtilesUrl}; map at ${t.mapUrl}`
+      ? `tiles: ${t.archive} (${t.segments} road segments, ${t.features} map features), served at ${t.pmtilesUrl}`
+      : '',
+    t ? `map: ${t.mapUrl}` : '',
+    t
+      ? `review: ${t.mapUrl}review (open to any signed-in wallet in this demo: use a browser wallet or a local development key)`
+      : '',
+    t
+      ? `driver pages: ${t.mapUrl}driver (sign in with the demo driver's key: paste the contents of ${path.join(stateDir(), 'demo-wallet.key')})`
       : '',
     p
       ? p.claim.status === 'claimed'

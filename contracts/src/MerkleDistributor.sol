@@ -88,8 +88,17 @@ contract MerkleDistributor is AccessControl, Pausable {
         if (epoch != latest) revert StaleEpoch(epoch, latest);
         bytes32 root = rootOf[epoch];
         if (root == bytes32(0)) revert UnknownEpoch(epoch);
-        // OpenZeppelin StandardMerkleTree leaf: double hashing keeps a leaf from posing as an inner node.
-        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(account, cumulativeAmount))));
+        // OpenZeppelin StandardMerkleTree leaf, keccak256(bytes.concat(keccak256(abi.encode(account, amount)))):
+        // double hashing keeps a leaf from posing as an inner node. Hashed in the scratch space (0x00-0x3f) instead
+        // of building two memory copies (abi.encode, bytes.concat); `account` is a clean address (the ABI decoder
+        // rejects dirty upper bits), so the first word is exactly abi.encode's.
+        bytes32 leaf;
+        assembly ("memory-safe") {
+            mstore(0x00, account)
+            mstore(0x20, cumulativeAmount)
+            mstore(0x00, keccak256(0x00, 0x40))
+            leaf := keccak256(0x00, 0x20)
+        }
         if (!MerkleProof.verifyCalldata(proof, root, leaf)) revert InvalidProof();
         uint256 already = claimed[account];
         if (cumulativeAmount <= already) revert NothingToClaim(account, cumulativeAmount, already);

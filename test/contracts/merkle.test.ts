@@ -2,21 +2,25 @@
 // Solidity side (abi.encode, double keccak, sorted-pair hashing as in OpenZeppelin's MerkleProof), so a format
 // drift in the library would show up even before the on-chain tests.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { AbiCoder, concat, getAddress, hexlify, keccak256, randomBytes } from 'ethers';
 import fc from 'fast-check';
 import {
   buildProofFile,
+  buildRewardTree,
   decreasedAccounts,
+  type ProofFile,
   parseProofFile,
   proofFileToJson,
   type RewardRow,
   RewardTreeError,
   readProofFile,
   verifyClaim,
+  writeProofFile,
 } from '../../contracts/index.ts';
 
 const address = () => getAddress(hexlify(randomBytes(20)));
@@ -65,6 +69,72 @@ test('a changed amount changes the root, and decreasedAccounts reports accounts 
   assert.deepEqual(decreasedAccounts(before, grown), []);
   const shrunk = buildProofFile(2n, [{ ...rows[0]!, cumulativeAmount: 4n }, rows[1]!]);
   assert.deepEqual(decreasedAccounts(before, shrunk).sort(), [rows[0]!.account, rows[2]!.account].sort());
+});
+
+test('the fast tree gives the same root and proofs as OpenZeppelin StandardMerkleTree on random ledgers', () => {
+  // Sizes 1..300 cover every shape of the array tree (odd counts, powers of two and one past them); amounts include
+  // 0, duplicates across accounts and the uint256 extremes.
+  const amount = fc.oneof(
+    fc.bigInt({ min: 0n, max: 10n ** 24n }),
+    fc.constantFrom(0n, 1n, (1n << 256n) - 1n),
+    fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }),
+  );
+  fc.assert(
+    fc.property(fc.array(amount, { minLength: 1, maxLength: 300 }), (amounts) => {
+      const rows = rowsOf(amounts);
+      const values = rows.map((r) => [r.account, r.cumulativeAmount] as const);
+      const fast = buildRewardTree(values);
+      const oz = StandardMerkleTree.of(
+        values.map(([a, v]) => [a, v.toString()]),
+        ['address', 'uint256'],
+      );
+      assert.equal(fast.root, oz.root);
+      for (let i = 0; i < values.length; i++) assert.deepEqual(fast.proof(i), oz.getProof(i));
+      // And the proof file carries exactly those proofs.
+      const file = buildProofFile(4n, rows);
+      assert.equal(file.root, oz.root);
+      for (const [i, [account]] of values.entries()) assert.deepEqual(file.claims.get(account)?.proof, oz.getProof(i));
+    }),
+    { numRuns: 40 },
+  );
+  // A one-leaf tree: the root is the leaf and the proof is empty.
+  const [one] = rowsOf([5n]);
+  assert.deepEqual(buildRewardTree([[one!.account, 5n]]).proof(0), []);
+});
+
+test('the streamed proof-file JSON is byte for byte JSON.stringify(doc, null, 2), on disk too', async () => {
+  /** The layout contracts/README.md documents, as one object: the reference serialisation. */
+  const reference = (file: ProofFile) => {
+    const claims: Record<string, { cumulativeAmount: string; proof: string[] }> = {};
+    for (const account of [...file.claims.keys()].sort()) {
+      const c = file.claims.get(account)!;
+      claims[account] = { cumulativeAmount: c.cumulativeAmount.toString(), proof: c.proof };
+    }
+    const doc = {
+      format: file.format,
+      epoch: file.epoch.toString(),
+      root: file.root,
+      totalCumulative: file.totalCumulative.toString(),
+      leafEncoding: ['address', 'uint256'],
+      claims,
+    };
+    return `${JSON.stringify(doc, null, 2)}\n`;
+  };
+  const dir = await mkdtemp(join(tmpdir(), 'mapmint-proofs-'));
+  try {
+    // 1 leaf (empty proof), 2, an odd count and one big enough to be streamed in several pieces.
+    for (const n of [1, 2, 7, 3000]) {
+      const file = buildProofFile(BigInt(n), rowsOf(Array.from({ length: n }, (_, i) => BigInt(i) * 10n ** 15n)));
+      assert.equal(proofFileToJson(file), reference(file));
+      const path = join(dir, `epoch-${n}.json`);
+      await writeProofFile(path, file);
+      assert.equal(await readFile(path, 'utf8'), reference(file));
+    }
+    const empty = { ...buildProofFile(1n, rowsOf([1n])), claims: new Map() };
+    assert.equal(proofFileToJson(empty), reference(empty));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('bad rows are refused with the row that is wrong', () => {
