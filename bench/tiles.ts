@@ -1,17 +1,22 @@
 /**
  * bench:tiles: a seeded synthetic city (100,000 road pieces, 50,000 frames on 100 drives) in a scratch database of
  * the local cluster; a full z0..z16 build with ours vs GDAL's `ogr2ogr -f MVT` reading the same rows from PostgreSQL
- * with the same zoom ranges; an incremental update after one new drive; then tile serving throughput over loopback
- * (16 keep-alive clients for 5 s). Last line: one JSON object.
+ * with the same zoom ranges; an incremental update after one new drive; then serving throughput over loopback for
+ * 5 s each, of /tiles/{z}/{x}/{y}.mvt and of byte ranges of /tiles/map.pmtiles (32 keep-alive connections from a
+ * load client in a separate process). Last line: one JSON object (with the 1-minute load average: the figures are
+ * only comparable between runs on an equally loaded machine).
  */
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import postgres from 'postgres';
+import { tileIdToZxy } from '../core/tile-id.ts';
 import { ensureLocalCluster } from '../db/cluster.ts';
 import { connect, migrate } from '../db/connect.ts';
 import { insertDrives, insertSegments, syntheticCity } from '../test/tiler/support/dataset.ts';
@@ -29,7 +34,7 @@ import {
 const SEGMENTS = Number(process.env.BENCH_SEGMENTS ?? 100_000);
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 50_000);
 const WORKERS = Math.min(8, availableParallelism());
-const CLIENTS = 16;
+const CLIENTS = 32;
 const SERVE_MS = 5_000;
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -82,37 +87,90 @@ async function buildWithOgr(sql: postgres.Sql, url: string, out: string): Promis
   return seconds(t0);
 }
 
-/** Requests/s of /tiles/{z}/{x}/{y}.mvt (gzip) over the archive's own tiles, `CLIENTS` keep-alive loops. */
-async function serveThroughput(dir: string): Promise<number> {
-  const reader = await openFileReader(versionPath(dir, (await readCurrent(dir))!));
-  const urls: string[] = [];
-  const { tileIdToZxy } = await import('../core/tile-id.ts');
-  for await (const e of (await openArchive(reader)).entries()) {
-    const t = tileIdToZxy(e.tileId);
-    urls.push(`/tiles/${t.z}/${t.x}/${t.y}.mvt`);
-  }
-  await reader.close();
-  const app = Fastify();
-  await app.register(tilesPlugin, { dir });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+/** One load request: a path and an optional byte range. */
+interface LoadRequest {
+  path: string;
+  range?: string;
+}
+
+/**
+ * The load generator, in its own process (`--load-client`) so that it does not share an event loop (or a core's
+ * worth of JSON and HTTP parsing) with the server: `CLIENTS` keep-alive sockets, one request in flight on each, for
+ * `SERVE_MS`. Bodies are counted, not decompressed, as a browser's network process would hand them on.
+ */
+async function loadClient(): Promise<void> {
+  const { port, requests } = await new Promise<{ port: number; requests: LoadRequest[] }>((resolve) =>
+    process.once('message', resolve as (m: unknown) => void),
+  );
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+  let next = 0;
   let done = 0;
-  let i = 0;
-  const end = performance.now() + SERVE_MS;
+  const one = (r: LoadRequest) =>
+    new Promise<void>((resolve, reject) => {
+      const headers: Record<string, string> = { 'accept-encoding': 'gzip' };
+      if (r.range !== undefined) headers['range'] = r.range;
+      const req = http.request({ host: '127.0.0.1', port, path: r.path, agent, headers }, (res) => {
+        res.on('data', () => {});
+        res.on('end', () =>
+          res.statusCode === 200 || res.statusCode === 206
+            ? resolve()
+            : reject(new Error(`${r.path} answered ${res.statusCode}`)),
+        );
+      });
+      req.on('error', reject);
+      req.end();
+    });
   const t0 = performance.now();
+  const end = t0 + SERVE_MS;
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       while (performance.now() < end) {
-        const r = await fetch(base + urls[i++ % urls.length], { headers: { 'accept-encoding': 'gzip' } });
-        await r.arrayBuffer();
-        if (r.status !== 200) throw new Error(`tile request answered ${r.status}`);
+        await one(requests[next++ % requests.length]!);
         done++;
       }
     }),
   );
-  const rate = done / seconds(t0);
-  await app.close();
-  return rate;
+  agent.destroy();
+  process.send!({ rate: done / seconds(t0) }, () => process.disconnect());
+}
+
+/** Requests/s the tiles plugin answers for `requests`, measured by a load client in another process. */
+async function serveThroughput(dir: string, requests: LoadRequest[]): Promise<number> {
+  const app = Fastify();
+  await app.register(tilesPlugin, { dir });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const client = fork(fileURLToPath(import.meta.url), ['--load-client'], { stdio: 'inherit' });
+    const rate = new Promise<number>((resolve, reject) => {
+      client.once('message', (m) => resolve((m as { rate: number }).rate));
+      client.once('exit', (code) => reject(new Error(`load client exited ${code} before reporting`)));
+    });
+    client.send({ port: (app.server.address() as AddressInfo).port, requests });
+    return await rate;
+  } finally {
+    await app.close();
+  }
+}
+
+/** The archive's tiles, as /tiles/{z}/{x}/{y}.mvt paths and as byte ranges of /tiles/map.pmtiles. */
+async function tileRequests(dir: string): Promise<{ mvt: LoadRequest[]; ranges: LoadRequest[] }> {
+  const reader = await openFileReader(versionPath(dir, (await readCurrent(dir))!));
+  try {
+    const archive = await openArchive(reader);
+    const mvt: LoadRequest[] = [];
+    const ranges: LoadRequest[] = [];
+    const base = archive.header.tileDataOffset;
+    for await (const e of archive.entries()) {
+      for (let id = e.tileId; id < e.tileId + e.runLength; id++) {
+        const t = tileIdToZxy(id);
+        mvt.push({ path: `/tiles/${t.z}/${t.x}/${t.y}.mvt` });
+      }
+      ranges.push({ path: '/tiles/map.pmtiles', range: `bytes=${base + e.offset}-${base + e.offset + e.length - 1}` });
+    }
+    return { mvt, ranges };
+  } finally {
+    await reader.close();
+  }
 }
 
 async function main(): Promise<void> {
@@ -153,8 +211,11 @@ async function main(): Promise<void> {
     const incS = seconds(t0);
     log(`incremental: ${inc.rendered} rendered, ${inc.reused} reused in ${incS.toFixed(2)} s`);
 
-    const serve = await serveThroughput(path.join(work, 'ours'));
-    log(`serve: ${serve.toFixed(0)} tile requests/s (${CLIENTS} clients)`);
+    const requests = await tileRequests(path.join(work, 'ours'));
+    const serve = await serveThroughput(path.join(work, 'ours'), requests.mvt);
+    log(`serve: ${serve.toFixed(0)} tile requests/s (${CLIENTS} keep-alive clients in another process)`);
+    const serveRanges = await serveThroughput(path.join(work, 'ours'), requests.ranges);
+    log(`serve: ${serveRanges.toFixed(0)} archive range requests/s`);
     const out = {
       bench: 'tiles',
       segments: city.segments.length,
@@ -171,6 +232,8 @@ async function main(): Promise<void> {
       incremental_rendered: inc.rendered,
       incremental_reused: inc.reused,
       serve_req_per_s: Math.round(serve),
+      serve_range_req_per_s: Math.round(serveRanges),
+      load_avg_1m: Number(loadavg()[0]!.toFixed(2)),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } finally {
@@ -181,4 +244,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv.includes('--load-client')) await loadClient();
+else await main();

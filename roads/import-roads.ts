@@ -136,6 +136,23 @@ export async function importRoads(sql: Sql, file: string, opts: ImportRoadsOptio
       await tx`copy road_node_stage from stdin`.writable(),
     );
     await tx`analyze road_stage`;
+    // Tiles must be redrawn where pieces appear, change or are retired: new geometries and the old ones they
+    // replace or remove, as one box per 0.05-degree cell (about 5 km) so a big import stays a bounded list.
+    await tx`
+      with changed as (
+        select ST_GeomFromText(t.wkt, 4326) as g from road_stage t left join road_segments s on s.id = t.id
+          where s.id is null or s.content_hash <> t.content_hash or s.retired_at is not null
+        union all
+        select s.geom from road_stage t join road_segments s on s.id = t.id
+          where s.retired_at is null and s.content_hash <> t.content_hash
+        union all
+        select s.geom from road_segments s where s.region = ${region} and s.retired_at is null
+          and not exists (select 1 from road_stage t where t.id = s.id)
+      )
+      insert into tile_dirty_areas (bbox, reason)
+      select jsonb_build_array(ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)), ${`roads:${region}`}
+      from (select ST_Extent(g) as e from changed
+            group by floor(ST_X(ST_StartPoint(g)) / 0.05), floor(ST_Y(ST_StartPoint(g)) / 0.05)) c`;
     await tx`insert into road_nodes (id, geom)
       select id, ST_SetSRID(ST_MakePoint(lon, lat), 4326) from road_node_stage
       on conflict (id) do update set geom = excluded.geom where not (road_nodes.geom ~= excluded.geom)`;

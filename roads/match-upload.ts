@@ -3,7 +3,7 @@ import { runStep } from '../db/index.ts';
 import type { StageContext } from '../queue/index.ts';
 import { estimateSigmaZ } from './candidates.ts';
 import { coverageOf } from './coverage.ts';
-import { loadGraph, trackBbox } from './load-graph.ts';
+import { type BBox, loadGraph, trackBbox } from './load-graph.ts';
 import { matchTrack } from './match-track.ts';
 
 /**
@@ -46,8 +46,17 @@ export async function matchUpload(ctx: StageContext, uploadId: string, jobId?: s
     }));
     for (let i = 0; i < cov.length; i += 500) await tx`insert into coverage ${tx(cov.slice(i, i + 500))}`;
     await ctx.queue.send('rewards.book', { uploadId }, { tx });
-    // The drive's path, frames and the coverage of the pieces it touched change the map here.
-    const bb = trackBbox(track.points, 50);
+    // The drive's path, frames and the coverage of the pieces it touched change the map here: the pieces whole,
+    // since a matched piece can reach past the track's box and its whole line carries the new coverage.
+    const [w, s, e, n] = trackBbox(track.points, 50);
+    const pieces = [...new Set(rows.map((r) => r.segment_id))];
+    const [ext] = await tx<{ w: number | null; s: number; e: number; n: number }[]>`
+      select ST_XMin(x) as w, ST_YMin(x) as s, ST_XMax(x) as e, ST_YMax(x) as n
+      from (select ST_Extent(geom) as x from road_segments where id = any(${pieces}::text[])) t`;
+    const bb: BBox =
+      ext === undefined || ext.w === null
+        ? [w, s, e, n]
+        : [Math.min(w, ext.w), Math.min(s, ext.s), Math.max(e, ext.e), Math.max(n, ext.n)];
     await tx`insert into tile_dirty_areas (bbox, reason) values (${tx.json(bb as never)}, ${`upload ${uploadId}`})`;
     return {
       pieces: rows.length,

@@ -1,6 +1,7 @@
 /**
  * Full builds: enumerate the candidate tiles of every zoom, render them on a pool of connections, write a new
- * archive version and swap it in. Shared with incremental updates: the tiler lock, the archive metadata.
+ * archive version and swap it in. Shared with incremental updates: the session (tiler lock, reserved connections,
+ * layer sources), the archive metadata and the writing of a version.
  */
 import type { Sql } from '../db/index.ts';
 import { type ArchiveVersion, publishVersion } from './archive-store.ts';
@@ -64,6 +65,40 @@ export async function withTilerLock<T>(sql: Sql, fn: () => Promise<T>): Promise<
   }
 }
 
+/** What a build or update works with: `workers` reserved connections (the first also for setup queries), layers. */
+export interface TilerSession {
+  conns: Sql[];
+  layers: ResolvedLayer[];
+}
+
+/** Run `fn` under the tiler lock with `workers` connections reserved (see `withConnections`) and the layers resolved. */
+export function withTilerSession<T>(sql: Sql, workers: number, fn: (s: TilerSession) => Promise<T>): Promise<T> {
+  return withTilerLock(sql, () =>
+    withConnections(sql, workers, async (conns) => fn({ conns, layers: await resolveLayers(conns[0]!) })),
+  );
+}
+
+/**
+ * Write a new version under `out` with `options`: `fill` adds the tiles, then the archive is finished and swapped in
+ * (or discarded when `fill` throws).
+ */
+export async function writeVersion(
+  out: string,
+  options: WriteArchiveOptions,
+  fill: (writer: PMTilesWriter) => Promise<void>,
+): Promise<{ version: ArchiveVersion; summary: ArchiveSummary }> {
+  return publishVersion(out, async (sink) => {
+    const writer = await PMTilesWriter.open(sink, options);
+    try {
+      await fill(writer);
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+    return writer.finish();
+  });
+}
+
 /** The signature of the chosen layer sources. */
 export function layerSignature(layers: readonly ResolvedLayer[]): string[] {
   return layers.map(({ spec, source }) => `${spec.name}:${source.tables.join('+')}`);
@@ -114,36 +149,24 @@ export function zoomRange(minZoom = 0, maxZoom = 16): { minZoom: number; maxZoom
 /** Render every tile with data at zooms minZoom..maxZoom into a new archive version under `out` and swap it in. */
 export async function buildTiles(sql: Sql, opts: BuildTilesOptions): Promise<BuildResult> {
   const { minZoom, maxZoom } = zoomRange(opts.minZoom, opts.maxZoom);
-  const workers = opts.workers ?? 4;
-  return withTilerLock(sql, () =>
-    withConnections(sql, workers, async (conns) => {
-      const db = conns[0]!;
-      const layers = await resolveLayers(db);
-      const settings: BuildSettings = { minZoom, maxZoom, layers: layerSignature(layers) };
-      const zooms = Array.from({ length: maxZoom - minZoom + 1 }, (_, i) => minZoom + i);
-      const perZoom = new Map<number, Awaited<ReturnType<typeof candidateTiles>>>();
-      await forEachLimit(zooms, conns.length, async (z, lane) => {
-        perZoom.set(z, await candidateTiles(conns[lane]!, layers, z));
-        opts.onProgress?.({ phase: 'enumerate', done: perZoom.size, total: zooms.length });
+  return withTilerSession(sql, opts.workers ?? 4, async ({ conns, layers }) => {
+    const settings: BuildSettings = { minZoom, maxZoom, layers: layerSignature(layers) };
+    const zooms = Array.from({ length: maxZoom - minZoom + 1 }, (_, i) => minZoom + i);
+    const perZoom = new Map<number, Awaited<ReturnType<typeof candidateTiles>>>();
+    await forEachLimit(zooms, conns.length, async (z, lane) => {
+      perZoom.set(z, await candidateTiles(conns[lane]!, layers, z));
+      opts.onProgress?.({ phase: 'enumerate', done: perZoom.size, total: zooms.length });
+    });
+    const candidates = zooms.flatMap((z) => perZoom.get(z) ?? []);
+    const options = archiveOptions(layers, settings, await dataExtent(conns[0]!, layers));
+    let counts = { rendered: 0, nonEmpty: 0 };
+    const { version, summary } = await writeVersion(opts.out, options, async (writer) => {
+      counts = await renderTiles(conns, layers, candidates, {
+        onTile: (t, mvt) => writer.addTile(t.z, t.x, t.y, mvt),
+        onProgress: (done) => opts.onProgress?.({ phase: 'render', done, total: candidates.length }),
       });
-      const candidates = zooms.flatMap((z) => perZoom.get(z) ?? []);
-      const options = archiveOptions(layers, settings, await dataExtent(db, layers));
-      let counts = { rendered: 0, nonEmpty: 0 };
-      const { version, summary } = await publishVersion(opts.out, async (sink) => {
-        const writer = await PMTilesWriter.open(sink, options);
-        try {
-          counts = await renderTiles(conns, layers, candidates, {
-            onTile: (t, mvt) => writer.addTile(t.z, t.x, t.y, mvt),
-            onProgress: (done) => opts.onProgress?.({ phase: 'render', done, total: candidates.length }),
-          });
-        } catch (err) {
-          await writer.abort();
-          throw err;
-        }
-        opts.onProgress?.({ phase: 'write', done: 0, total: 1 });
-        return writer.finish();
-      });
-      return { version, summary, tiles: counts.nonEmpty, rendered: counts.rendered, reused: 0 };
-    }),
-  );
+      opts.onProgress?.({ phase: 'write', done: 0, total: 1 });
+    });
+    return { version, summary, tiles: counts.nonEmpty, rendered: counts.rendered, reused: 0 };
+  });
 }

@@ -9,11 +9,11 @@ export {
   withTilerLock,
 } from './build-tiles.ts';
 export { ATTRIBUTION, type FieldType, LAYERS, type LayerSource, type LayerSpec, vectorLayers } from './layers.ts';
-export { LiveArchive } from './live-archive.ts';
+export { LiveArchive, ServedTile } from './live-archive.ts';
 export { mapPage } from './map-page.ts';
 export * from './pmtiles/index.ts';
 export { renderTile } from './render-tiles.ts';
 export { parseRange, type TilesPluginOptions, tileJson, tilesPlugin } from './serve.ts';
 export { resolveLayers } from './tile-sql.ts';
-export { updateDirtyTiles } from './update-dirty.ts';
-export { type UpdateTilesOptions, updateTiles } from './update-tiles.ts';
+export { layersOfReason, updateDirtyTiles } from './update-dirty.ts';
+export { type TileChange, type UpdateTilesOptions, updateTiles } from './update-tiles.ts';

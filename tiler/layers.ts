@@ -13,6 +13,11 @@ export interface LayerSource {
   tables: string[];
   /** The FROM clause (with joins). */
   from: string;
+  /**
+   * A FROM clause that lists the same geometries without the attribute joins (which can only repeat rows, not drop
+   * them), for the queries that need geometries only: candidate tiles and the data extent. Default `from`.
+   */
+  geomFrom?: string;
   /** Optional WHERE condition (without the tile filter, which is added). */
   where?: string;
   /** The geometry column (SRID 4326, GiST-indexed): tile filters test it with && so the index is used. */
@@ -76,6 +81,7 @@ export const LAYERS: readonly LayerSpec[] = [
         // The contract with roads/rewards: a table or view `segment_coverage(segment_id, last_covered_at, drives, novel)`.
         tables: ['road_segments', 'segment_coverage'],
         from: 'road_segments s LEFT JOIN segment_coverage c ON c.segment_id = s.id',
+        geomFrom: 'road_segments s',
         where: 's.retired_at IS NULL',
         geom: 's.geom',
         attributes: {

@@ -32,11 +32,16 @@ export async function withConnections<T>(sql: Sql, n: number, fn: (conns: Sql[])
   // One pool connection stays free for the caller (the tiler lock holds one): reserving them all would wait forever.
   const count = Math.max(1, Math.min(n, (sql.options.max ?? 10) - 1));
   try {
-    for (let i = 0; i < count; i++) {
-      const c = await sql.reserve();
-      conns.push(c);
-      await c`set jit = off`;
-    }
+    // Reserved together: each is a round trip (or a new connection) that need not wait for the others.
+    // (allSettled: none may still be reserving when `finally` releases them.)
+    const reserved = await Promise.allSettled(
+      Array.from({ length: count }, async () => {
+        const c = await sql.reserve();
+        conns.push(c);
+        await c`set jit = off`;
+      }),
+    );
+    for (const r of reserved) if (r.status === 'rejected') throw r.reason;
     return await fn(conns);
   } finally {
     for (const c of conns) {
@@ -78,7 +83,9 @@ export async function renderTile(sql: Sql, layers: readonly ResolvedLayer[], t: 
     return row?.mvt ?? new Uint8Array(0);
   } catch (err) {
     throw new MapmintError('internal', 'tile_render_failed', `rendering tile ${t.z}/${t.x}/${t.y} failed: ${err}`, {
-      ...t,
+      z: t.z,
+      x: t.x,
+      y: t.y,
     });
   }
 }
@@ -91,22 +98,26 @@ export interface RenderCount {
   nonEmpty: number;
 }
 
+/** A tile to render, optionally with only some of the layers (an incremental update's changed ones). */
+export type RenderJob = TileXYZ & { layers?: readonly ResolvedLayer[] };
+
 /**
  * Render `tiles` with one query in flight per connection of `conns` (see `withConnections`) and hand every non-empty
- * tile to `onTile`, one call at a time, in completion order (the archive writer sorts by tile id itself).
+ * tile to `onTile`, one call at a time, in completion order (the archive writer sorts by tile id itself). Each tile
+ * gets `layers`, or its own `layers` when it has them.
  */
-export async function renderTiles(
+export async function renderTiles<T extends RenderJob>(
   conns: readonly Sql[],
   layers: readonly ResolvedLayer[],
-  tiles: readonly TileXYZ[],
-  opts: { onTile: (t: TileXYZ, mvt: Uint8Array) => Promise<void>; onProgress?: (n: number) => void },
+  tiles: readonly T[],
+  opts: { onTile: (t: T, mvt: Uint8Array) => Promise<void>; onProgress?: (n: number) => void },
 ): Promise<RenderCount> {
   // Hilbert order keeps neighbouring tiles (and their index pages) close together in time.
   const order = [...tiles].sort((a, b) => zxyToTileId(a.z, a.x, a.y) - zxyToTileId(b.z, b.x, b.y));
   let chain = Promise.resolve();
   const count: RenderCount = { rendered: 0, nonEmpty: 0 };
   await forEachLimit(order, conns.length, async (t, lane) => {
-    const mvt = await renderTile(conns[lane]!, layers, t);
+    const mvt = await renderTile(conns[lane]!, t.layers ?? layers, t);
     count.rendered++;
     if (mvt.length > 0) {
       count.nonEmpty++;

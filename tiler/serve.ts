@@ -1,14 +1,16 @@
 /**
  * HTTP serving of the live archive, as a Fastify plugin: the archive itself with byte ranges (RFC 9110 ch. 14:
  * single ranges, 206/416, strong ETag, If-None-Match, If-Match, If-Range), single tiles decoded from it, TileJSON
- * 3.0, and the map page. Clients never mix bytes of two versions: every response carries the version's ETag, a
- * mismatching If-Match gets 412 and a mismatching If-Range gets the whole new archive.
+ * 3.0, and the map page. Clients never mix bytes of two versions: every archive response carries the version's
+ * ETag, a mismatching If-Match gets 412 and a mismatching If-Range gets the whole new archive. A single tile is whole
+ * in every response, so its ETag names its content: a tile an update left unchanged keeps its ETag (and 304s).
+ * The hot path touches no file but one stat of `current.json`: directories, tiles and ranges come from memory
+ * (see `LiveArchive`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalid, MapmintError } from '../core/errors.ts';
 import { LiveArchive, type OpenVersion } from './live-archive.ts';
 import { mapAsset, mapPage } from './map-page.ts';
-import { Compression, decompress } from './pmtiles/index.ts';
 
 /** Options of the tiles plugin. */
 export interface TilesPluginOptions {
@@ -16,6 +18,8 @@ export interface TilesPluginOptions {
   dir: string;
   /** Cache-Control of archive, tile and TileJSON responses; default one minute, then revalidate by ETag. */
   cacheControl?: string;
+  /** Memory for the live version's hot tiles and archive ranges; default 64 MiB. */
+  cacheBytes?: number;
 }
 
 const STREAM_ABOVE = 1 << 20;
@@ -44,7 +48,21 @@ export function parseRange(
 /** Whether an If-Match / If-None-Match list names `etag` (strong comparison; `*` matches any). */
 function etagListHas(header: string | undefined, etag: string): boolean {
   if (header === undefined) return false;
+  if (header === etag) return true;
   return header.split(',').some((t) => t.trim() === '*' || t.trim() === etag);
+}
+
+// Clients send a handful of distinct Accept-Encoding values: each is parsed once.
+const gzipAccepted = new Map<string, boolean>();
+function acceptsGzip(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  let yes = gzipAccepted.get(header);
+  if (yes === undefined) {
+    yes = /(^|[\s,])(gzip|\*)(?!;\s*q=0(\.0*)?(\s|,|$))/i.test(header);
+    if (gzipAccepted.size >= 64) gzipAccepted.clear();
+    gzipAccepted.set(header, yes);
+  }
+  return yes;
 }
 
 async function live(archives: LiveArchive): Promise<OpenVersion> {
@@ -73,11 +91,21 @@ async function sendArchive(archives: LiveArchive, cacheControl: string, req: Fas
   if (range !== undefined) void reply.status(206).header('Content-Range', `bytes ${start}-${end}/${v.size}`);
   void reply.header('Content-Length', length);
   if (req.method === 'HEAD' || length === 0) return reply.send();
-  if (length <= STREAM_ABOVE) return reply.send(Buffer.from(await v.read(start, length)));
+  if (length <= STREAM_ABOVE) return reply.send(await v.read(start, length));
   return reply.send(v.handle.createReadStream({ start, end, autoClose: false }));
 }
 
-async function sendTile(archives: LiveArchive, cacheControl: string, req: FastifyRequest, reply: FastifyReply) {
+/** Headers every tile response carries, whatever its status. */
+function tileHeaders(cacheControl: string): Record<string, string> {
+  return { 'cache-control': cacheControl, vary: 'Accept-Encoding' };
+}
+
+async function sendTile(
+  archives: LiveArchive,
+  common: Record<string, string>,
+  req: FastifyRequest,
+  reply: FastifyReply,
+) {
   const { z: zs, x: xs, file } = req.params as { z: string; x: string; file: string };
   const m = /^(\d+)\.mvt$/.exec(file);
   const [z, x, y] = [Number(zs), Number(xs), Number(m?.[1])];
@@ -85,19 +113,15 @@ async function sendTile(archives: LiveArchive, cacheControl: string, req: Fastif
     throw invalid('bad_tile', `no tile ${zs}/${xs}/${file}: want /tiles/{z}/{x}/{y}.mvt inside zoom z's grid`);
   }
   const v = await live(archives);
-  const stored = await v.archive.getStored(z, x, y);
-  void reply.header('Cache-Control', cacheControl).header('Vary', 'Accept-Encoding');
-  if (stored === undefined) return reply.status(204).send();
-  const gzipped = v.archive.header.tileCompression === Compression.Gzip;
-  const acceptsGzip = /(^|[\s,])(gzip|\*)(?!;\s*q=0(\.0*)?(\s|,|$))/i.test(
-    String(req.headers['accept-encoding'] ?? ''),
-  );
-  const sendGzip = gzipped && acceptsGzip;
-  const etag = `"${v.version.etag.slice(1, -1)}-${z}-${x}-${y}${sendGzip ? '-gz' : ''}"`;
-  void reply.header('ETag', etag).header('Content-Type', 'application/vnd.mapbox-vector-tile');
+  const tile = await v.tile(z, x, y);
+  void reply.headers(common);
+  if (tile === undefined) return reply.status(204).send();
+  const gzip = v.gzipTiles && acceptsGzip(req.headers['accept-encoding']);
+  const etag = gzip ? tile.etagGzip : tile.etag;
+  void reply.header('etag', etag).header('content-type', 'application/vnd.mapbox-vector-tile');
   if (etagListHas(req.headers['if-none-match'], etag)) return reply.status(304).send();
-  if (sendGzip) void reply.header('Content-Encoding', 'gzip');
-  return reply.send(Buffer.from(sendGzip ? stored : decompress(stored, v.archive.header.tileCompression, 'tile')));
+  if (gzip) return reply.header('content-encoding', 'gzip').send(tile.stored);
+  return reply.send(v.plain(tile));
 }
 
 /** TileJSON 3.0.0 for the live archive, with tile URLs on the requesting origin. */
@@ -122,15 +146,16 @@ export function tileJson(v: OpenVersion, origin: string): Record<string, unknown
 
 /** Fastify plugin: GET /tiles/map.pmtiles, /tiles/{z}/{x}/{y}.mvt, /tiles/tiles.json, /map and its assets. */
 export async function tilesPlugin(app: FastifyInstance, opts: TilesPluginOptions): Promise<void> {
-  const archives = new LiveArchive(opts.dir);
+  const archives = new LiveArchive(opts.dir, opts.cacheBytes);
   const cacheControl = opts.cacheControl ?? 'public, max-age=60, must-revalidate';
   app.addHook('onClose', () => archives.close());
   const hide = { hide: true };
   app.get('/tiles/map.pmtiles', { config: routeConfig, schema: hide }, (req, reply) =>
     sendArchive(archives, cacheControl, req, reply),
   );
+  const common = tileHeaders(cacheControl);
   app.get('/tiles/:z/:x/:file', { config: routeConfig, schema: hide }, (req, reply) =>
-    sendTile(archives, cacheControl, req, reply),
+    sendTile(archives, common, req, reply),
   );
   app.get('/tiles/tiles.json', { config: routeConfig, schema: hide }, async (req, reply) => {
     const v = await live(archives);

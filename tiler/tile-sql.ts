@@ -75,7 +75,8 @@ export function candidateQuery(layer: ResolvedLayer, z: number, withArea: boolea
   return `SELECT DISTINCT x, y FROM (
     SELECT g, floor((ST_XMin(g) + ${h} - ${m}) / ${s})::int AS x0, floor((ST_XMax(g) + ${h} + ${m}) / ${s})::int AS x1,
               floor((${h} - ST_YMax(g) - ${m}) / ${s})::int AS y0, floor((${h} - ST_YMin(g) + ${m}) / ${s})::int AS y1
-    FROM (SELECT ST_Transform(ST_Force2D(${source.geom}), 3857) AS g FROM ${source.from} ${whereOf(source, area)}) s
+    FROM (SELECT ST_Transform(ST_Force2D(${source.geom}), 3857) AS g FROM ${source.geomFrom ?? source.from}
+          ${whereOf(source, area)}) s
   ) r,
   LATERAL generate_series(greatest(r.x0, 0), least(r.x1, ${n - 1})) x,
   LATERAL generate_series(greatest(r.y0, 0), least(r.y1, ${n - 1})) y
@@ -86,7 +87,8 @@ export function candidateQuery(layer: ResolvedLayer, z: number, withArea: boolea
 /** The lon/lat extent of all layers' data, or undefined when there is none. */
 export function extentQuery(layers: readonly ResolvedLayer[]): string {
   const parts = layers.map(
-    ({ source }) => `SELECT ST_Extent(${source.geom})::geometry AS e FROM ${source.from} ${whereOf(source, [])}`,
+    ({ source }) =>
+      `SELECT ST_Extent(${source.geom})::geometry AS e FROM ${source.geomFrom ?? source.from} ${whereOf(source, [])}`,
   );
   return `SELECT ST_XMin(x) AS "minLon", ST_YMin(x) AS "minLat", ST_XMax(x) AS "maxLon", ST_YMax(x) AS "maxLat"
     FROM (SELECT ST_Extent(e) AS x FROM (${parts.join(' UNION ALL ')}) u) t WHERE x IS NOT NULL`;

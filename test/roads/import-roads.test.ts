@@ -94,10 +94,18 @@ test('demo town: every way imported, ids stable, a removed way retired and resto
   assert.ok((ow?.n ?? 0) > 0);
   assert.equal(ow?.closed, ow?.n);
 
-  // Import twice: same ids.
+  // The new pieces' area is marked for re-tiling.
+  const dirty = async () =>
+    db.sql<Array<{ bbox: [number, number, number, number] }>>`
+      select bbox from tile_dirty_areas where reason = 'roads:demo'`;
+  assert.ok((await dirty()).length > 0);
+  await db.sql`delete from tile_dirty_areas`;
+
+  // Import twice: same ids, nothing to re-tile.
   const before1 = (await db.sql`select id from road_segments where region = 'demo' order by id`).map((r) => r.id);
   const second = await importRoads(db.sql, pbf, { region: 'demo' });
   assert.equal(second.unchanged, first.pieces);
+  assert.equal((await dirty()).length, 0);
   const before2 = (await db.sql`select id from road_segments where region = 'demo' order by id`).map((r) => r.id);
   assert.deepEqual(before2, before1);
 
@@ -118,6 +126,15 @@ test('demo town: every way imported, ids stable, a removed way retired and resto
     await db.sql`select id, content_hash from road_segments where way_id in ${db.sql(untouched)} order by id`;
   const third = await importRoads(db.sql, cutPbf, { region: 'demo' });
   assert.ok(third.retired > 0);
+  // The retired pieces' old place is marked, so their tiles are redrawn without them.
+  const [gone] = await db.sql<Array<{ w: number; s: number; e: number; n: number }>>`
+    select ST_XMin(x) as w, ST_YMin(x) as s, ST_XMax(x) as e, ST_YMax(x) as n
+    from (select ST_Extent(geom) as x from road_segments where way_id = ${victim.id}) t`;
+  assert.ok(gone);
+  const boxes = await dirty();
+  const covered = (x: number, y: number) =>
+    boxes.some(({ bbox: b }) => b[0] <= x && x <= b[2] && b[1] <= y && y <= b[3]);
+  assert.ok(covered(gone.w, gone.s) && covered(gone.e, gone.n), JSON.stringify({ gone, boxes }));
   const victimRows = await db.sql`select retired_at from road_segments where way_id = ${victim.id}`;
   assert.ok(victimRows.length > 0);
   assert.ok(victimRows.every((r) => r.retired_at !== null));

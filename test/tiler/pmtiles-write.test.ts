@@ -13,12 +13,16 @@ import {
   buildDirectories,
   buildRootAndLeaves,
   Compression,
+  createFileSink,
   type DirectoryEntry,
   decodeDirectory,
   decodeHeader,
   decompress,
   encodeDirectory,
   MAX_ROOT_LENGTH,
+  openArchive,
+  openFileReader,
+  PMTilesWriter,
   type TileInput,
   TileType,
   validateArchiveFile,
@@ -231,6 +235,50 @@ test('writer: the same tiles in any order, or streamed, give byte-identical arch
       .digest('hex'),
   );
   assert.equal(new Set(digests).size, 1, digests.join('\n'));
+});
+
+test('writer: tiles taken over from another archive by reference give the archive adding them gives', async () => {
+  const rand = mulberry32(21);
+  const tiles = pyramid(5).map((t) => ({ ...t, data: rand() < 0.3 ? text('repeat') : t.data }));
+  await writeArchiveFile(file('base.pmtiles'), tiles);
+  // The next state: some tiles gone, some changed, one changed to a content the base already stores (and whose
+  // only base tile is gone), one changed to the common repeated content, one new.
+  const key = (t: { z: number; x: number; y: number }) => zxyToTileId(t.z, t.x, t.y);
+  const changed = new Map<number, Uint8Array | undefined>();
+  const pick = shuffled(tiles, 3).filter((t) => Buffer.from(t.data).toString() !== 'repeat');
+  for (const t of pick.slice(0, 40)) changed.set(key(t), undefined);
+  for (const t of pick.slice(40, 80)) changed.set(key(t), text(`changed ${key(t)}`));
+  changed.set(key(pick[80]!), pick[0]!.data);
+  changed.set(key(pick[81]!), text('repeat'));
+  const extra = { z: 6, x: 3, y: 4, data: text('new at z6') };
+  const next = [
+    ...tiles.flatMap((t) => {
+      if (!changed.has(key(t))) return [t];
+      const data = changed.get(key(t));
+      return data === undefined ? [] : [{ ...t, data }];
+    }),
+    extra,
+  ];
+  await writeArchiveFile(file('next-added.pmtiles'), next);
+
+  const reader = await openFileReader(file('base.pmtiles'));
+  try {
+    const base = await openArchive(reader);
+    const source = { read: (offset: number, length: number) => base.readData(offset, length) };
+    const writer = await PMTilesWriter.open(await createFileSink(file('next-by-reference.pmtiles')));
+    await writer.addTile(extra.z, extra.x, extra.y, extra.data);
+    for await (const e of base.entries()) {
+      for (let id = e.tileId; id < e.tileId + e.runLength; id++) {
+        if (!changed.has(id)) writer.addStoredRun(source, id, 1, e.offset, e.length);
+      }
+    }
+    for (const t of next) if (changed.has(key(t))) await writer.addTile(t.z, t.x, t.y, t.data);
+    await writer.finish();
+  } finally {
+    await reader.close();
+  }
+  assert.ok(readFileSync(file('next-by-reference.pmtiles')).equals(readFileSync(file('next-added.pmtiles'))));
+  await assertReadsBack(file('next-by-reference.pmtiles'), next);
 });
 
 test('writer: raster tiles stored uncompressed with a PNG tile type', async () => {

@@ -98,6 +98,50 @@ test('after a swap, old ETags get 412 (If-Match) or the whole new archive (If-Ra
   assert.equal(fresh.status, 200);
 });
 
+/** The z16 tile URL holding lon/lat. */
+function tileUrl(lon: number, lat: number, z = 16): string {
+  const n = 2 ** z;
+  const r = (lat * Math.PI) / 180;
+  const x = Math.floor(((lon + 180) / 360) * n);
+  const y = Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n);
+  return `/tiles/${z}/${x}/${y}.mvt`;
+}
+
+test('tile ETags name their content: unchanged tiles keep them across a swap, changed ones are served anew', async () => {
+  const { segments, drives } = goldenDataset();
+  const near = tileUrl(...drives[0]!.coords[1]!);
+  const far = tileUrl(...segments.find((s) => s.id === 'seg-e')!.coords[0]!);
+  const get = (url: string, headers: Record<string, string> = {}) =>
+    app.inject({ url, headers: { 'accept-encoding': 'gzip', ...headers } });
+  const [nearBefore, farBefore] = [await get(near), await get(far)];
+  assert.equal(nearBefore.statusCode, 200);
+  assert.equal(farBefore.statusCode, 200);
+  // Warm the range cache with the header and root of the version about to be replaced.
+  const window = 'bytes=0-16383';
+  const oldBytes = await archiveBytes();
+  const oldWindow = await get('/tiles/map.pmtiles', { range: window });
+  assert.ok(oldWindow.rawPayload.equals(oldBytes.subarray(0, 16384)));
+
+  const again = { ...drives[0]!, uploadId: '00000000-0000-4000-8000-0000000000ab' };
+  await insertDrives(db.sql, [again]);
+  await updateTiles(db.sql, { out: dir, uploadIds: [again.uploadId] });
+
+  const farAfter = await get(far, { 'if-none-match': String(farBefore.headers.etag) });
+  assert.equal(farAfter.statusCode, 304, 'a tile the update did not touch is still valid in the client cache');
+  assert.equal(farAfter.headers.etag, farBefore.headers.etag);
+  const nearAfter = await get(near, { 'if-none-match': String(nearBefore.headers.etag) });
+  assert.equal(nearAfter.statusCode, 200);
+  assert.notEqual(nearAfter.headers.etag, nearBefore.headers.etag);
+  const ids = (r: typeof nearAfter) =>
+    (decodeMvt(gunzipSync(r.rawPayload))['sequences']?.features ?? []).map((f) => f.properties['upload_id']);
+  assert.ok(ids(nearAfter).includes(again.uploadId));
+  assert.ok(!ids(nearBefore).includes(again.uploadId));
+  // Ranges come from the new version, not from what was cached for the old one.
+  const newWindow = await get('/tiles/map.pmtiles', { range: window });
+  assert.ok(newWindow.rawPayload.equals((await archiveBytes()).subarray(0, 16384)));
+  assert.ok(!newWindow.rawPayload.equals(oldWindow.rawPayload));
+});
+
 test('the official pmtiles client reads the archive over HTTP', async () => {
   const client = new PMTiles(new FetchSource(`${base}/tiles/map.pmtiles`));
   const h = await client.getHeader();

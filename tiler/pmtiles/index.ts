@@ -19,6 +19,7 @@ export {
 export { type ArchiveReader, openArchive } from './read-archive.ts';
 export { bufferReader, openFileReader, type RangeReader } from './read-range.ts';
 export { type LonLatBounds, tileBounds } from './tile-bounds.ts';
+export type { StoredSource } from './tile-contents.ts';
 export { createFileSink, type TileSink } from './tile-sink.ts';
 export { type ArchiveReport, validateArchive, validateArchiveFile } from './validate-archive.ts';
 export {

@@ -17,13 +17,15 @@ export interface ArchiveReader {
   metadata(): Promise<Record<string, unknown>>;
   /** A tile's stored bytes (compressed per `header.tileCompression`), or undefined when the archive has none. */
   getStored(z: number, x: number, y: number): Promise<Uint8Array | undefined>;
+  /** Where a tile's stored bytes are (tile-data offset and length, as `readData` takes them), or undefined. */
+  locate(z: number, x: number, y: number): Promise<{ offset: number; length: number } | undefined>;
   /** Every tile entry (leaves expanded) in tile-id order. */
   entries(): AsyncGenerator<DirectoryEntry>;
   /** Stored bytes at a tile-data offset, as an entry gives them. */
   readData(offset: number, length: number): Promise<Uint8Array>;
 }
 
-// Leaf directories are a few KiB each; a bounded cache keeps a server's lookups off the disk for hot areas.
+// Leaf directories are a few KiB each; a bounded LRU keeps a server's lookups off the disk for hot areas.
 const LEAF_CACHE = 256;
 
 function findEntry(entries: readonly DirectoryEntry[], tileId: number): DirectoryEntry | undefined {
@@ -52,7 +54,10 @@ export async function openArchive(reader: RangeReader): Promise<ArchiveReader> {
   const leaves = new Map<number, Promise<DirectoryEntry[]>>();
   const leaf = (e: DirectoryEntry): Promise<DirectoryEntry[]> => {
     let p = leaves.get(e.offset);
-    if (p === undefined) {
+    if (p !== undefined) {
+      leaves.delete(e.offset);
+      leaves.set(e.offset, p);
+    } else {
       p = dir(header.leafDirectoryOffset + e.offset, e.length);
       p.catch(() => leaves.delete(e.offset));
       if (leaves.size >= LEAF_CACHE) leaves.delete(leaves.keys().next().value!);
@@ -61,6 +66,19 @@ export async function openArchive(reader: RangeReader): Promise<ArchiveReader> {
     return p;
   };
   const readData = (offset: number, length: number) => reader.read(header.tileDataOffset + offset, length);
+  const locate = async (z: number, x: number, y: number): Promise<DirectoryEntry | undefined> => {
+    if (z < header.minZoom || z > header.maxZoom) return undefined;
+    const tileId = zxyToTileId(z, x, y);
+    let entries = root;
+    // Spec 4.1 allows nested leaves; real archives use at most one level, but any depth is followed.
+    for (let depth = 0; depth < 4; depth++) {
+      const e = findEntry(entries, tileId);
+      if (e === undefined) return undefined;
+      if (e.runLength > 0) return e;
+      entries = await leaf(e);
+    }
+    return undefined;
+  };
 
   return {
     header,
@@ -69,18 +87,10 @@ export async function openArchive(reader: RangeReader): Promise<ArchiveReader> {
       return JSON.parse(new TextDecoder().decode(decompress(raw, header.internalCompression, 'metadata')));
     },
     async getStored(z, x, y) {
-      if (z < header.minZoom || z > header.maxZoom) return undefined;
-      const tileId = zxyToTileId(z, x, y);
-      let entries = root;
-      // Spec 4.1 allows nested leaves; real archives use at most one level, but any depth is followed.
-      for (let depth = 0; depth < 4; depth++) {
-        const e = findEntry(entries, tileId);
-        if (e === undefined) return undefined;
-        if (e.runLength > 0) return readData(e.offset, e.length);
-        entries = await leaf(e);
-      }
-      return undefined;
+      const at = await locate(z, x, y);
+      return at === undefined ? undefined : readData(at.offset, at.length);
     },
+    locate,
     async *entries() {
       async function* walk(list: readonly DirectoryEntry[]): AsyncGenerator<DirectoryEntry> {
         for (const e of list) {

@@ -4,16 +4,19 @@
  * header, root directory, metadata, leaf directories, then the tile data ordered by tile id. Identical contents are
  * stored once (later tiles point back at the first copy's offset) and consecutive tile ids with one content become
  * a single run-length entry (spec 4.1). Directories and metadata stay in memory; tile data never does.
+ * Tiles can also be taken over from another archive by reference (`addStoredRun`): their bytes are copied from it
+ * when the archive is written, never decompressed, rehashed or parked, which is what makes incremental updates cheap.
  */
 import { createHash } from 'node:crypto';
 import { invalid } from '../../core/errors.ts';
-import { zxyToTileId } from '../../core/tile-id.ts';
+import { tileIdToZxy, tileIdZoom, zxyToTileId } from '../../core/tile-id.ts';
 import { buildDirectories } from './build-directories.ts';
 import { compress } from './compression.ts';
 import type { DirectoryEntry } from './encode-directory.ts';
 import { Compression, encodeHeader, HEADER_LENGTH, type Header, TileType } from './header.ts';
 import { ScratchFile } from './scratch-file.ts';
 import { type LonLatBounds, tileBounds } from './tile-bounds.ts';
+import { type StoredSource, TileContents } from './tile-contents.ts';
 import { createFileSink, type TileSink } from './tile-sink.ts';
 
 /** One tile to store: its address and its uncompressed bytes (an encoded MVT, a PNG, ...). */
@@ -59,10 +62,8 @@ const WRITE_CHUNK = 1 << 20;
 export class PMTilesWriter {
   private readonly tileIds: number[] = [];
   private readonly tileContent: number[] = [];
-  private readonly contentOffset: number[] = [];
-  private readonly contentLength: number[] = [];
-  private readonly contentByHash = new Map<string, number>();
-  private readonly extent = { minZoom: 255, maxZoom: -1, minLon: 180, minLat: 90, maxLon: -180, maxLat: -90 };
+  private readonly contents: TileContents;
+  private readonly zooms = { min: 255, max: -1 };
   private state: 'open' | 'finishing' | 'done' = 'open';
 
   private constructor(
@@ -70,7 +71,9 @@ export class PMTilesWriter {
     private readonly scratch: ScratchFile,
     private readonly options: WriteArchiveOptions,
     private readonly tileCompression: number,
-  ) {}
+  ) {
+    this.contents = new TileContents(scratch);
+  }
 
   /** Start an archive on `sink`; validates the options. */
   static async open(sink: TileSink, options: WriteArchiveOptions = {}): Promise<PMTilesWriter> {
@@ -103,24 +106,37 @@ export class PMTilesWriter {
     if (data.length === 0) {
       throw invalid('empty_tile', `tile ${z}/${x}/${y} is empty: omit empty tiles (spec 4.1: length > 0)`, { z, x, y });
     }
-    this.grow(z, x, y);
+    this.zooms.min = Math.min(this.zooms.min, z);
+    this.zooms.max = Math.max(this.zooms.max, z);
     const hash = createHash('sha256').update(data).digest('base64');
-    let content = this.contentByHash.get(hash);
-    if (content === undefined) {
-      content = this.contentLength.length;
-      this.contentByHash.set(hash, content);
-      const blob =
-        stored !== undefined
-          ? stored.slice()
-          : this.tileCompression === Compression.Gzip
-            ? compress(data, Compression.Gzip, this.options.tileGzipLevel ?? 6)
-            : data.slice();
-      this.contentLength.push(blob.length);
-      this.contentOffset.push(this.scratch.append(blob));
-    }
+    const content = this.contents.park(hash, () =>
+      stored !== undefined
+        ? stored.slice()
+        : this.tileCompression === Compression.Gzip
+          ? compress(data, Compression.Gzip, this.options.tileGzipLevel ?? 6)
+          : data.slice(),
+    );
     this.tileIds.push(tileId);
     this.tileContent.push(content);
     await this.scratch.settle();
+  }
+
+  /**
+   * Add the `runLength` tiles from `tileId` on, all with the stored bytes at [offset, offset + length) of `source`,
+   * which are copied when the archive is written. The bytes must be compressed the way this writer compresses, and
+   * a source must hold each content once (as archives written here do), so that a content added both ways is still
+   * stored once: `finish` finds added tiles equal to source contents by comparing stored bytes.
+   */
+  addStoredRun(source: StoredSource, tileId: number, runLength: number, offset: number, length: number): void {
+    if (this.state !== 'open') throw invalid('writer_closed', `cannot add tile id ${tileId}: the archive is finished`);
+    if (length <= 0) throw invalid('empty_tile', `tile id ${tileId} is empty: omit empty tiles (spec 4.1: length > 0)`);
+    const content = this.contents.refer(source, offset, length);
+    for (let id = tileId; id < tileId + runLength; id++) {
+      this.tileIds.push(id);
+      this.tileContent.push(content);
+    }
+    this.zooms.min = Math.min(this.zooms.min, tileIdZoom(tileId));
+    this.zooms.max = Math.max(this.zooms.max, tileIdZoom(tileId + runLength - 1));
   }
 
   /** Lay out and write the archive, commit the sink and delete the scratch file. */
@@ -148,28 +164,37 @@ export class PMTilesWriter {
     await this.scratch.dispose();
   }
 
-  private grow(z: number, x: number, y: number): void {
-    const e = this.extent;
-    const b = tileBounds(z, x, y);
-    e.minZoom = Math.min(e.minZoom, z);
-    e.maxZoom = Math.max(e.maxZoom, z);
-    e.minLon = Math.min(e.minLon, b.minLon);
-    e.minLat = Math.min(e.minLat, b.minLat);
-    e.maxLon = Math.max(e.maxLon, b.maxLon);
-    e.maxLat = Math.max(e.maxLat, b.maxLat);
+  /** The union of the tiles' extents (only needed when no bounds were given). */
+  private tileExtent(): LonLatBounds {
+    const e = { minLon: 180, minLat: 90, maxLon: -180, maxLat: -90 };
+    for (const id of this.tileIds) {
+      const t = tileIdToZxy(id);
+      const b = tileBounds(t.z, t.x, t.y);
+      e.minLon = Math.min(e.minLon, b.minLon);
+      e.minLat = Math.min(e.minLat, b.minLat);
+      e.maxLon = Math.max(e.maxLon, b.maxLon);
+      e.maxLat = Math.max(e.maxLat, b.maxLat);
+    }
+    return e;
   }
 
   /** Tile entries in tile-id order with run lengths, and the contents in the order their bytes will be written. */
-  private layOut(): { entries: DirectoryEntry[]; order: number[]; dataLength: number } {
+  private layOut(alias: ReadonlyMap<number, number>): {
+    entries: DirectoryEntry[];
+    order: number[];
+    dataLength: number;
+  } {
     const ids = this.tileIds;
     const order = Array.from(ids.keys()).sort((a, b) => ids[a]! - ids[b]!);
-    const finalOffset = new Array<number>(this.contentLength.length).fill(-1);
+    const lengths = this.contents.length;
+    const finalOffset = new Array<number>(lengths.length).fill(-1);
     const written: number[] = [];
     const entries: DirectoryEntry[] = [];
     let dataLength = 0;
     for (const i of order) {
       const tileId = ids[i]!;
-      const content = this.tileContent[i]!;
+      const added = this.tileContent[i]!;
+      const content = alias.get(added) ?? added;
       const last = entries.at(-1);
       if (last !== undefined && last.tileId + last.runLength - 1 >= tileId) {
         throw invalid('duplicate_tile', `tile id ${tileId} was added more than once`, { tileId });
@@ -178,7 +203,7 @@ export class PMTilesWriter {
       if (offset < 0) {
         offset = dataLength;
         finalOffset[content] = offset;
-        dataLength += this.contentLength[content]!;
+        dataLength += lengths[content]!;
         written.push(content);
       }
       if (
@@ -189,14 +214,14 @@ export class PMTilesWriter {
       ) {
         last.runLength++;
       } else {
-        entries.push({ tileId, offset, length: this.contentLength[content]!, runLength: 1 });
+        entries.push({ tileId, offset, length: lengths[content]!, runLength: 1 });
       }
     }
     return { entries, order: written, dataLength };
   }
 
   private async writeOut(): Promise<ArchiveSummary> {
-    const { entries, order, dataLength } = this.layOut();
+    const { entries, order, dataLength } = this.layOut(await this.contents.parkedDuplicates());
     const dirs = buildDirectories(entries, Compression.Gzip);
     const metadata = compress(new TextEncoder().encode(JSON.stringify(this.metadata())), Compression.Gzip);
     const header = this.header({
@@ -205,12 +230,20 @@ export class PMTilesWriter {
       leavesLength: dirs.leaves.length,
       dataLength,
       entryCount: entries.length,
+      contentCount: order.length,
     });
     await this.sink.write(Buffer.concat([encodeHeader(header), dirs.root, metadata, dirs.leaves]));
     let batch: Uint8Array[] = [];
     let batchBytes = 0;
-    for (const content of order) {
-      const blob = await this.scratch.read(this.contentOffset[content]!, this.contentLength[content]!);
+    const emit = async (blob: Uint8Array) => {
+      if (blob.length >= WRITE_CHUNK) {
+        // Big enough to write as it is: no copy.
+        if (batchBytes > 0) await this.sink.write(Buffer.concat(batch));
+        batch = [];
+        batchBytes = 0;
+        await this.sink.write(blob);
+        return;
+      }
       batch.push(blob);
       batchBytes += blob.length;
       if (batchBytes >= WRITE_CHUNK) {
@@ -218,7 +251,8 @@ export class PMTilesWriter {
         batch = [];
         batchBytes = 0;
       }
-    }
+    };
+    await this.contents.copyOut(order, emit);
     if (batchBytes > 0) await this.sink.write(Buffer.concat(batch));
     return { header, leafCount: dirs.leafCount, size: header.tileDataOffset + dataLength };
   }
@@ -234,11 +268,11 @@ export class PMTilesWriter {
     leavesLength: number;
     dataLength: number;
     entryCount: number;
+    contentCount: number;
   }): Header {
-    const e = this.extent;
     const empty = this.tileIds.length === 0;
-    const bounds = this.options.bounds ?? (empty ? { minLon: 0, minLat: 0, maxLon: 0, maxLat: 0 } : e);
-    const minZoom = empty ? 0 : e.minZoom;
+    const bounds = this.options.bounds ?? (empty ? { minLon: 0, minLat: 0, maxLon: 0, maxLat: 0 } : this.tileExtent());
+    const minZoom = empty ? 0 : this.zooms.min;
     const center = this.options.center ?? {
       lon: (bounds.minLon + bounds.maxLon) / 2,
       lat: (bounds.minLat + bounds.maxLat) / 2,
@@ -259,13 +293,13 @@ export class PMTilesWriter {
       tileDataLength: sizes.dataLength,
       numAddressedTiles: this.tileIds.length,
       numTileEntries: sizes.entryCount,
-      numTileContents: this.contentLength.length,
+      numTileContents: sizes.contentCount,
       clustered: true,
       internalCompression: Compression.Gzip,
       tileCompression: this.tileCompression,
       tileType: this.options.tileType ?? TileType.Mvt,
       minZoom,
-      maxZoom: empty ? 0 : e.maxZoom,
+      maxZoom: empty ? 0 : this.zooms.max,
       minLon: bounds.minLon,
       minLat: bounds.minLat,
       maxLon: bounds.maxLon,
