@@ -44,7 +44,7 @@ export interface BuildResult {
 export interface BuildSettings {
   minZoom: number;
   maxZoom: number;
-  /** Which source each layer read: when it changes, an update falls back to a full build. */
+  /** Which source each layer read, with its zoom filters: when it changes, an update falls back to a full build. */
   layers: string[];
 }
 
@@ -99,9 +99,12 @@ export async function writeVersion(
   });
 }
 
-/** The signature of the chosen layer sources. */
+/** The signature of the chosen layer sources and of the rows each zoom draws (tiles built otherwise differ). */
 export function layerSignature(layers: readonly ResolvedLayer[]): string[] {
-  return layers.map(({ spec, source }) => `${spec.name}:${source.tables.join('+')}`);
+  return layers.map(
+    ({ spec, source }) =>
+      `${spec.name}:${source.tables.join('+')}${(spec.zoomFilters ?? []).map((f) => ` z<=${f.maxzoom}:${f.where}`).join('')}`,
+  );
 }
 
 /** The lon/lat extent of the data, or undefined when every layer is empty. */

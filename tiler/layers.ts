@@ -26,6 +26,23 @@ export interface LayerSource {
   attributes: Record<string, string>;
 }
 
+/**
+ * A condition on a layer's rows at low zooms (generalisation: zoomed out, a tile carries only the rows that matter
+ * there, so it stays light for clients and quick to re-render). At zoom z the first entry with `z <= maxzoom` applies;
+ * above the last entry's `maxzoom` every row is drawn.
+ */
+export interface ZoomFilter {
+  /** Highest zoom the condition applies at. */
+  maxzoom: number;
+  /**
+   * SQL condition on the rows. It also filters candidate tiles and the data extent, which read `geomFrom`, so it may
+   * use only the columns every source's `geomFrom` has.
+   */
+  where: string;
+  /** What is kept, in words, for the archive metadata. */
+  keeps: string;
+}
+
 /** One vector layer. */
 export interface LayerSpec {
   name: string;
@@ -39,6 +56,8 @@ export interface LayerSpec {
   fields: Record<string, FieldType>;
   /** Property that orders features inside a tile, so builds are byte-for-byte reproducible. */
   orderBy: string;
+  /** Conditions on the rows by zoom, ascending `maxzoom` (see `ZoomFilter`); none: every row at every zoom. */
+  zoomFilters?: ZoomFilter[];
   sources: LayerSource[];
 }
 
@@ -56,6 +75,19 @@ const segmentAttributes = {
   name: 's.name',
   length_m: 'round(s.length_m::numeric, 1)::float8',
 };
+
+/**
+ * Road classes by the zoom they appear at in the coverage layer, from the classes roads/ imports (`DRIVABLE_CLASSES`
+ * in roads/road-classes.ts). Zoomed out, the network is its through roads; general OSM maps bring residential and
+ * service streets in from about z12. Below z12 the 100 m pieces of residential, living_street, unclassified and
+ * service roads are a few pixels each: they made a city's z10 tile megabytes of features nobody can tell apart, and
+ * every drive re-rendered it. z11 keeps motorway to tertiary and their ramps; z10 only motorway, trunk and primary
+ * (+ ramps): with secondary and tertiary too, the benchmark city's z10 tile was still 1.8 MB (bench/tiles.ts).
+ */
+const TRUNK_ROADS = ['motorway', 'trunk', 'primary'];
+const MAJOR_ROADS = [...TRUNK_ROADS, 'secondary', 'tertiary'];
+const withLinks = (classes: string[]) => classes.flatMap((c) => [c, `${c}_link`]);
+const classIn = (classes: string[]) => `s.class IN (${classes.map((c) => `'${c}'`).join(', ')})`;
 
 /** Every layer, in drawing order (bottom first). */
 export const LAYERS: readonly LayerSpec[] = [
@@ -76,6 +108,18 @@ export const LAYERS: readonly LayerSpec[] = [
       novel: 'Boolean',
     },
     orderBy: 'id',
+    zoomFilters: [
+      {
+        maxzoom: 10,
+        where: classIn(withLinks(TRUNK_ROADS)),
+        keeps: `trunk roads only: ${withLinks(TRUNK_ROADS).join(', ')}`,
+      },
+      {
+        maxzoom: 11,
+        where: classIn(withLinks(MAJOR_ROADS)),
+        keeps: `major roads only: ${withLinks(MAJOR_ROADS).join(', ')}`,
+      },
+    ],
     sources: [
       {
         // The contract with roads/rewards: a table or view `segment_coverage(segment_id, last_covered_at, drives, novel)`.
@@ -194,7 +238,28 @@ export function vectorLayers(layers: readonly ResolvedLayer[]): Record<string, u
     minzoom: spec.minzoom,
     maxzoom: spec.maxzoom,
     fields: spec.fields,
+    // Not in TileJSON 3.0 (which allows extra keys): which rows the low zooms carry.
+    ...(spec.zoomFilters ? { zoom_filters: spec.zoomFilters.map(({ maxzoom, keeps }) => ({ maxzoom, keeps })) } : {}),
   }));
+}
+
+/** The condition on `spec`'s rows at zoom `z`, if any (see `ZoomFilter`). */
+export function zoomFilterAt(spec: LayerSpec, z: number): string | undefined {
+  return spec.zoomFilters?.find((f) => z <= f.maxzoom)?.where;
+}
+
+/**
+ * The condition on `spec`'s rows drawn at some zoom of the layer (for the data extent): undefined when some zoom draws
+ * every row, else the disjunction of the zoom conditions.
+ */
+export function anyZoomFilter(spec: LayerSpec): string | undefined {
+  const conds = new Set<string>();
+  for (let z = spec.minzoom; z <= spec.maxzoom; z++) {
+    const c = zoomFilterAt(spec, z);
+    if (c === undefined) return undefined;
+    conds.add(`(${c})`);
+  }
+  return [...conds].join(' OR ');
 }
 
 /** The layers drawn at zoom `z`. */

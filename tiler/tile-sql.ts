@@ -5,7 +5,7 @@
  * and areas are bind parameters.
  */
 import type { Sql } from '../db/index.ts';
-import { LAYERS, type LayerSource, type ResolvedLayer } from './layers.ts';
+import { anyZoomFilter, LAYERS, type LayerSource, type ResolvedLayer, zoomFilterAt } from './layers.ts';
 
 /** MVT extent (tile coordinate range) and the buffer around a tile, in tile units, as MapLibre expects. */
 export const EXTENT = 4096;
@@ -34,8 +34,8 @@ export function tileWidth(z: number): number {
   return (2 * MERCATOR_HALF) / 2 ** z;
 }
 
-function whereOf(source: LayerSource, extra: string[]): string {
-  const conds = [...(source.where ? [`(${source.where})`] : []), ...extra];
+function whereOf(source: LayerSource, extra: (string | undefined)[]): string {
+  const conds = [source.where, ...extra].filter((c) => c !== undefined).map((c) => `(${c})`);
   return conds.length > 0 ? `WHERE ${conds.join(' AND ')}` : '';
 }
 
@@ -48,7 +48,7 @@ function layerSql(layer: ResolvedLayer, z: number): string {
   const attrs = Object.keys(spec.fields).map((f) => `${source.attributes[f] ?? 'NULL'} AS ${quote(f)}`);
   return `coalesce((SELECT ST_AsMVT(q, '${spec.name}', ${EXTENT}, 'geom' ORDER BY q.${quote(spec.orderBy)})
     FROM (SELECT ST_AsMVTGeom(${geom}, b.env, ${EXTENT}, ${BUFFER}, true) AS geom, ${attrs.join(', ')}
-          FROM ${source.from}, b ${whereOf(source, [`${source.geom} && b.menv`])}) q
+          FROM ${source.from}, b ${whereOf(source, [zoomFilterAt(spec, z), `${source.geom} && b.menv`])}) q
     WHERE q.geom IS NOT NULL), ''::bytea)`;
 }
 
@@ -66,17 +66,17 @@ export function tileQuery(layers: readonly ResolvedLayer[], z: number): string {
  * margin is a little wider than the render buffer; with `$1..$4` (lon/lat bbox) only geometries overlapping it.
  */
 export function candidateQuery(layer: ResolvedLayer, z: number, withArea: boolean): string {
-  const { source } = layer;
+  const { spec, source } = layer;
   const s = tileWidth(z);
   const n = 2 ** z;
   const m = s * (BUFFER / EXTENT) * 1.01;
   const h = MERCATOR_HALF;
-  const area = withArea ? [`${source.geom} && ST_MakeEnvelope($1, $2, $3, $4, 4326)`] : [];
+  const area = withArea ? `${source.geom} && ST_MakeEnvelope($1, $2, $3, $4, 4326)` : undefined;
   return `SELECT DISTINCT x, y FROM (
     SELECT g, floor((ST_XMin(g) + ${h} - ${m}) / ${s})::int AS x0, floor((ST_XMax(g) + ${h} + ${m}) / ${s})::int AS x1,
               floor((${h} - ST_YMax(g) - ${m}) / ${s})::int AS y0, floor((${h} - ST_YMin(g) + ${m}) / ${s})::int AS y1
     FROM (SELECT ST_Transform(ST_Force2D(${source.geom}), 3857) AS g FROM ${source.geomFrom ?? source.from}
-          ${whereOf(source, area)}) s
+          ${whereOf(source, [zoomFilterAt(spec, z), area])}) s
   ) r,
   LATERAL generate_series(greatest(r.x0, 0), least(r.x1, ${n - 1})) x,
   LATERAL generate_series(greatest(r.y0, 0), least(r.y1, ${n - 1})) y
@@ -84,11 +84,11 @@ export function candidateQuery(layer: ResolvedLayer, z: number, withArea: boolea
     x * ${s} - ${h} - ${m}, ${h} - (y + 1) * ${s} - ${m}, (x + 1) * ${s} - ${h} + ${m}, ${h} - y * ${s} + ${m}, 3857))`;
 }
 
-/** The lon/lat extent of all layers' data, or undefined when there is none. */
+/** The lon/lat extent of all layers' data (the rows drawn at some zoom), or undefined when there is none. */
 export function extentQuery(layers: readonly ResolvedLayer[]): string {
   const parts = layers.map(
-    ({ source }) =>
-      `SELECT ST_Extent(${source.geom})::geometry AS e FROM ${source.geomFrom ?? source.from} ${whereOf(source, [])}`,
+    ({ spec, source }) =>
+      `SELECT ST_Extent(${source.geom})::geometry AS e FROM ${source.geomFrom ?? source.from} ${whereOf(source, [anyZoomFilter(spec)])}`,
   );
   return `SELECT ST_XMin(x) AS "minLon", ST_YMin(x) AS "minLat", ST_XMax(x) AS "maxLon", ST_YMax(x) AS "maxLat"
     FROM (SELECT ST_Extent(e) AS x FROM (${parts.join(' UNION ALL ')}) u) t WHERE x IS NOT NULL`;

@@ -60,6 +60,19 @@ test('tiles of the fixed dataset decode to the committed golden JSON', async () 
     for (const name of Object.keys(layers)) seen.add(`${name}@${z}`);
   }
   for (const want of ['coverage@10', 'sequences@12', 'frames@15', 'frames@16']) assert.ok(seen.has(want), want);
+  // Generalised low zooms (the layer table's zoomFilters): z10 trunk roads, z11 major roads, from z12 every piece.
+  const classesAt = (zs: number[]) => {
+    const out = new Set<string>();
+    for (const [key, layers] of Object.entries(tiles)) {
+      if (!zs.includes(Number(key.split('/')[0]))) continue;
+      const cov = layers['coverage'] as { features: { properties: { class: string } }[] } | undefined;
+      for (const f of cov?.features ?? []) out.add(f.properties.class);
+    }
+    return [...out].sort();
+  };
+  assert.deepEqual(classesAt([10]), ['primary']);
+  assert.deepEqual(classesAt([11]), ['primary', 'secondary', 'tertiary']);
+  assert.deepEqual(classesAt([12]), ['primary', 'residential', 'secondary', 'service', 'tertiary']);
   assertGolden('base', json, HOW);
 });
 
