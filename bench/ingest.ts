@@ -5,21 +5,26 @@
  * Prints a table to stderr and, as the last stdout line, the JSON summary. Run: `npx tsx bench/ingest.ts`.
  * Besides wall time it reports CPU seconds (ours: this process plus its ffmpeg/ffprobe children; Linux `/proc`), which
  * a busy shared machine disturbs far less: on 2 vCPUs the wall ratio cannot beat the CPU ratio by much.
+ *
+ * Privacy: the pipeline always blurs (worker/handlers.ts passes PrivacyBlur.beforeStore to sampling). `ratio` is
+ * sampling WITHOUT the blur (the figure issue 5 tracks, median of 3 rounds); then, unless MAPMINT_BENCH_PRIVACY=0,
+ * one more round runs the same ingest with the blur hook (models opened and warmed up before the clock) and reports
+ * `ratio_with_privacy` beside it: that is what a worker really spends per drive.
  */
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import postgres from 'postgres';
-import { ensureLocalCluster } from '../db/cluster.ts';
-import { connect, migrate } from '../db/connect.ts';
+import type { Sql } from '../db/connect.ts';
 import { stateDir } from '../db/paths.ts';
 import { generateDrive } from '../ingest/demo/index.ts';
-import { sampleFrames } from '../ingest/sample/index.ts';
+import { type BeforeStore, encodeRgb, sampleFrames } from '../ingest/sample/index.ts';
 import { readTrack } from '../ingest/telemetry/index.ts';
 import { alignVideoToTrack, FFMPEG_PATH, probeVideo } from '../ingest/video/index.ts';
 import { LocalBlobStore } from '../storage/index.ts';
+import { openPrivacyBlur, openVisionModels } from '../vision/index.ts';
+import { createScratchDatabase } from './support/scratch-db.ts';
 
 const DRIVE = {
   seed: 7,
@@ -73,26 +78,7 @@ function ffmpegNull(video: string): Promise<number> {
   });
 }
 
-async function scratchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const { adminUrl } = await ensureLocalCluster();
-  const name = `mapmint_bench_${randomBytes(5).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  await admin.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  await migrate(u.toString());
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists "${name}" with (force)`);
-      await a.end();
-    },
-  };
-}
-
-async function ours(dir: string, sql: postgres.Sql, uploadId: string) {
+async function ours(dir: string, sql: Sql, uploadId: string, beforeStore?: BeforeStore) {
   const blobDir = mkdtempSync(path.join(tmpdir(), 'mapmint-bench-blobs-'));
   try {
     const t = performance.now();
@@ -105,6 +91,7 @@ async function ours(dir: string, sql: postgres.Sql, uploadId: string) {
       align,
       blobs: new LocalBlobStore(blobDir),
       db: { sql, uploadId },
+      ...(beforeStore ? { beforeStore } : {}),
     });
     return { seconds: (performance.now() - t) / 1000, ...r };
   } finally {
@@ -122,8 +109,8 @@ function readLoad(): string {
 }
 
 const dir = await cachedDrive();
-const db = await scratchDatabase();
-const { sql } = connect(db.url);
+const db = await createScratchDatabase({ prefix: 'mapmint_bench' });
+const { sql } = db;
 try {
   const [c] =
     await sql`insert into contributors (address) values ('0x000000000000000000000000000000000000bEEF') returning id`;
@@ -149,6 +136,43 @@ try {
         : {}),
     });
   }
+  // The same ingest with the privacy hook the worker always runs: one round (it takes minutes), after the others.
+  let withPrivacy:
+    | { ffmpeg: number; ours: number; ffmpegCpu?: number; oursCpu?: number; blurCalls: number }
+    | undefined;
+  if (process.env.MAPMINT_BENCH_PRIVACY !== '0') {
+    const models = await openVisionModels();
+    const privacy = await openPrivacyBlur({ models: { detector: models.detector, ocr: models.ocr } });
+    try {
+      // Warm-up (arenas, kernels) on a frame of the drive's size, before the clock.
+      const grey = Buffer.alloc(DRIVE.video.width * DRIVE.video.height * 3, 128);
+      await privacy.beforeStore({ jpeg: await encodeRgb(grey, DRIVE.video.width, DRIVE.video.height) });
+      let blurCalls = 0;
+      const hook: BeforeStore = (frame) => {
+        blurCalls++;
+        return privacy.beforeStore(frame);
+      };
+      const [u] =
+        await sql`insert into uploads (contributor_id, device_id, manifest, content_hash, byte_size) values (${c!.id}, ${d!.id}, '{}', 'bench-privacy', 0) returning id`;
+      const c0 = cpuNow();
+      const ff = await ffmpegNull(path.join(dir, 'drive.mp4'));
+      const ffCpu = cpuSince(c0).children;
+      const c1 = cpuNow();
+      const r = await ours(dir, sql, u!.id as string, hook);
+      const oursCpu = cpuSince(c1);
+      withPrivacy = {
+        ffmpeg: ff,
+        ours: r.seconds,
+        blurCalls,
+        ...(ffCpu !== undefined && oursCpu.children !== undefined
+          ? { ffmpegCpu: ffCpu, oursCpu: oursCpu.own + oursCpu.children }
+          : {}),
+      };
+    } finally {
+      await privacy.close();
+      await models.close();
+    }
+  }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
   const ffS = median(runs.map((r) => r.ffmpeg));
   const oursS = median(runs.map((r) => r.ours));
@@ -167,6 +191,14 @@ try {
             ? `${r.ffmpegCpu.toFixed(2)} | ${r.oursCpu.toFixed(2)} | ${(r.oursCpu / r.ffmpegCpu).toFixed(2)}`
             : '- | - | -'),
       ),
+      ...(withPrivacy
+        ? [
+            `with privacy blur (${withPrivacy.blurCalls} frames blurred): ffmpeg null ${withPrivacy.ffmpeg.toFixed(2)} s, ours ${withPrivacy.ours.toFixed(2)} s, ratio ${(withPrivacy.ours / withPrivacy.ffmpeg).toFixed(2)}` +
+              (withPrivacy.ffmpegCpu !== undefined && withPrivacy.oursCpu !== undefined
+                ? `, CPU ${withPrivacy.ffmpegCpu.toFixed(2)} / ${withPrivacy.oursCpu.toFixed(2)} s, CPU ratio ${(withPrivacy.oursCpu / withPrivacy.ffmpegCpu).toFixed(2)}`
+                : ''),
+          ]
+        : ['privacy blur not run (MAPMINT_BENCH_PRIVACY=0)']),
       `load average ${readLoad()}`,
       `picks ${s.picks}, piped ${s.decoded}, kept ${s.kept}, stationary ${s.stationary}, too close ${s.tooClose}, blurred ${s.blurred}, dark ${s.dark}, spare ${s.spare}, inserted ${s.inserted}`,
       '',
@@ -176,9 +208,19 @@ try {
     JSON.stringify({
       bench: 'ingest',
       ratio: Number((oursS / ffS).toFixed(3)),
+      ratio_includes_privacy: false,
+      ...(withPrivacy
+        ? {
+            ratio_with_privacy: Number((withPrivacy.ours / withPrivacy.ffmpeg).toFixed(3)),
+            ...(withPrivacy.ffmpegCpu !== undefined && withPrivacy.oursCpu !== undefined
+              ? { cpu_ratio_with_privacy: Number((withPrivacy.oursCpu / withPrivacy.ffmpegCpu).toFixed(3)) }
+              : {}),
+          }
+        : {}),
       frames_kept_per_s_video: Number((s.kept / last!.probe.durationS).toFixed(3)),
       ffmpeg_s: Number(ffS.toFixed(3)),
       ours_s: Number(oursS.toFixed(3)),
+      load: readLoad(),
       ...(ffCpuS !== undefined && oursCpuS !== undefined
         ? {
             cpu_ratio: Number((oursCpuS / ffCpuS).toFixed(3)),
@@ -189,6 +231,5 @@ try {
     }),
   );
 } finally {
-  await sql.end({ timeout: 5 });
   await db.drop();
 }

@@ -5,28 +5,19 @@
  * the true direction, length-weighted over all drives.
  * Last stdout line: {"bench":"match","points_per_s":...,"accuracy":...}.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import postgres from 'postgres';
-import { ensureLocalCluster } from '../db/cluster.ts';
-import { connect, migrate } from '../db/connect.ts';
 import { generateDrive } from '../ingest/demo/index.ts';
 import { estimateSigmaZ, importRoads, loadGraph, matchTrack, trackBbox } from '../roads/index.ts';
+import { createScratchDatabase } from './support/scratch-db.ts';
 
 const SEEDS = Array.from({ length: 12 }, (_, i) => i + 1);
 const REPEAT = 5;
 
 async function main(): Promise<void> {
-  const { adminUrl } = await ensureLocalCluster();
-  const name = `mapmint_bench_match_${randomBytes(5).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  await migrate(u.toString());
-  const { sql } = connect(u.toString());
+  const db = await createScratchDatabase({ prefix: 'mapmint_bench_match' });
+  const { sql } = db;
   const dir = mkdtempSync(path.join(tmpdir(), 'mapmint-bench-match-'));
   let points = 0;
   let seconds = 0;
@@ -69,9 +60,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    await sql.end();
-    await admin.unsafe(`drop database if exists "${name}" with (force)`);
-    await admin.end();
+    await db.drop();
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(

@@ -7,37 +7,11 @@
  * Last stdout line: {"bench":"roads","ratio_vs_osm2pgsql":<ours seconds / osm2pgsql seconds>}.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import postgres from 'postgres';
-import { ensureLocalCluster } from '../db/cluster.ts';
-import { connect, migrate } from '../db/connect.ts';
 import { importRoads } from '../roads/index.ts';
 import { sharedFile } from '../test/support/shared-data.ts';
+import { createScratchDatabase } from './support/scratch-db.ts';
 
 const FILES = ['andorra.osm.pbf', 'monaco.osm.pbf'];
-
-async function scratch(adminUrl: string, withMigrations: boolean): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `mapmint_bench_roads_${randomBytes(5).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  await admin.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  if (withMigrations) await migrate(u.toString());
-  else {
-    const s = postgres(u.toString(), { max: 1, onnotice: () => {} });
-    await s.unsafe('create extension if not exists postgis');
-    await s.end();
-  }
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists "${name}" with (force)`);
-      await a.end();
-    },
-  };
-}
 
 function osm2pgsql(url: string, file: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -54,13 +28,14 @@ function osm2pgsql(url: string, file: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { adminUrl } = await ensureLocalCluster();
-  const oursDb = await scratch(adminUrl, true);
-  const theirsDb = await scratch(adminUrl, false);
-  const { sql } = connect(oursDb.url);
+  const oursDb = await createScratchDatabase({ prefix: 'mapmint_bench_roads' });
+  // osm2pgsql gets an empty database with PostGIS only: it creates its own tables.
+  const theirsDb = await createScratchDatabase({ prefix: 'mapmint_bench_roads', migrate: false, max: 1 });
+  const { sql } = oursDb;
   let oursS = 0;
   let theirsS = 0;
   try {
+    await theirsDb.sql.unsafe('create extension if not exists postgis');
     for (const f of FILES) {
       const file = sharedFile('osm', f);
       let t = performance.now();
@@ -77,7 +52,6 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    await sql.end();
     await oursDb.drop();
     await theirsDb.drop();
   }

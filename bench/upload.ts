@@ -6,7 +6,8 @@
  *   --seed S       (MAPMINT_BENCH_SEED, default "mapmint") PRNG seed of the file contents
  *   --rounds R     (MAPMINT_BENCH_ROUNDS, default 3)      runs of each path, interleaved; the median counts
  *   --chunk-mib C  (MAPMINT_BENCH_CHUNK_MIB, default: the SDK's) tus PATCH size
- * The server runs in a child process (bench/upload-server.ts) over a fresh database that is dropped at the end.
+ * The server runs in a child process (bench/upload-server.ts) over a fresh database that is dropped at the end;
+ * MAPMINT_BENCH_SERVER_NODE_ARGS gives it node flags of its own (`--cpu-prof --cpu-prof-dir=DIR`, `--trace-gc`).
  * Prints a table on stderr and, as the last line of stdout, one JSON object for CI to compare; it also gives the
  * median CPU seconds of the server and the client process per upload round (steadier than wall time on a busy host).
  */
@@ -71,8 +72,14 @@ async function timed<T>(items: T[], fn: (item: T, i: number) => Promise<void>): 
 /** Starts bench/upload-server.ts in a child process (the server gets a core of its own, as in production). */
 async function startServer(): Promise<{ baseUrl: string; cpuSeconds(): Promise<number>; close(): Promise<void> }> {
   const child = fork(fileURLToPath(new URL('./upload-server.ts', import.meta.url)), {
-    execArgv: ['--import', import.meta.resolve('tsx')],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    // MAPMINT_BENCH_SERVER_NODE_ARGS adds node flags to the server alone (e.g. `--cpu-prof --trace-gc`).
+    execArgv: [
+      '--import',
+      import.meta.resolve('tsx'),
+      ...(process.env.MAPMINT_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    ],
+    // With node flags for the server, its stdout (where --trace-gc writes) goes to our stderr.
+    stdio: ['ignore', process.env.MAPMINT_BENCH_SERVER_NODE_ARGS ? process.stderr : 'ignore', 'inherit', 'ipc'],
   });
   const [first] = (await Promise.race([
     once(child, 'message'),

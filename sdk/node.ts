@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, ReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DeclaredFile, MapmintClient, SendOptions, UploadManifest, UploadStatus } from './client.ts';
 
@@ -42,10 +42,17 @@ export async function declareFiles(files: string[]): Promise<DeclaredFile[]> {
   return out;
 }
 
+/** Larger PATCH chunks than this are streamed from the file instead of read into one buffer. */
+const MAX_BUFFERED_SLICE = 64 << 20;
+
 /**
- * Reads a local file (given as an fs.ReadStream, as tus-js-client takes it) in 1 MiB pieces. tus-js-client's own
- * reader streams each chunk 64 KiB at a time; every read is a round trip to libuv's thread pool, and on the bench
- * machine those calls, not the copying, bounded the upload rate (bench/upload.ts).
+ * Reads a local file (given as an fs.ReadStream, as tus-js-client takes it) one whole PATCH chunk at a time into a
+ * buffer that is reused for every chunk. tus-js-client's own reader streams each chunk 64 KiB at a time, one round
+ * trip to libuv's thread pool each, and a stream of fresh buffers (even 1 MiB ones) made the client collect garbage
+ * for a whole heap every few tens of MB sent; on the upload bench those, not the copying, bounded the rate
+ * (bench/upload.ts). Reusing the buffer is safe because tus-js-client (without parallelUploads, which SendOptions
+ * does not offer) asks for the next slice only once the previous PATCH has been answered, or aborted: by then no
+ * write still reads from it.
  */
 export const nodeFileReader: NonNullable<SendOptions['fileReader']> = {
   async openFile(input: unknown) {
@@ -55,17 +62,39 @@ export const nodeFileReader: NonNullable<SendOptions['fileReader']> = {
     const file = input.path;
     input.destroy();
     const { size } = await stat(file);
+    let buffer: Buffer | undefined;
     return {
       size,
-      slice(start: number, end: number) {
+      async slice(start: number, end: number) {
         const stop = Math.min(end, size);
+        const length = Math.max(0, stop - start);
+        if (length > MAX_BUFFERED_SLICE) {
+          // A huge chunk (chunkSize: Infinity) is streamed rather than held whole in memory.
+          const value = Object.assign(createReadStream(file, { start, end: stop - 1, highWaterMark: 1 << 20 }), {
+            size: length,
+          });
+          return { value, done: stop >= size };
+        }
+        if (!buffer || buffer.length < length) buffer = Buffer.allocUnsafeSlow(length);
+        // Opened per slice: tus-js-client does not close the source when an upload fails for good.
+        const fh = await open(file, 'r');
+        try {
+          let got = 0;
+          while (got < length) {
+            const { bytesRead } = await fh.read(buffer, got, length - got, start + got);
+            if (bytesRead === 0) throw new Error(`${file} is shorter than its declared ${size} bytes: it changed`);
+            got += bytesRead;
+          }
+        } finally {
+          await fh.close();
+        }
         // tus-js-client sends `size` as the PATCH request's Content-Length.
-        const value = Object.assign(createReadStream(file, { start, end: stop - 1, highWaterMark: 1 << 20 }), {
-          size: stop - start,
-        });
-        return Promise.resolve({ value, done: stop >= size });
+        const value = Object.assign(buffer.subarray(0, length), { size: length });
+        return { value, done: stop >= size };
       },
-      close() {},
+      close() {
+        buffer = undefined;
+      },
     };
   },
 };
