@@ -186,9 +186,20 @@ async function answer(provider: Eip1193Provider, call: JsonRpcRequest): Promise<
 /** Serves `provider` as HTTP JSON-RPC (single and batch requests) on 127.0.0.1; port 0 picks a free one. */
 export async function serveJsonRpc(provider: Eip1193Provider, options: { port?: number } = {}): Promise<JsonRpcServer> {
   const server: Server = createServer((req, res) => {
-    const reply = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    // Browser pages (the driver page's local development key) call the dev chain from another origin: allow CORS,
+    // as Hardhat's and Anvil's nodes do. The server listens on 127.0.0.1 only.
+    const cors = {
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': 'POST, OPTIONS',
+      'access-control-allow-headers': 'content-type',
     };
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...cors }).end(JSON.stringify(body));
+    };
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { ...cors, 'access-control-max-age': '600' }).end();
+      return;
+    }
     if (req.method !== 'POST') {
       reply(405, { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'JSON-RPC needs POST' } });
       return;
@@ -211,7 +222,11 @@ export async function serveJsonRpc(provider: Eip1193Provider, options: { port?: 
           reply(200, await answer(provider, (parsed ?? {}) as JsonRpcRequest));
         }
       })
-      .catch((e: unknown) => reply(413, { jsonrpc: '2.0', id: null, error: { code: -32600, message: String(e) } }));
+      .catch((e: unknown) => {
+        // The rest of the oversized body is never read: close the connection so no client reuses it.
+        res.shouldKeepAlive = false;
+        reply(413, { jsonrpc: '2.0', id: null, error: { code: -32600, message: String(e) } });
+      });
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);

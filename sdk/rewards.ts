@@ -14,6 +14,8 @@ export interface ChainInfo {
   chainId: string;
   token: string;
   distributor: string;
+  /** A local development chain (mapmint's in-process EVM), where test accounts may be funded freely. */
+  dev?: boolean;
 }
 
 /** A contributor's rewards, as GET /v1/me/rewards reports them. */

@@ -41,6 +41,7 @@ export async function registerRewardRoutes(app: FastifyInstance, sql: Sql): Prom
         token: info.token,
         distributor: info.distributor,
         credits: info.credits,
+        dev: info.dev === true,
       };
     },
   );

@@ -2,7 +2,7 @@
 // deploy` would: deploy, publish and claim all go through the HTTP server, reverts included.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { JsonRpcProvider } from 'ethers';
+import { JsonRpcProvider, Wallet } from 'ethers';
 import {
   buildProofFile,
   claim,
@@ -88,6 +88,23 @@ test('JSON-RPC framing: batches, unknown methods, bad requests', async () => {
     JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'x', params: ['a'.repeat(6 * 1024 * 1024)] }),
   );
   assert.equal(huge.status, 413);
+});
+
+test('browser pages may call the dev chain from another origin (CORS), and fund a fresh key for gas', async () => {
+  const pre = await fetch(server.url, {
+    method: 'OPTIONS',
+    headers: { origin: 'http://127.0.0.1:8787', 'access-control-request-method': 'POST' },
+  });
+  assert.equal(pre.status, 204);
+  assert.equal(pre.headers.get('access-control-allow-origin'), '*');
+  assert.match(pre.headers.get('access-control-allow-methods') ?? '', /POST/);
+  assert.match(pre.headers.get('access-control-allow-headers') ?? '', /content-type/);
+  const r = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }));
+  assert.equal(r.headers.get('access-control-allow-origin'), '*');
+  // What the driver page does for a new local development key on the dev chain.
+  const fresh = Wallet.createRandom().address;
+  await rpc.send('hardhat_setBalance', [fresh, '0x8ac7230489e80000']);
+  assert.equal(await rpc.getBalance(fresh), 10n ** 19n);
 });
 
 test('startDevServer serves a chain with the contracts already deployed', async () => {

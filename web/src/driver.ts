@@ -256,7 +256,7 @@ async function rewards(client: MapmintClient): Promise<void> {
     announce(claimStatus, 'Preparing the claim: confirm the transaction in your wallet…');
     try {
       const chain = await call<ChainInfo>(client, 'GET', '/v1/chain');
-      const signer = await transactionSigner(chain.rpcUrl);
+      const signer = await transactionSigner(chain.rpcUrl, chain.dev === true);
       const out: ClaimOutcome = await claimRewards(client, signer);
       announce(
         claimStatus,

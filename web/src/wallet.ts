@@ -29,14 +29,22 @@ function localWallet(create: boolean): Wallet | undefined {
   return new Wallet(w.privateKey);
 }
 
-/** The signer to send transactions with (claims): the injected wallet's, or the local key on the chain's RPC. */
-export async function transactionSigner(rpcUrl: string): Promise<Signer> {
+/**
+ * The signer to send transactions with (claims): the injected wallet's, or the local key on the chain's RPC. A local
+ * key is new and holds no ETH for gas: on mapmint's local development chain (`dev`), which accepts Hardhat's
+ * `hardhat_setBalance`, it is given 10 ETH first. Real chains need a funded wallet.
+ */
+export async function transactionSigner(rpcUrl: string, dev = false): Promise<Signer> {
   if (localStorage.getItem(METHOD_STORE) === 'injected' && window.ethereum) {
     return new BrowserProvider(window.ethereum).getSigner();
   }
   const w = localWallet(false);
   if (!w) throw new Error('no wallet: sign in first');
-  return w.connect(new JsonRpcProvider(rpcUrl));
+  const provider = new JsonRpcProvider(rpcUrl);
+  if (dev && (await provider.getBalance(w.address)) === 0n) {
+    await provider.send('hardhat_setBalance', [w.address, '0x8ac7230489e80000']);
+  }
+  return w.connect(provider);
 }
 
 async function signInWith(client: MapmintClient, method: Method, pasted?: string): Promise<void> {
