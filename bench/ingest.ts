@@ -19,7 +19,7 @@ import path from 'node:path';
 import type { Sql } from '../db/connect.ts';
 import { stateDir } from '../db/paths.ts';
 import { generateDrive } from '../ingest/demo/index.ts';
-import { type BeforeStore, encodeRgb, sampleFrames } from '../ingest/sample/index.ts';
+import { type BeforeStore, sampleFrames } from '../ingest/sample/index.ts';
 import { readTrack } from '../ingest/telemetry/index.ts';
 import { alignVideoToTrack, FFMPEG_PATH, probeVideo } from '../ingest/video/index.ts';
 import { LocalBlobStore } from '../storage/index.ts';
@@ -146,7 +146,7 @@ try {
     try {
       // Warm-up (arenas, kernels) on a frame of the drive's size, before the clock.
       const grey = Buffer.alloc(DRIVE.video.width * DRIVE.video.height * 3, 128);
-      await privacy.beforeStore({ jpeg: await encodeRgb(grey, DRIVE.video.width, DRIVE.video.height) });
+      await privacy.beforeStore({ rgb: grey, width: DRIVE.video.width, height: DRIVE.video.height });
       let blurCalls = 0;
       const hook: BeforeStore = (frame) => {
         blurCalls++;

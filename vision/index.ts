@@ -51,6 +51,7 @@ export { type Face, FaceDetector, type FaceOptions } from './privacy/face-detect
 export {
   findPrivacyRegions,
   openPrivacyBlur,
+  type PixelCarrier,
   PrivacyBlur,
   type PrivacyModels,
   type PrivacyOptions,

@@ -13,11 +13,11 @@ export { type SampleImagesInput, type SkippedImage, sampleImages } from './sampl
 export {
   type BeforeStore,
   DEFAULT_JPEG,
-  type EncodedFrame,
   encodeRgb,
   type FrameMeta,
   FrameWriter,
   type JpegOptions,
+  type RawFrame,
   type SampledFrame,
 } from './store-frames.ts';
 export { type Pose, TrackPoses } from './track-pose.ts';

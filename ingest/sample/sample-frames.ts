@@ -1,8 +1,8 @@
 /**
  * Video to posed, sampled, stored frames. The keep rules that need no pixels (distance, heading, stationary) run
  * first over the frame times, so ffmpeg only pipes the picked frames and their fallback neighbours; each piped frame
- * is then posed at its exact pts, quality-checked on its Y plane, converted to RGB, JPEG-encoded, passed through
- * `beforeStore` and stored, with encodes overlapping the decode.
+ * is then posed at its exact pts, quality-checked on its Y plane, converted to RGB, passed through `beforeStore`,
+ * JPEG-encoded and stored, with encodes overlapping the decode.
  */
 
 import type { Track } from '../../core/track.ts';
@@ -19,14 +19,7 @@ import {
 import { DEFAULT_QUALITY, greyQuality, type QualityThresholds, qualityVerdict } from './frame-quality.ts';
 import { insertFrames } from './insert-frames.ts';
 import { DEFAULT_RULES, type PlanCounts, planFrames, type SelectionRules } from './plan-frames.ts';
-import {
-  type BeforeStore,
-  DEFAULT_JPEG,
-  encodeRgb,
-  FrameWriter,
-  type JpegOptions,
-  type SampledFrame,
-} from './store-frames.ts';
+import { type BeforeStore, DEFAULT_JPEG, FrameWriter, type JpegOptions, type SampledFrame } from './store-frames.ts';
 import { TrackPoses } from './track-pose.ts';
 import { matrixFor, yuv420ToRgb } from './yuv-to-rgb.ts';
 
@@ -114,11 +107,12 @@ export async function sampleFrames(
   const writer = new FrameWriter({
     blobs: input.blobs,
     concurrency: o.concurrency,
+    jpeg,
     ...(input.beforeStore ? { beforeStore: input.beforeStore } : {}),
   });
   const matrix = matrixFor(probe.colorSpace, probe.displayHeight);
-  // RGB buffers reused once their JPEG is encoded (at most `concurrency` + 1 exist): a fresh 6 MB buffer per 1080p
-  // frame cost more in page faults and GC than the conversion itself.
+  // RGB buffers reused once their JPEG is encoded (at most `concurrency` + 1 exist; the hook blurs in them first): a
+  // fresh 6 MB buffer per 1080p frame cost more in page faults and GC than the conversion itself.
   const rgbFree: Buffer[] = [];
   let w = 0;
   let filled = -1;
@@ -158,13 +152,8 @@ export async function sampleFrames(
           reason: (picks[w] as { reason: string }).reason,
           source: index,
         },
-        async () => {
-          try {
-            return await encodeRgb(rgb, f.width, f.height, jpeg);
-          } finally {
-            rgbFree.push(rgb);
-          }
-        },
+        () => rgb,
+        (done) => rgbFree.push(done),
       );
       input.onProgress?.({ pts: f.ptsS, durationS: probe.durationS, kept: stats.kept });
     }

@@ -86,6 +86,7 @@ export async function sampleImages(
   const writer = new FrameWriter({
     blobs: input.blobs,
     concurrency: o.concurrency,
+    jpeg,
     ...(input.beforeStore ? { beforeStore: input.beforeStore } : {}),
   });
   let last: (typeof located)[number] | undefined;
@@ -153,8 +154,9 @@ export async function sampleImages(
       reason: k === 0 ? 'first' : 'distance',
       source: im.image,
     };
+    // Decoded upright to RGB24 (the hook's input); the writer encodes it as JPEG, which drops all metadata.
     await writer.add(meta, () =>
-      sharp(im.image).rotate().jpeg({ quality: jpeg.quality, mozjpeg: jpeg.mozjpeg }).toBuffer(),
+      sharp(im.image).rotate().removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer(),
     );
   }
   const frames = await writer.finish();

@@ -1,7 +1,8 @@
 /**
- * The back half of sampling: JPEG encoding (sharp, on libuv threads), the `beforeStore` hook (privacy blurring plugs
- * in here, while the frame is still in memory) and the blob write, with at most `concurrency` frames in flight so
- * decoding continues while earlier frames encode and memory stays bounded.
+ * The back half of sampling: the `beforeStore` hook on the decoded pixels (privacy blurring plugs in here, while the
+ * frame is still in memory), JPEG encoding of the pixels the hook returns (sharp, on libuv threads) and the blob
+ * write, with at most `concurrency` frames in flight so decoding continues while earlier frames encode and memory
+ * stays bounded.
  */
 import sharp from 'sharp';
 import type { BlobStore } from '../../storage/blob-store.ts';
@@ -25,9 +26,12 @@ export interface FrameMeta {
   source: number | string;
 }
 
-/** A kept frame, encoded, as the `beforeStore` hook sees it. */
-export interface EncodedFrame extends FrameMeta {
-  jpeg: Buffer;
+/**
+ * A kept frame as the `beforeStore` hook sees it: its decoded pixels, RGB24 rows of `width` x 3 bytes without
+ * padding (`width`/`height` of FrameMeta). Only the `rgb` the hook returns is encoded and stored.
+ */
+export interface RawFrame extends FrameMeta {
+  rgb: Buffer;
 }
 
 /** A kept frame after storage: a `frames` row to be. */
@@ -37,8 +41,12 @@ export interface SampledFrame extends FrameMeta {
   bytes: number;
 }
 
-/** Hook run on each encoded frame before it is stored (may replace `jpeg`, e.g. with a blurred one). */
-export type BeforeStore = (frame: EncodedFrame) => Promise<EncodedFrame>;
+/**
+ * Hook run on each kept frame's pixels before they are encoded and stored: it returns the pixels to store (e.g. the
+ * same buffer blurred in place). Given pixels rather than a JPEG, a privacy hook needs no decode and the frame is
+ * encoded once, after blurring.
+ */
+export type BeforeStore = (frame: RawFrame) => Promise<RawFrame>;
 
 /** JPEG settings: quality 85 and plain libjpeg-turbo (mozjpeg is ~6x slower for ~30 % fewer bytes; see README). */
 export interface JpegOptions {
@@ -65,22 +73,33 @@ export function encodeRgb(
 export class FrameWriter {
   private readonly inFlight: Array<Promise<SampledFrame>> = [];
   private readonly done: SampledFrame[] = [];
-  private readonly opts: { blobs: BlobStore; beforeStore?: BeforeStore; concurrency: number };
+  private readonly opts: { blobs: BlobStore; beforeStore?: BeforeStore; concurrency: number; jpeg: JpegOptions };
 
-  constructor(opts: { blobs: BlobStore; beforeStore?: BeforeStore; concurrency?: number }) {
-    this.opts = { ...opts, concurrency: Math.max(1, opts.concurrency ?? 3) };
+  constructor(opts: { blobs: BlobStore; beforeStore?: BeforeStore; concurrency?: number; jpeg?: JpegOptions }) {
+    this.opts = { ...opts, concurrency: Math.max(1, opts.concurrency ?? 3), jpeg: opts.jpeg ?? DEFAULT_JPEG };
   }
 
-  /** Queues a frame; waits first while `concurrency` frames are still in flight (back-pressure on the decoder). */
-  async add(meta: FrameMeta, encode: () => Promise<Buffer>): Promise<void> {
+  /**
+   * Queues a frame given as a source of its RGB24 pixels (`meta.width` x `meta.height`); waits first while
+   * `concurrency` frames are still in flight (back-pressure on the decoder). `release` gets the source buffer back
+   * once the frame is encoded (for reuse).
+   */
+  async add(meta: FrameMeta, pixels: () => Promise<Buffer> | Buffer, release?: (rgb: Buffer) => void): Promise<void> {
     while (this.inFlight.length >= this.opts.concurrency)
       this.done.push(await (this.inFlight.shift() as Promise<SampledFrame>));
     const job = (async (): Promise<SampledFrame> => {
-      let frame: EncodedFrame = { ...meta, jpeg: await encode() };
-      if (this.opts.beforeStore) frame = await this.opts.beforeStore(frame);
-      const info = await this.opts.blobs.putBuffer(frame.jpeg);
-      const { jpeg: _bytes, ...rest } = frame;
-      return { ...rest, blobKey: info.key, sha256: info.sha256, bytes: info.size };
+      const rgb = await pixels();
+      try {
+        let frame: RawFrame = { ...meta, rgb };
+        if (this.opts.beforeStore) frame = await this.opts.beforeStore(frame);
+        // Encoded from what the hook returned, so only hooked (blurred) pixels reach the blob store.
+        const { rgb: stored, ...rest } = frame;
+        const jpeg = await encodeRgb(stored, rest.width, rest.height, this.opts.jpeg);
+        const info = await this.opts.blobs.putBuffer(jpeg);
+        return { ...rest, blobKey: info.key, sha256: info.sha256, bytes: info.size };
+      } finally {
+        release?.(rgb);
+      }
     })();
     // A failure surfaces when the job is awaited; this only keeps it from being reported as unhandled meanwhile.
     job.catch(() => {});

@@ -25,6 +25,27 @@ const EXIF = [
   'mapillary_adobe_coords.jpg',
 ];
 
+test('only the pixels the beforeStore hook returns are stored (the hook sees upright RGB24)', async () => {
+  const blobs = new LocalBlobStore(path.join(dir, 'blobs-hook'));
+  const seen: string[] = [];
+  const { frames } = await sampleImages({
+    images: [sharedFile('exif', 'mapillary_DSC00497.jpg')],
+    blobs,
+    beforeStore: async (f) => {
+      seen.push(`${f.width}x${f.height}:${f.rgb.length / (f.width * f.height)}`);
+      f.rgb.fill(0); // a stand-in for blurring: the stored frame must be this one
+      return f;
+    },
+  });
+  assert.deepEqual(seen, ['3840x2160:3']);
+  assert.equal(frames.length, 1);
+  const stats = await sharp(await blobs.getBuffer(frames[0]!.blobKey)).stats();
+  assert.ok(
+    stats.channels.every((c) => c.max <= 8),
+    `stored frame is not the hook's: ${stats.channels.map((c) => c.max)}`,
+  );
+});
+
 test('EXIF photos: posed from their GPS, re-encoded without metadata, tiny ones dropped', async () => {
   const blobs = new LocalBlobStore(path.join(dir, 'blobs'));
   const images = EXIF.map((f) => sharedFile('exif', f));

@@ -70,7 +70,7 @@ test('demo drive: spacing along the true route, no frames while stopped, poses n
     blobs,
     db: { sql: db.sql, uploadId },
     beforeStore: async (f) => {
-      seen.push(f.jpeg.subarray(0, 2).toString('hex'));
+      seen.push(f.rgb.length === f.width * f.height * 3 ? 'rgb' : `${f.rgb.length} bytes`);
       return f;
     },
   });
@@ -79,8 +79,8 @@ test('demo drive: spacing along the true route, no frames while stopped, poses n
   assert.ok(stats.stationary > 0, 'the drive stops at the stop sign');
   assert.deepEqual(
     seen,
-    frames.map(() => 'ffd8'),
-    'beforeStore sees each JPEG before storage',
+    frames.map(() => 'rgb'),
+    "beforeStore sees each frame's RGB24 pixels before storage",
   );
   // None kept while stopped: the true speed at every kept frame is above walking pace.
   const truthFrames = drive.truth.frames;

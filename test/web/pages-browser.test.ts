@@ -113,6 +113,18 @@ test('consumer map: coverage and features drawn, details with a blurred frame, t
 
   // Toggling the features layer off hides them.
   await page.getByRole('checkbox', { name: 'Map features' }).uncheck();
+  // The style change shows from the next repaint on, which a loaded machine may delay: wait for it.
+  await page
+    .waitForFunction(
+      () =>
+        // biome-ignore lint/suspicious/noExplicitAny: the MapLibre map lives in the page, untyped here.
+        ((window as any).map.queryRenderedFeatures() as { layer: { id: string } }[]).every(
+          (f) => f.layer.id !== 'features',
+        ),
+      null,
+      { timeout: 30_000 },
+    )
+    .catch(() => undefined);
   const hidden = await renderedLayers(page);
   assert.equal(hidden['features'] ?? 0, 0, JSON.stringify(hidden));
   await page.getByRole('checkbox', { name: 'Map features' }).check();

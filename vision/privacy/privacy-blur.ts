@@ -33,9 +33,11 @@ export interface PrivacyOptions {
   quality?: number;
 }
 
-/** A frame as ingest's BeforeStore hook sees it: anything carrying its JPEG bytes. */
-export interface JpegCarrier {
-  jpeg: Buffer;
+/** A frame as ingest's BeforeStore hook sees it: its decoded RGB24 pixels (rows without padding). */
+export interface PixelCarrier {
+  rgb: Buffer;
+  width: number;
+  height: number;
 }
 
 /** Finds what must be blurred: BlazeFace faces, the heads of detected persons, text regions in vehicles' lower parts. */
@@ -98,10 +100,14 @@ export class PrivacyBlur {
     return { jpeg: await encodeJpeg(img, this.quality), regions };
   }
 
-  /** A hook for ingest's FrameWriter (`BeforeStore`): the frame is blurred while still in memory. */
-  readonly beforeStore = async <F extends JpegCarrier>(frame: F): Promise<F> => {
-    const { jpeg } = await this.blurJpeg(frame.jpeg);
-    return { ...frame, jpeg };
+  /**
+   * A hook for ingest's FrameWriter (`BeforeStore`): blurs the frame's pixels in place while still in memory and
+   * returns the frame, which the writer then encodes once (no decode, one encode). Stored JPEGs go through
+   * `blurJpeg` instead.
+   */
+  readonly beforeStore = async <F extends PixelCarrier>(frame: F): Promise<F> => {
+    await this.blurImage({ data: frame.rgb, width: frame.width, height: frame.height });
+    return frame;
   };
 
   /** Opens the models not passed in (CenterNet, BlazeFace back 256, PP-OCRv4 det/rec). */
