@@ -10,7 +10,6 @@
  * only comparable between runs on an equally loaded machine).
  */
 import { fork, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,10 +17,8 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { tileIdToZxy } from '../core/tile-id.ts';
-import { ensureLocalCluster } from '../db/cluster.ts';
-import { connect, migrate } from '../db/connect.ts';
 import type { Sql } from '../db/index.ts';
 import { trackBbox } from '../roads/index.ts';
 import { type DriveRow, insertDrives, insertSegments, syntheticCity } from '../test/tiler/support/dataset.ts';
@@ -37,6 +34,7 @@ import {
   updateTiles,
   versionPath,
 } from '../tiler/index.ts';
+import { createScratchDatabase } from './support/scratch-db.ts';
 
 const SEGMENTS = Number(process.env.BENCH_SEGMENTS ?? 100_000);
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 50_000);
@@ -252,17 +250,10 @@ async function tileRequests(dir: string): Promise<{ mvt: LoadRequest[]; ranges: 
 }
 
 async function main(): Promise<void> {
-  const cluster = await ensureLocalCluster();
-  const name = `mapmint_bench_tiles_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(cluster.adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const u = new URL(cluster.adminUrl);
-  u.pathname = `/${name}`;
-  const url = u.toString();
+  const db = await createScratchDatabase({ prefix: 'mapmint_bench_tiles', max: WORKERS + 2 });
+  const { sql, url } = db;
   const work = await mkdtemp(path.join(tmpdir(), 'mapmint-bench-tiles-'));
-  const { sql } = connect(url, { max: WORKERS + 2 });
   try {
-    await migrate(url);
     let t0 = performance.now();
     const city = syntheticCity({ segments: SEGMENTS, frames: FRAMES, drives: 100, seed: 42 });
     await insertSegments(sql, city.segments);
@@ -336,9 +327,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } finally {
-    await sql.end();
-    await admin.unsafe(`drop database if exists "${name}" with (force)`);
-    await admin.end();
+    await db.drop();
     await rm(work, { recursive: true, force: true });
   }
 }
