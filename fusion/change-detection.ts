@@ -1,9 +1,9 @@
 /** Change detection helpers: which of a drive's frames should have shown a feature, and the misses in a row. */
 
+import type { LocalFrame } from '../core/local-frame.ts';
 import { rayIn } from './associate.ts';
 import { classGeometry, DEFAULT_HFOV_DEG } from './classes.ts';
 import { angleBetween } from './facing.ts';
-import type { LocalFrame } from './local-frame.ts';
 import type { Observation } from './observe.ts';
 import { mahalanobis2, rayCovariance, rayPoint } from './triangulate.ts';
 import { clearlyVisible, type FramePose, type VisibilityOptions } from './visibility.ts';

@@ -4,10 +4,10 @@
  * Also the feature's value, facing, confidence and status.
  */
 
+import { localFrame } from '../core/local-frame.ts';
 import type { FeatureStatus } from '../db/schema.ts';
 import { locate } from './associate.ts';
 import { facingOf } from './facing.ts';
-import { localFrame } from './local-frame.ts';
 import type { Observation } from './observe.ts';
 import { invert2 } from './triangulate.ts';
 

@@ -3,6 +3,8 @@
  * features (PostGIS DBSCAN per class, split by facing) or found new ones; every feature near the drive is checked
  * for a miss; only features within the drive's box (+ a margin) are read or written.
  */
+
+import { localFrame } from '../core/local-frame.ts';
 import { runStep, type Sql } from '../db/index.ts';
 import type { StageContext } from '../queue/index.ts';
 import { type AssociateOptions, associateDrive, type Tracklet } from './associate.ts';
@@ -10,7 +12,6 @@ import { countClear, countSeen, frameGrid, trailingMisses } from './change-detec
 import { classGeometry } from './classes.ts';
 import { confidenceOf, estimateFeature, REMOVAL_PRIOR, statusOf, updateRemoval } from './combine.ts';
 import { facingOf, splitByFacing } from './facing.ts';
-import { localFrame } from './local-frame.ts';
 import { type Observation, type ObserveOptions, observe } from './observe.ts';
 import { smoothTrack } from './smooth-track.ts';
 import { snapRoadside } from './snap-roadside.ts';

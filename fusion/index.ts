@@ -3,6 +3,8 @@
  * across drives, least-squares triangulation, roadside snapping, confidence, change detection and history.
  * The public face of the stage; other stages import only this file.
  */
+
+export { type LocalFrame, localFrame } from '../core/local-frame.ts';
 export { type AssociateOptions, associateDrive, locate, type Tracklet } from './associate.ts';
 export { CLASS_GEOMETRY, type ClassGeometry, classGeometry, DEFAULT_HFOV_DEG } from './classes.ts';
 export {
@@ -23,7 +25,6 @@ export {
   type ReviewedFeature,
   reviewFeature,
 } from './history.ts';
-export { type LocalFrame, localFrame } from './local-frame.ts';
 export { compareObservations, type Observation, type ObserveOptions, observe, type PosedDetection } from './observe.ts';
 export { type Estimate, type Ray, triangulate } from './triangulate.ts';
 export { clearlyVisible, type FramePose } from './visibility.ts';

@@ -2,8 +2,9 @@
  * Change detection's question: should this frame have shown the feature clearly? Yes when the face looks towards
  * the camera, the object falls in the central part of the image and its box would be tall enough for the detector.
  */
+
+import { bearingOf, localFrame } from '../core/local-frame.ts';
 import { classGeometry, DEFAULT_HFOV_DEG } from './classes.ts';
-import { bearingOf, localFrame } from './local-frame.ts';
 
 const RAD = Math.PI / 180;
 

@@ -1,5 +1,5 @@
 import { headingDelta } from '../../core/geo.ts';
-import { bearingOf } from './local-frame.ts';
+import { bearingOf } from '../../core/local-frame.ts';
 import type { PlacedControl } from './place-objects.ts';
 import type { Rng } from './prng.ts';
 import { type Arc, arriveBearing, leaveBearing, nextArcs, type RoadGraph } from './road-graph.ts';

@@ -1,4 +1,5 @@
 import { invalid } from '../../core/errors.ts';
+import { type LocalFrame, localFrame } from '../../core/local-frame.ts';
 import type { CameraModel } from './camera.ts';
 import { type Route, type RouteOptions, walkRoute } from './drive-route.ts';
 import {
@@ -9,7 +10,6 @@ import {
   type ResolvedGpsNoise,
   resolveGpsNoise,
 } from './gps-noise.ts';
-import { type LocalFrame, localFrame } from './local-frame.ts';
 import { type PlacedControl, placeObjects } from './place-objects.ts';
 import { Rng } from './prng.ts';
 import { buildGraph, type RoadGraph, stronglyConnected } from './road-graph.ts';

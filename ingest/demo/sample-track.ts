@@ -1,5 +1,5 @@
+import { bearingOf, type LocalFrame } from '../../core/local-frame.ts';
 import { arcIndexAt, type Route, routePoint } from './drive-route.ts';
-import { bearingOf, type LocalFrame } from './local-frame.ts';
 import type { Rng } from './prng.ts';
 import { type Profile, stateAt } from './speed-profile.ts';
 import type { FramePose, TrueSample } from './types.ts';

@@ -1,8 +1,11 @@
-import { EARTH_RADIUS_M } from '../core/geo.ts';
+import { EARTH_RADIUS_M } from './geo.ts';
 
 const RAD = Math.PI / 180;
 
-/** A local east/north tangent plane in metres around an origin (equirectangular: < 1 cm off within a kilometre). */
+/**
+ * A local east/north tangent plane around an origin, in metres (equirectangular: well under a centimetre off within
+ * a kilometre). The demo generator draws its towns here and fusion intersects its rays here.
+ */
 export interface LocalFrame {
   readonly lat0: number;
   readonly lon0: number;
@@ -24,7 +27,12 @@ export function localFrame(lat0: number, lon0: number): LocalFrame {
   };
 }
 
-/** Compass bearing in degrees [0, 360) of an east/north direction. */
+/** Compass bearing in degrees [0, 360) of a local east/north direction vector. */
 export function bearingOf(dx: number, dy: number): number {
   return (((Math.atan2(dx, dy) / RAD) % 360) + 360) % 360;
+}
+
+/** Unit east/north vector of a compass bearing in degrees. */
+export function unitOf(bearingDeg: number): [number, number] {
+  return [Math.sin(bearingDeg * RAD), Math.cos(bearingDeg * RAD)];
 }
