@@ -1,7 +1,9 @@
 /**
  * Vision-stage throughput against bare inference (`npm run bench:vision`), on the same frames in one process:
  * (a) bare: CenterNet `session.run`, one frame at a time, on input tensors made before timing, in a session with
- *     the detector's own options (`sessionOptions(threads)`: same threads, same spinning policy).
+ *     the detector's own options (`sessionOptions(threads)`: same threads, same spinning policy), fetching the
+ *     same single output the detector decodes (`tower_0/detections`; fetching all three heads costs ~6-28 ms more
+ *     per frame in output copies, for both paths alike).
  * (b) stage: what the `vision.detect` job does per frame (vision/pipeline/detect-upload.ts) minus the database
  *     insert: `analyseFrame` (one decode shared by detector, OCR and crops; detect; OCR on sign candidates; street
  *     names above stop signs) and the review crops (JPEG) written to a blob store, 2 frames in flight as the job
@@ -57,6 +59,8 @@ const privacy = await openPrivacyBlur({ threads, models: { detector: models.dete
 const bare = await ort.InferenceSession.create(MODEL_PATHS.centernetOnnx, sessionOptions(threads));
 const spec = { width: 512, height: 512, fit: 'letterbox', layout: 'nhwc', scale: 1, padValue: 0 } as const;
 const inputs = await Promise.all(frames.map((f) => preprocess(f, spec)));
+/** The output the detector decodes (OnnxDetector.outputName): the bare run fetches exactly what the stage fetches. */
+const fetches = [bare.outputNames.find((o) => o.endsWith('detections')) ?? bare.outputNames[0]!];
 const feed = (i: number) => ({
   [bare.inputNames[0]!]: new ort.Tensor('float32', inputs[i]!.data, [1, 512, 512, 3]),
 });
@@ -68,7 +72,7 @@ const fps = async (fn: () => Promise<unknown>): Promise<number> => {
 };
 const runBare = () =>
   fps(async () => {
-    for (let i = 0; i < frames.length; i++) await bare.run(feed(i));
+    for (let i = 0; i < frames.length; i++) await bare.run(feed(i), fetches);
   });
 /** The vision.detect job's per-frame work without the database (see detect-upload.ts). */
 const runStage = () =>
@@ -87,7 +91,7 @@ const blurAndEncode = async (img: (typeof pixels)[number]) => {
 const runPrivacy = () => fps(() => mapBounded(pixels, 2, blurAndEncode));
 
 // Warm-up: first runs allocate arenas and pick kernels.
-await bare.run(feed(0));
+await bare.run(feed(0), fetches);
 await runStage();
 await blurAndEncode(pixels[0]!);
 
@@ -113,7 +117,7 @@ for (const jpeg of frames) {
 }
 const bareSerialMs = await (async () => {
   const t = performance.now();
-  for (let i = 0; i < frames.length; i++) await bare.run(feed(i));
+  for (let i = 0; i < frames.length; i++) await bare.run(feed(i), fetches);
   return (performance.now() - t) / frames.length;
 })();
 

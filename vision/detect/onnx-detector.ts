@@ -83,23 +83,42 @@ export class OnnxDetector implements Detector {
     return b > 0 ? b : Math.max(1, this.opts.batchSize ?? 4);
   }
 
+  /**
+   * The one output the head decodes. Only it is fetched: onnxruntime-node copies every fetched output into a fresh
+   * JS array, and CenterNet's unused `keypoints` (1x128x128x80) and `wh` heads cost more to copy and collect than
+   * the JS side of detection itself (vision/README.md).
+   */
+  get outputName(): string {
+    const name =
+      this.opts.head === 'centernet'
+        ? (this.info.outputNames.find((o) => o.endsWith('detections')) ?? this.info.outputNames[0])
+        : this.info.outputNames[0];
+    if (name === undefined) throw invalid('detector_output', `${this.name}: the model has no outputs`);
+    return name;
+  }
+
   /** Detects objects in each image (preprocessing a batch concurrently, then one session.run per batch). */
   async detect(images: readonly ImageInput[]): Promise<Detection[][]> {
     const out: Detection[][] = [];
     const fixed = (this.info.inputDims[0] ?? -1) > 0;
+    const fetch = [this.outputName];
     for (let i = 0; i < images.length; i += this.batchSize) {
       const chunk = images.slice(i, i + this.batchSize);
       const pre = await Promise.all(chunk.map((img) => preprocess(img, this.spec)));
       const per = this.spec.width * this.spec.height * 3;
       // A fixed batch larger than the chunk is padded with zero images whose results are dropped.
       const n = fixed ? this.batchSize : chunk.length;
-      const data = new Float32Array(per * n);
-      for (const [k, p] of pre.entries()) data.set(p.data, k * per);
+      // One image fills the batch: its tensor is the input as it is, without a copy.
+      let data = pre[0]!.data;
+      if (n > 1) {
+        data = new Float32Array(per * n);
+        for (const [k, p] of pre.entries()) data.set(p.data, k * per);
+      }
       const dims =
         this.spec.layout === 'nchw'
           ? [n, 3, this.spec.height, this.spec.width]
           : [n, this.spec.height, this.spec.width, 3];
-      const result = await this.session.run({ [this.info.inputName]: new ort.Tensor('float32', data, dims) });
+      const result = await this.session.run({ [this.info.inputName]: new ort.Tensor('float32', data, dims) }, fetch);
       const raw = this.pickOutput(result);
       for (const [k, p] of pre.entries()) out.push(this.finish(this.decode(raw, k), p.transform));
     }
@@ -107,11 +126,8 @@ export class OnnxDetector implements Detector {
   }
 
   private pickOutput(result: ort.InferenceSession.ReturnType): RawTensor {
-    const name =
-      this.opts.head === 'centernet'
-        ? (this.info.outputNames.find((o) => o.endsWith('detections')) ?? this.info.outputNames[0])
-        : this.info.outputNames[0];
-    const t = name === undefined ? undefined : result[name];
+    const name = this.outputName;
+    const t = result[name];
     if (t?.type !== 'float32') throw invalid('detector_output', `${this.name}: no float32 output ${name}`);
     return { data: t.data as Float32Array, dims: t.dims };
   }
