@@ -10,10 +10,10 @@ import { after, before, test } from 'node:test';
 import { JsonRpcProvider, Wallet } from 'ethers';
 import { tokenAt } from '../../contracts/index.ts';
 import { DEFAULT_REWARDS } from '../../rewards/index.ts';
+import { CLI_MAIN, type CliResult, runCli } from '../support/cli.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { REPO_ROOT } from '../support/shared-data.ts';
 
-const CLI = path.join(REPO_ROOT, 'cli', 'main.ts');
 const EPOCH = 3;
 
 let s: TestServer;
@@ -44,19 +44,8 @@ function env(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Runs the CLI to completion: exit code, stdout, stderr. */
-function mapmint(args: string[], extra: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: REPO_ROOT, env: env(extra) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function mapmint(args: string[], extra: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(args, env(extra));
 }
 
 test('chain deploy without a key for --rpc exits 4 (unauthorized) with a typed error', async () => {
@@ -77,7 +66,7 @@ test('publish and claim before any deployment exit 5 (not_deployed)', async () =
 });
 
 test('chain deploy starts a dev chain with the contracts deployed and records it', async () => {
-  chain = spawn(process.execPath, ['--import', 'tsx', CLI, '--json', 'chain', 'deploy', '--port', '0'], {
+  chain = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, '--json', 'chain', 'deploy', '--port', '0'], {
     cwd: REPO_ROOT,
     env: env({}),
   });

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { generateDrive } from '../../ingest/demo/index.ts';
+import { type CliResult, runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { REPO_ROOT } from '../support/shared-data.ts';
 
 let db: TestDatabase;
 let home: string;
@@ -19,26 +18,8 @@ after(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-function mapmint(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'cli', 'main.ts'), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, MAPMINT_HOME: home, DATABASE_URL: db.url, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function mapmint(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(args, { ...process.env, MAPMINT_HOME: home, DATABASE_URL: db.url, ...env });
 }
 
 test('mapmint --help lists the commands', async () => {
