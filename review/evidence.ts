@@ -4,19 +4,12 @@
  */
 import sharp from 'sharp';
 import type { Sql } from '../db/index.ts';
-import type { FeatureStatus, ReviewItemKind } from '../db/schema.ts';
+import type { ReviewItemKind } from '../db/schema.ts';
+import type { FeatureDetails, ReviewCrop } from '../sdk/review.ts';
 import { type BlobStore, isValidKey } from '../storage/index.ts';
 
-/** A crop of one detection that supports an item. */
-export interface Crop {
-  detectionId: number;
-  url: string;
-  frameUrl: string;
-  class: string;
-  score: number;
-  capturedAt: string | null;
-  uploadId: string | null;
-}
+/** A crop of one detection that supports an item (the wire type, declared once in sdk/review.ts). */
+export type Crop = ReviewCrop;
 
 /** Where the stored (blurred) frame is served. */
 export const frameUrl = (frameId: number): string => `/v1/frames/${frameId}/image`;
@@ -89,23 +82,8 @@ export async function cropsOf(
   return out;
 }
 
-/** A map feature as the public feature endpoint shows it. */
-export interface FeatureDetail {
-  id: number;
-  class: string;
-  value: string | null;
-  confidence: number;
-  status: FeatureStatus;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  lon: number;
-  lat: number;
-  observations: number;
-  drives: number;
-  votesUp: number;
-  votesDown: number;
-  frames: Array<{ detectionId: number; frameUrl: string; cropUrl: string; capturedAt: string | null }>;
-}
+/** A map feature as the public feature endpoint shows it (sdk/review.ts). */
+export type FeatureDetail = FeatureDetails;
 
 /** A feature with up to `maxFrames` of the frames that saw it (one per drive first, best first); undefined if none. */
 export async function featureDetail(sql: Sql, id: number, maxFrames = 6): Promise<FeatureDetail | undefined> {

@@ -1,27 +1,12 @@
 import type { Sql } from '../db/index.ts';
-import type { ReviewItemKind } from '../db/schema.ts';
+import type { ReviewItem } from '../sdk/review.ts';
 import { REVIEW_CLASSES } from './classes.ts';
 import type { ReviewConfig } from './config.ts';
-import { type Crop, cropsOf } from './evidence.ts';
+import { cropsOf } from './evidence.ts';
 import { isSenior, type Reviewer } from './roles.ts';
 
 /** One item of a reviewer's queue (the shape of GET /v1/review/queue). */
-export interface QueueItem {
-  kind: ReviewItemKind;
-  id: number;
-  class: string;
-  value: string | null;
-  /** Feature confidence, or detection score. */
-  score: number;
-  /** Feature status, or `detection`. */
-  status: string;
-  /** Reviewers disagreed: only seniors see it, first. */
-  escalated: boolean;
-  votes: number;
-  lon: number | null;
-  lat: number | null;
-  crops: Crop[];
-}
+export type QueueItem = ReviewItem;
 
 type Row = Omit<QueueItem, 'crops'>;
 

@@ -1,16 +1,7 @@
-import type { ReviewDecision, ReviewStatus } from '../db/schema.ts';
+import type { ReviewStatus } from '../db/schema.ts';
+import type { Outcome, VoteLabel } from '../sdk/review.ts';
 
-/** One vote as settlement sees it. */
-export interface VoteLabel {
-  decision: ReviewDecision;
-  class: string;
-  value: string | null;
-}
-
-/** The decided outcome of an item. */
-export interface Outcome extends VoteLabel {
-  by: 'agreement' | 'senior';
-}
+export type { Outcome, VoteLabel };
 
 /** Two votes agree when they decide the same; relabels must also name the same class and value. */
 export function agrees(a: VoteLabel, b: VoteLabel): boolean {

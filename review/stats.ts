@@ -1,16 +1,7 @@
 import type { Sql } from '../db/index.ts';
+import type { ReviewStats } from '../sdk/review.ts';
 
-/** A reviewer's own record (GET /v1/review/stats). */
-export interface ReviewStats {
-  /** Votes cast. */
-  votes: number;
-  /** Of those, votes on items that have settled. */
-  settled: number;
-  /** Of those, votes that agreed with the outcome (and earned a credit). */
-  agreed: number;
-  /** Review credits booked, in token base units, as a decimal string. */
-  credits: string;
-}
+export type { ReviewStats };
 
 /** Votes, settled votes, agreeing votes and review credits of one contributor. */
 export async function reviewStats(sql: Sql, contributorId: string): Promise<ReviewStats> {

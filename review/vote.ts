@@ -3,11 +3,12 @@ import type { Sql } from '../db/index.ts';
 import type { ReviewDecision, ReviewItemKind, ReviewStatus } from '../db/schema.ts';
 import { applyFeatureReview } from '../fusion/index.ts';
 import type { RewardConfig } from '../rewards/index.ts';
+import type { VoteResult } from '../sdk/review.ts';
 import { isReviewClass } from './classes.ts';
 import type { ReviewConfig } from './config.ts';
 import { bookReviewCredits } from './credit.ts';
 import { isSenior, type Reviewer, requireReviewer } from './roles.ts';
-import { agrees, type Outcome, settle, type VoteLabel } from './settle.ts';
+import { agrees, settle, type VoteLabel } from './settle.ts';
 
 /** A vote as a reviewer sends it. */
 export interface VoteInput {
@@ -18,14 +19,7 @@ export interface VoteInput {
   value?: string | null;
 }
 
-/** What a vote did (the body of POST /v1/review/:kind/:id). */
-export interface VoteResult {
-  item: { kind: ReviewItemKind; id: number };
-  vote: VoteLabel;
-  settled: boolean;
-  outcome: Outcome | null;
-  escalated: boolean;
-}
+export type { VoteResult };
 
 const forbidden = (code: string, message: string) => new MapmintError('forbidden', code, message);
 const conflict = (code: string, message: string) => new MapmintError('conflict', code, message);

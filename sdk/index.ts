@@ -1,2 +1,3 @@
 export * from './client.ts';
+export * from './review.ts';
 export * from './rewards.ts';

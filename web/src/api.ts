@@ -5,86 +5,22 @@
  */
 import { ApiError, MapmintClient } from '../../sdk/client.ts';
 
+export type {
+  Decision,
+  FeatureDetails,
+  ReviewCrop,
+  ReviewItem,
+  ReviewQueue,
+  ReviewStats,
+  VoteResult,
+} from '../../sdk/review.ts';
 export { ApiError, MapmintClient };
-
-/** One frame crop of a review item. */
-export interface ReviewCrop {
-  detectionId: number;
-  url: string;
-  frameUrl: string;
-  class: string;
-  score: number;
-  capturedAt: string | null;
-  uploadId: string | null;
-}
-
-/** A candidate feature or low-confidence detection waiting for review. */
-export interface ReviewItem {
-  kind: 'feature' | 'detection';
-  id: number;
-  class: string;
-  value: string | null;
-  score: number;
-  status: string;
-  escalated: boolean;
-  votes: number;
-  lon: number | null;
-  lat: number | null;
-  crops: ReviewCrop[];
-}
-
-/** GET /v1/review/queue. */
-export interface ReviewQueue {
-  items: ReviewItem[];
-  classes: string[];
-}
-
-/** A reviewer's decision. */
-export type Decision =
-  | { decision: 'confirm' }
-  | { decision: 'reject' }
-  | { decision: 'relabel'; class: string; value: string | null };
-
-/** POST /v1/review/:kind/:id. */
-export interface VoteResult {
-  item: { kind: string; id: number };
-  vote: { decision: string; class: string | null; value: string | null };
-  settled: boolean;
-  outcome: { decision: string; class: string; value: string | null; by: 'agreement' | 'senior' } | null;
-  escalated: boolean;
-}
-
-/** GET /v1/review/stats. */
-export interface ReviewStats {
-  votes: number;
-  settled: number;
-  agreed: number;
-  credits: string;
-}
 
 /** GET /v1/me. */
 export interface Me {
   contributorId: string;
   address: string;
   roles?: string[];
-}
-
-/** GET /v1/features/:id. */
-export interface FeatureDetails {
-  id: number;
-  class: string;
-  value: string | null;
-  confidence: number;
-  status: string;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  lon: number;
-  lat: number;
-  observations: number;
-  drives: number;
-  votesUp: number;
-  votesDown: number;
-  frames: { detectionId: number; frameUrl: string; cropUrl: string; capturedAt: string | null }[];
 }
 
 /** One row of GET /v1/me/coverage. */
