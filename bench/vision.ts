@@ -4,6 +4,7 @@
  *     the detector's own options (`sessionOptions(threads)`: same threads, same spinning policy), fetching the
  *     same single output the detector decodes (`tower_0/detections`; fetching all three heads costs ~6-28 ms more
  *     per frame in output copies, for both paths alike).
+ * Inputs: six shared street photos, re-encoded first as ingest stores frames (JPEG q85, no metadata).
  * (b) stage: what the `vision.detect` job does per frame (vision/pipeline/detect-upload.ts) minus the database
  *     insert: `analyseFrame` (one decode shared by detector, OCR and crops; detect; OCR on sign candidates; street
  *     names above stop signs) and the review crops (JPEG) written to a blob store, 2 frames in flight as the job
@@ -20,6 +21,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { encodeRgb } from '../ingest/sample/store-frames.ts';
 import { LocalBlobStore } from '../storage/index.ts';
 import {
   analyseFrame,
@@ -49,8 +51,19 @@ const threads = Number(process.env.MAPMINT_VISION_THREADS ?? 2);
 /** Frames in flight in the stage: the job's default (detect-upload.ts, concurrency 2). */
 const INFLIGHT = Number(process.env.BENCH_INFLIGHT ?? 2);
 
-/** Each image twice per round (12 frames), so a round lasts long enough to average out other processes' bursts. */
-const frames = (await Promise.all(NAMES.map((n) => readFile(path.join(DATA, 'images', n))))).flatMap((b) => [b, b]);
+/**
+ * The stage reads frames as ingest stored them, not the photos' own files (which carry ICC profiles, EXIF, PNG):
+ * each photo is decoded and encoded the way the sampler writes a frame (ingest/sample/store-frames.ts). Each image
+ * twice per round (12 frames), so a round lasts long enough to average out other processes' bursts.
+ */
+const frames = (
+  await Promise.all(
+    NAMES.map(async (n) => {
+      const img = await decodeRgb(await readFile(path.join(DATA, 'images', n)));
+      return encodeRgb(img.data, img.width, img.height);
+    }),
+  )
+).flatMap((b) => [b, b]);
 const dir = await mkdtemp(path.join(tmpdir(), 'mapmint-bench-vision-'));
 const blobs = new LocalBlobStore(dir);
 const models = await openVisionModels({ model: 'centernet', threads });

@@ -25,7 +25,7 @@ export {
   type TaxonomyEntry,
 } from './detect/taxonomy.ts';
 export type { Box, Detection, Detector, ImageInput, RgbImage } from './detect/types.ts';
-export { decodeRgb, encodeJpeg, isRgbImage } from './image/raw-image.ts';
+export { decodeRgb, encodeCropJpeg, encodeJpeg, isPlainJpeg, isRgbImage } from './image/raw-image.ts';
 export {
   convertCenterNet,
   fetchModels,

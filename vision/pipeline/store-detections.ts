@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Sql } from '../../db/index.ts';
 import type { BlobStore } from '../../storage/index.ts';
-import { cropRgb, encodeJpeg, padBox, pixelBox, type RgbImage } from '../image/raw-image.ts';
+import { cropRgb, encodeCropJpeg, padBox, pixelBox, type RgbImage } from '../image/raw-image.ts';
 import type { FrameDetection } from './analyse-frame.ts';
 
 /** Which model run a set of detections belongs to. */
@@ -22,7 +22,7 @@ export async function fileVersion(path: string): Promise<string> {
 export async function saveCrop(blobs: BlobStore, img: RgbImage, d: FrameDetection): Promise<string | undefined> {
   const b = pixelBox(padBox(d.box, 0.2), img.width, img.height);
   if (!b) return undefined;
-  return (await blobs.putBuffer(await encodeJpeg(cropRgb(img, b), 90))).key;
+  return (await blobs.putBuffer(encodeCropJpeg(cropRgb(img, b), 90))).key;
 }
 
 /** Inserts one frame's detections (with crops) in one multi-row insert; a rerun of the same run is a no-op. */

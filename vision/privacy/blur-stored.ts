@@ -1,6 +1,6 @@
 import { runStep } from '../../db/index.ts';
 import type { StageContext } from '../../queue/index.ts';
-import { cropRgb, decodeRgb, encodeJpeg, padBox, pixelBox } from '../image/raw-image.ts';
+import { cropRgb, decodeRgb, encodeCropJpeg, padBox, pixelBox } from '../image/raw-image.ts';
 import { openPrivacyBlur, type PrivacyBlur } from './privacy-blur.ts';
 
 /**
@@ -30,7 +30,7 @@ export async function blurStoredFrames(
           const img = await decodeRgb(jpeg);
           for (const d of dets) {
             const b = pixelBox(padBox(d, 0.2), img.width, img.height);
-            const crop = b ? (await ctx.blobs.putBuffer(await encodeJpeg(cropRgb(img, b), 90))).key : null;
+            const crop = b ? (await ctx.blobs.putBuffer(encodeCropJpeg(cropRgb(img, b), 90))).key : null;
             await tx`update detections set crop_blob_key = ${crop} where id = ${d.id}`;
           }
         }
