@@ -197,7 +197,7 @@ async function main(): Promise<void> {
     );
     const times = { upload: [] as number[], copy: [] as number[], stream: [] as number[], raw: [] as number[] };
     // CPU seconds of each upload round, server and client: on a shared machine they vary far less than wall time.
-    const cpu = { server: [] as number[], client: [] as number[] };
+    const cpu = { server: [] as number[], client: [] as number[], raw: [] as number[] };
     const uploaded: { client: MapmintClient; id: string }[] = [];
     for (let r = 1; r <= o.rounds; r++) {
       // Baseline: the same bytes copied file to file, all at once, in the same process and on the same disk.
@@ -220,7 +220,9 @@ async function main(): Promise<void> {
       );
       await Promise.all(inputs.flatMap((f) => [rm(`${f}.copy`), rm(`${f}.stream`)]));
       const rawBar = phase(`raw tcp ${r}`);
+      const rawCpu0 = await server.cpuSeconds();
       times.raw.push(await timed(inputs, (f, i) => sendRaw(server.rawPort, f, digests[i]!, (n) => rawBar.add(n))));
+      cpu.raw.push((await server.cpuSeconds()) - rawCpu0);
 
       // Signing in and declaring (which hashes each file on the client) happen before the clock starts.
       const declared = await Promise.all(
@@ -288,6 +290,7 @@ async function main(): Promise<void> {
     }
     const cpuLine = (xs: number[]) => `${median(xs).toFixed(2)} s median (${xs.map((x) => x.toFixed(2)).join(' ')})`;
     err.write(`upload CPU, server: ${cpuLine(cpu.server)}; client: ${cpuLine(cpu.client)}\n`);
+    err.write(`raw TCP sink CPU (same server process): ${cpuLine(cpu.raw)}\n`);
     const result = {
       bench: 'upload',
       ratio: Number((ours / copy).toFixed(3)),
@@ -297,6 +300,7 @@ async function main(): Promise<void> {
       raw_tcp_ratio: Number((rawRate / copy).toFixed(3)),
       ours_vs_raw_tcp: Number((ours / rawRate).toFixed(3)),
       server_cpu_s: Number(median(cpu.server).toFixed(2)),
+      raw_tcp_server_cpu_s: Number(median(cpu.raw).toFixed(2)),
       client_cpu_s: Number(median(cpu.client).toFixed(2)),
       uploads: o.uploads,
       bytes: total,
