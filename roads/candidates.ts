@@ -8,16 +8,23 @@ export class CandidateBuffer {
   /** Fraction of the edge's length from its geometry start. */
   readonly fraction: Float64Array;
   readonly distance: Float64Array;
+  /** Unit tangent (east, north) of the piece's geometry at the projection, along the geometry's direction. */
+  readonly tx: Float64Array;
+  readonly ty: Float64Array;
   private readonly stamp: Uint32Array;
   private query = 0;
   private tmpEdge = new Int32Array(64);
   private tmpFrac = new Float64Array(64);
   private tmpDist = new Float64Array(64);
+  private tmpTx = new Float64Array(64);
+  private tmpTy = new Float64Array(64);
 
   constructor(g: RoadGraph, maxCandidates: number) {
     this.edge = new Int32Array(maxCandidates);
     this.fraction = new Float64Array(maxCandidates);
     this.distance = new Float64Array(maxCandidates);
+    this.tx = new Float64Array(maxCandidates);
+    this.ty = new Float64Array(maxCandidates);
     this.stamp = new Uint32Array(g.edgeCount);
   }
 
@@ -41,6 +48,8 @@ export class CandidateBuffer {
           this.stamp[e] = q;
           let best = Number.POSITIVE_INFINITY;
           let along = 0;
+          let bx = 0;
+          let by = 0;
           const a = g.vertStart[e] as number;
           const b = (g.vertStart[e + 1] as number) - 1;
           for (let i = a; i < b; i++) {
@@ -57,6 +66,8 @@ export class CandidateBuffer {
             if (d2 < best) {
               best = d2;
               along = (g.vertCum[i] as number) + t * Math.sqrt(len2);
+              bx = dx;
+              by = dy;
             }
           }
           if (best > r2) continue;
@@ -65,6 +76,9 @@ export class CandidateBuffer {
           this.tmpEdge[n] = e;
           this.tmpFrac[n] = total > 0 ? along / total : 0;
           this.tmpDist[n] = Math.sqrt(best);
+          const bl = Math.hypot(bx, by);
+          this.tmpTx[n] = bl > 0 ? bx / bl : 0;
+          this.tmpTy[n] = bl > 0 ? by / bl : 0;
           n++;
         }
       }
@@ -78,6 +92,8 @@ export class CandidateBuffer {
       this.edge[i] = this.tmpEdge[i] as number;
       this.fraction[i] = this.tmpFrac[i] as number;
       this.distance[i] = this.tmpDist[i] as number;
+      this.tx[i] = this.tmpTx[i] as number;
+      this.ty[i] = this.tmpTy[i] as number;
     }
     this.count = keep;
     return keep;
@@ -94,6 +110,12 @@ export class CandidateBuffer {
     const d = this.tmpDist[i] as number;
     this.tmpDist[i] = this.tmpDist[j] as number;
     this.tmpDist[j] = d;
+    const tx = this.tmpTx[i] as number;
+    this.tmpTx[i] = this.tmpTx[j] as number;
+    this.tmpTx[j] = tx;
+    const ty = this.tmpTy[i] as number;
+    this.tmpTy[i] = this.tmpTy[j] as number;
+    this.tmpTy[j] = ty;
   }
 
   private grow(): void {
@@ -107,24 +129,48 @@ export class CandidateBuffer {
     const d = new Float64Array(n);
     d.set(this.tmpDist);
     this.tmpDist = d;
+    const tx = new Float64Array(n);
+    tx.set(this.tmpTx);
+    this.tmpTx = tx;
+    const ty = new Float64Array(n);
+    ty.set(this.tmpTy);
+    this.tmpTy = ty;
   }
 }
 
 /**
  * Estimates the GPS noise sigma_z from the data as Newson & Krumm 2009 do (section 4.1): 1.4826 times the median
- * distance from each fix to its nearest road (a robust standard deviation). Undefined when no fix is near a road.
+ * distance from each fix to its road (a robust standard deviation). Undefined when no fix is near a road.
+ * The paper takes the nearest road, which near junctions is often a cross street closer than the one driven and
+ * biases the estimate low (by about a fifth at 15 m of noise on the demo town). When the fix carries a usable course
+ * (speed of at least `courseMinSpeedMs`), the nearest road whose direction is within 30 deg of that course is taken.
  */
 export function estimateSigmaZ(
   g: RoadGraph,
-  track: ReadonlyArray<{ lat: number; lon: number }>,
+  track: ReadonlyArray<{ lat: number; lon: number; speed?: number; heading?: number }>,
   radiusM = 50,
+  courseMinSpeedMs = 3,
 ): number | undefined {
-  const buf = new CandidateBuffer(g, 1);
+  const buf = new CandidateBuffer(g, 8);
+  const cos30 = Math.cos(Math.PI / 6);
   const d: number[] = [];
   for (const p of track) {
     const x = (p.lon - g.origin.lon0) * g.origin.kx;
     const y = (p.lat - g.origin.lat0) * g.origin.ky;
-    if (buf.find(g, x, y, radiusM) > 0) d.push(buf.distance[0] as number);
+    const n = buf.find(g, x, y, radiusM);
+    if (n === 0) continue;
+    if (p.heading === undefined || p.speed === undefined || p.speed < courseMinSpeedMs) {
+      d.push(buf.distance[0] as number);
+      continue;
+    }
+    const hx = Math.sin((p.heading * Math.PI) / 180);
+    const hy = Math.cos((p.heading * Math.PI) / 180);
+    for (let k = 0; k < n; k++) {
+      if (Math.abs((buf.tx[k] as number) * hx + (buf.ty[k] as number) * hy) >= cos30) {
+        d.push(buf.distance[k] as number);
+        break;
+      }
+    }
   }
   if (d.length === 0) return undefined;
   d.sort((a, b) => a - b);

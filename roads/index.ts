@@ -7,14 +7,8 @@ export { estimateSigmaZ } from './candidates.ts';
 export { COVERAGE_THRESHOLD, coverageOf, type PieceCoverage } from './coverage.ts';
 export { type ImportRoadsOptions, type ImportRoadsResult, importRoads, regionOf } from './import-roads.ts';
 export { type BBox, type LoadGraphOptions, loadGraph, trackBbox } from './load-graph.ts';
-export {
-  type MatchedPiece,
-  type MatchedPoint,
-  type MatchOptions,
-  type MatchResult,
-  matchTrack,
-  type SubMatch,
-} from './match-track.ts';
+export { matchTrack } from './match-track.ts';
+export type { MatchedPiece, MatchedPoint, MatchOptions, MatchResult, SubMatch } from './match-types.ts';
 export { matchUpload } from './match-upload.ts';
 export { DRIVABLE_CLASSES, isDrivable, onewayOf } from './road-classes.ts';
 export { buildRoadGraph, type GraphPiece, pointOnEdge, type RoadGraph } from './road-graph.ts';

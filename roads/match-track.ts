@@ -3,70 +3,19 @@
  * ACM SIGSPATIAL GIS 2009: candidates are road positions near each fix, emission is a Gaussian of the
  * fix-to-road distance, transition is an exponential of |route distance - great-circle distance|, and Viterbi picks
  * the likeliest sequence. States are directed (piece, direction), so oneway pieces are only driven their way.
+ * On top of the paper (sources in roads/README.md): the receiver's course in the emission, beta growing with the
+ * time driven between fixes, edge-based routes with a U-turn penalty, no free running backwards, standing fixes
+ * dropped, and outlier fixes (GPS jumps) that the Viterbi may leave out.
  */
 import { haversine } from '../core/geo.ts';
 import type { TrackPoint } from '../core/track.ts';
 import { CandidateBuffer } from './candidates.ts';
+import { piecesOf, type Visit } from './match-pieces.ts';
+import type { MatchOptions, MatchResult } from './match-types.ts';
 import { pointOnEdge, type RoadGraph, toLocal } from './road-graph.ts';
 import { Router } from './shortest-path.ts';
 
-/** Options of `matchTrack`; the defaults are the paper's. */
-export interface MatchOptions {
-  /** GPS noise sigma_z in metres; Newson & Krumm 2009 estimate 4.07 m from their Seattle drive (section 4.1). */
-  sigmaZ?: number;
-  /** Transition scale beta in metres; 3 m in the paper (section 4.2, their 1 s sampling). */
-  beta?: number;
-  /** Candidate search radius, metres (the paper uses 200 m; 50 m keeps the state space small in towns). */
-  radiusM?: number;
-  /** Nearest pieces kept per fix. */
-  maxCandidates?: number;
-  /** A time gap longer than this (seconds) starts a new sub-match. */
-  maxGapS?: number;
-  /** A jump between consecutive fixes longer than this (metres) starts a new sub-match. */
-  maxGapM?: number;
-}
-
-/** One piece driven: fractions are of the piece's length from its geometry start; times are Unix ms. */
-export interface MatchedPiece {
-  pieceId: string;
-  edge: number;
-  /** 1 along the piece's geometry, -1 against it. */
-  direction: 1 | -1;
-  from: number;
-  to: number;
-  lengthM: number;
-  enterT: number;
-  exitT: number;
-}
-
-/** Where one fix was matched. */
-export interface MatchedPoint {
-  subMatch: number;
-  pieceId: string;
-  edge: number;
-  fraction: number;
-  lat: number;
-  lon: number;
-  /** Distance from the fix to the matched position, metres. */
-  distanceM: number;
-}
-
-/** A continuous matched stretch (the trace breaks between sub-matches). */
-export interface SubMatch {
-  firstPoint: number;
-  lastPoint: number;
-  pieces: MatchedPiece[];
-  lengthM: number;
-}
-
-/** The result of `matchTrack`. */
-export interface MatchResult {
-  subMatches: SubMatch[];
-  /** Per input fix; undefined when preprocessing dropped it (within 2 sigma_z of the previous) or off the network. */
-  points: Array<MatchedPoint | undefined>;
-  matchedLengthM: number;
-  stats: { inputPoints: number; usedPoints: number; noCandidate: number; breaks: number; routerRuns: number };
-}
+export type { MatchedPiece, MatchedPoint, MatchOptions, MatchResult, SubMatch } from './match-types.ts';
 
 interface Step {
   point: number;
@@ -75,51 +24,128 @@ interface Step {
   dir: Uint8Array;
   pos: Float64Array;
   dist: Float64Array;
+  /** Log emission probability of each state. */
+  emit: Float64Array;
   score: Float64Array;
   back: Int32Array;
-  /** Route distance bound of the transition into this step. */
-  limit: number;
+  /** How many steps back each state's predecessor is (1: the previous step); 0: the match starts here. */
+  backJ: Uint8Array;
+  /** Seconds of the track up to this fix during which the vehicle moved. */
+  moving: number;
 }
+
+const DEG = Math.PI / 180;
 
 /** Matches a track (fixes in time order) onto the graph. Pure: the graph comes from `loadGraph`. */
 export function matchTrack(g: RoadGraph, track: ReadonlyArray<TrackPoint>, opts: MatchOptions = {}): MatchResult {
   const sigma = opts.sigmaZ ?? 4.07;
   const beta = opts.beta ?? 3;
   const radius = opts.radiusM ?? 50;
-  const maxCand = opts.maxCandidates ?? 8;
   const maxGapS = opts.maxGapS ?? 60;
   const maxGapM = opts.maxGapM ?? 2000;
-  const router = new Router(g);
-  const cand = new CandidateBuffer(g, maxCand);
+  const courseSigma = (opts.courseSigmaDeg ?? 10) * DEG;
+  // von Mises concentration for a course sigma (kappa = 1 / sigma^2 for small angles).
+  const kappa = courseSigma > 0 ? 1 / (courseSigma * courseSigma) : 0;
+  const courseMinSpeed = opts.courseMinSpeedMs ?? 3;
+  const maxOutliers = opts.maxOutliers ?? 3;
+  const outlierCost = opts.outlierCost ?? 10;
+  // Speeds are trusted only from a receiver that reports real motion somewhere: a track of zeros says nothing.
+  const speeds = track.some((p) => p.speed !== undefined && p.speed >= courseMinSpeed);
+  const standing = speeds ? (opts.standingSpeedMs ?? 1) : 0;
+  // A step back along the same piece of up to 2 sigma_z is fix noise, not driving backwards: the vehicle stays put
+  // (Barefoot does the same within sigma_z). Further back it needs a route, i.e. U-turns or a loop.
+  const backM = 2 * sigma;
+  // |route - great circle| between two fixes on a straight road is the along-track difference of their errors,
+  // N(0, 2 sigma_z^2) when independent; the paper's estimator beta = median / ln 2 makes that 0.954 / 0.693 sigma_z.
+  // The paper's 3 m was fitted at its 4.07 m of noise, so only noise beyond that adds to beta.
+  const betaNoise = 1.376 * Math.max(0, sigma - 4.07);
+  const router = new Router(g, opts.uTurnPenaltyM ?? 300);
+  const cand = new CandidateBuffer(g, opts.maxCandidates ?? 8);
   const result: MatchResult = {
     subMatches: [],
     points: new Array(track.length).fill(undefined),
     matchedLengthM: 0,
-    stats: { inputPoints: track.length, usedPoints: 0, noCandidate: 0, breaks: 0, routerRuns: 0 },
+    stats: { inputPoints: track.length, usedPoints: 0, noCandidate: 0, breaks: 0, outliers: 0, routerRuns: 0 },
   };
   let steps: Step[] = [];
   let lastKept: TrackPoint | undefined;
+  let moving = 0;
   const inv2s2 = 1 / (2 * sigma * sigma);
 
   for (let i = 0; i < track.length; i++) {
     const p = track[i] as TrackPoint;
-    // Preprocessing (paper, section 4.1): fixes within 2 sigma_z of the previous kept one add nothing but noise.
-    // The last fix is always kept so the match reaches the end of the trace.
-    if (lastKept && i < track.length - 1 && haversine(lastKept.lat, lastKept.lon, p.lat, p.lon) < 2 * sigma) continue;
+    const still = p.speed !== undefined && p.speed < standing;
+    if (i > 0 && !still) moving += Math.max(0, (p.t - (track[i - 1] as TrackPoint).t) / 1000) || 0;
+    // Preprocessing (paper, section 4.1): fixes within 2 sigma_z of the previous kept one add nothing but noise, and
+    // nor do fixes taken standing still, however far their noise throws them. The last fix is always kept so the
+    // match reaches the end of the trace.
+    if (lastKept && i < track.length - 1) {
+      if (still || haversine(lastKept.lat, lastKept.lon, p.lat, p.lon) < 2 * sigma) continue;
+    }
     lastKept = p;
-    const [x, y] = toLocal(g, p.lat, p.lon);
-    const nc = cand.find(g, x, y, radius);
-    if (nc === 0) {
+    const step = candidateStates(i, p);
+    if (!step) {
       result.stats.noCandidate++;
       continue;
     }
     result.stats.usedPoints++;
-    const step = newStep(i, nc * 2);
+    const prev = steps[steps.length - 1];
+    if (prev === undefined) {
+      steps.push(step);
+      continue;
+    }
+    const q = track[prev.point] as TrackPoint;
+    if ((p.t - q.t) / 1000 > maxGapS || haversine(q.lat, q.lon, p.lat, p.lon) > maxGapM) {
+      finish(steps);
+      steps = [step];
+      continue;
+    }
+    if (transition(steps, step)) steps.push(step);
+    else {
+      result.stats.breaks++;
+      finish(steps);
+      step.score.set(step.emit);
+      step.backJ.fill(0);
+      steps = [step];
+    }
+  }
+  finish(steps);
+  result.stats.routerRuns = router.runs;
+  return result;
+
+  /**
+   * The directed candidate states of fix i with their emission log-probabilities: the paper's Gaussian of the
+   * distance, plus, when the receiver moves fast enough for its Doppler course to mean something, a von Mises term
+   * of the angle between that course and the piece's direction of travel (Barefoot weights candidates by azimuth the
+   * same way; see README). The course tells the two directions of a street, and a street from its cross street.
+   */
+  function candidateStates(i: number, p: TrackPoint): Step | undefined {
+    const [x, y] = toLocal(g, p.lat, p.lon);
+    const nc = cand.find(g, x, y, radius);
+    if (nc === 0) return undefined;
+    const cap = nc * 2;
+    const step: Step = {
+      point: i,
+      n: 0,
+      edge: new Int32Array(cap),
+      dir: new Uint8Array(cap),
+      pos: new Float64Array(cap),
+      dist: new Float64Array(cap),
+      emit: new Float64Array(cap),
+      score: new Float64Array(cap),
+      back: new Int32Array(cap).fill(-1),
+      backJ: new Uint8Array(cap),
+      moving,
+    };
+    const useCourse = kappa > 0 && p.heading !== undefined && p.speed !== undefined && p.speed >= courseMinSpeed;
+    const hx = useCourse ? Math.sin((p.heading as number) * DEG) : 0;
+    const hy = useCourse ? Math.cos((p.heading as number) * DEG) : 0;
     for (let c = 0; c < nc; c++) {
       const e = cand.edge[c] as number;
       const f = cand.fraction[c] as number;
       const L = g.edgeLength[e] as number;
       const d = cand.distance[c] as number;
+      const along = (cand.tx[c] as number) * hx + (cand.ty[c] as number) * hy;
       const dirs = g.edgeDirs[e] as number;
       for (let dir = 0; dir < 2; dir++) {
         if ((dirs & (1 << dir)) === 0) continue;
@@ -128,185 +154,138 @@ export function matchTrack(g: RoadGraph, track: ReadonlyArray<TrackPoint>, opts:
         step.dir[k] = dir;
         step.pos[k] = dir === 0 ? f * L : (1 - f) * L;
         step.dist[k] = d;
-        step.score[k] = -d * d * inv2s2;
-        step.back[k] = -1;
+        // kappa * (cos - 1): 0 when the course runs along the piece, -2 kappa against it.
+        const em = -d * d * inv2s2 + (useCourse ? kappa * ((dir === 0 ? along : -along) - 1) : 0);
+        step.emit[k] = em;
+        step.score[k] = em;
       }
     }
-    const prev = steps[steps.length - 1];
-    if (prev === undefined) {
-      steps.push(step);
-      continue;
-    }
-    const q = track[prev.point] as TrackPoint;
-    const gc = haversine(q.lat, q.lon, p.lat, p.lon);
-    const dt = (p.t - q.t) / 1000;
-    if (dt > maxGapS || gc > maxGapM) {
-      finish(steps);
-      steps = [step];
-      continue;
-    }
-    step.limit = 2 * gc + 2 * radius + 100;
-    if (transition(prev, step, gc)) steps.push(step);
-    else {
-      result.stats.breaks++;
-      finish(steps);
-      for (let k = 0; k < step.n; k++) step.score[k] = -((step.dist[k] as number) ** 2) * inv2s2;
-      steps = [step];
-    }
-  }
-  finish(steps);
-  result.stats.routerRuns = router.runs;
-  return result;
-
-  function newStep(point: number, cap: number): Step {
-    return {
-      point,
-      n: 0,
-      edge: new Int32Array(cap),
-      dir: new Uint8Array(cap),
-      pos: new Float64Array(cap),
-      dist: new Float64Array(cap),
-      score: new Float64Array(cap),
-      back: new Int32Array(cap),
-      limit: 0,
-    };
+    return step;
   }
 
-  /** Route distance from state a of `s` to state b of `t`, or Infinity beyond t.limit. */
-  function routeDistance(s: Step, a: number, t: Step, b: number): number {
+  /** Route cost from state a of `s` to state b of `t`; Infinity when no route of at most `limit` metres exists. */
+  function routeDistance(s: Step, a: number, t: Step, b: number, limit: number): number {
     const ea = s.edge[a] as number;
-    const da = s.dir[a] as number;
+    const arcA = ea * 2 + (s.dir[a] as number);
+    const arcB = (t.edge[b] as number) * 2 + (t.dir[b] as number);
     const pa = s.pos[a] as number;
     const pb = t.pos[b] as number;
-    if (ea === t.edge[b] && da === t.dir[b]) {
-      // Same directed piece: forward progress, or (fix noise) a small step back charged as its own distance.
-      return pb >= pa ? pb - pa : pa - pb;
-    }
-    const La = g.edgeLength[ea] as number;
-    const exitA = da === 0 ? (g.edgeTarget[ea] as number) : (g.edgeSource[ea] as number);
-    const eb = t.edge[b] as number;
-    const entryB = t.dir[b] === 0 ? (g.edgeSource[eb] as number) : (g.edgeTarget[eb] as number);
-    const rest = La - pa + pb;
-    if (rest > t.limit) return Number.POSITIVE_INFINITY;
-    return rest + router.distance(exitA, entryB, t.limit);
+    if (arcA === arcB && pb >= pa - backM) return Math.max(0, pb - pa);
+    const rest = (g.edgeLength[ea] as number) - pa + pb;
+    if (rest > limit) return Number.POSITIVE_INFINITY;
+    return rest + router.distance(arcA, arcB, limit - rest);
   }
 
-  /** Viterbi step; false when no state of `t` is reachable from any state of `s`. */
-  function transition(s: Step, t: Step, gc: number): boolean {
+  /** Route length bound between two fixes `gc` metres apart: anything longer is not a plausible drive. */
+  function limitFor(gc: number): number {
+    return 2 * gc + 2 * radius + 100;
+  }
+
+  /**
+   * Viterbi step into `t` from the previous step, or from up to `maxOutliers` steps further back at `outlierCost`
+   * per fix left out, or (near the start of a run) afresh with the earlier fixes left out. beta grows with the
+   * time driven between the two fixes: the paper's 3 m is for 1 s, and with sparser fixes routes stray further from
+   * the straight line between them (section 4.2; Barefoot scales it with the sampling interval likewise). Noisier
+   * fixes than the paper's add what their noise alone makes of |route - great circle| (betaNoise).
+   * False when no state of `t` can be reached.
+   */
+  function transition(run: Step[], t: Step): boolean {
+    const idx = run.length;
+    const p = track[t.point] as TrackPoint;
+    t.score.fill(idx <= maxOutliers ? -idx * outlierCost : Number.NEGATIVE_INFINITY);
     let any = false;
-    for (let b = 0; b < t.n; b++) {
-      let best = Number.NEGATIVE_INFINITY;
-      let arg = -1;
-      for (let a = 0; a < s.n; a++) {
-        const d = routeDistance(s, a, t, b);
-        if (d > t.limit) continue;
-        const v = (s.score[a] as number) - Math.abs(d - gc) / beta;
-        if (v > best) {
-          best = v;
-          arg = a;
+    for (let j = 1; j <= Math.min(maxOutliers + 1, idx); j++) {
+      const s = run[idx - j] as Step;
+      const q = track[s.point] as TrackPoint;
+      const gc = haversine(q.lat, q.lon, p.lat, p.lon);
+      const limit = limitFor(gc);
+      const skipCost = (j - 1) * outlierCost;
+      const invBeta = 1 / (beta * Math.max(1, t.moving - s.moving) + betaNoise);
+      for (let b = 0; b < t.n; b++) {
+        let best = t.score[b] as number;
+        let arg = -1;
+        for (let a = 0; a < s.n; a++) {
+          const from = (s.score[a] as number) - skipCost;
+          // Transition log-probabilities are <= 0: a state already behind the best cannot win.
+          if (from <= best) continue;
+          const d = routeDistance(s, a, t, b, limit);
+          if (d === Number.POSITIVE_INFINITY) continue;
+          const v = from - Math.abs(d - gc) * invBeta;
+          if (v > best) {
+            best = v;
+            arg = a;
+          }
+        }
+        if (arg >= 0) {
+          any = true;
+          t.score[b] = best;
+          t.back[b] = arg;
+          t.backJ[b] = j;
         }
       }
-      if (arg >= 0) any = true;
-      t.score[b] = (t.score[b] as number) + best;
-      t.back[b] = arg;
     }
-    return any;
+    for (let b = 0; b < t.n; b++) t.score[b] = (t.score[b] as number) + (t.emit[b] as number);
+    return any || idx <= maxOutliers;
   }
 
+  /** Backtracks the best state sequence of a run (its last fixes may be outliers too) into a sub-match. */
   function finish(run: Step[]): void {
-    const last = run[run.length - 1];
-    if (!last) return;
-    let b = 0;
-    for (let k = 1; k < last.n; k++) if ((last.score[k] as number) > (last.score[b] as number)) b = k;
-    const chosen = new Int32Array(run.length);
-    for (let k = run.length - 1; k >= 0; k--) {
-      chosen[k] = b;
-      b = (run[k] as Step).back[b] as number;
+    let endK = -1;
+    let b = -1;
+    let bestV = Number.NEGATIVE_INFINITY;
+    for (let j = 1; j <= Math.min(maxOutliers + 1, run.length); j++) {
+      const st = run[run.length - j] as Step;
+      for (let k = 0; k < st.n; k++) {
+        const v = (st.score[k] as number) - (j - 1) * outlierCost;
+        if (v > bestV) {
+          bestV = v;
+          b = k;
+          endK = run.length - j;
+        }
+      }
     }
+    if (b < 0) return;
+    const chosen: Array<{ st: Step; c: number }> = [];
+    for (let k = endK; ; ) {
+      const st = run[k] as Step;
+      chosen.push({ st, c: b });
+      const j = st.backJ[b] as number;
+      if (j === 0) break;
+      b = st.back[b] as number;
+      k -= j;
+    }
+    chosen.reverse();
+    result.stats.outliers += run.length - chosen.length;
     const sub = result.subMatches.length;
-    const pieces: MatchedPiece[] = [];
-    const s0 = run[0] as Step;
-    const c0 = chosen[0] as number;
-    let cur = { arc: arcOf(s0, c0), start: s0.pos[c0] as number, end: s0.pos[c0] as number, t0: tOf(s0), t1: tOf(s0) };
-    const push = (): void => {
-      if (cur.end - cur.start > 1e-6) pieces.push(toPiece(cur.arc, cur.start, cur.end, cur.t0, cur.t1));
-    };
-    run.forEach((st, k) => {
-      const c = chosen[k] as number;
+    const visits: Visit[] = chosen.map(({ st, c }, k) => {
       const e = st.edge[c] as number;
-      const fraction =
-        st.dir[c] === 0
-          ? (st.pos[c] as number) / (g.edgeLength[e] as number)
-          : 1 - (st.pos[c] as number) / (g.edgeLength[e] as number);
+      const L = g.edgeLength[e] as number;
+      const fraction = st.dir[c] === 0 ? (st.pos[c] as number) / L : 1 - (st.pos[c] as number) / L;
       const at = pointOnEdge(g, e, Number.isFinite(fraction) ? fraction : 0);
-      const pieceId = g.pieces[e]?.id ?? '';
       result.points[st.point] = {
         subMatch: sub,
-        pieceId,
+        pieceId: g.pieces[e]?.id ?? '',
         edge: e,
+        direction: st.dir[c] === 0 ? 1 : -1,
         fraction,
         lat: at.lat,
         lon: at.lon,
         distanceM: st.dist[c] as number,
       };
-      if (k === 0) return;
-      const prev = run[k - 1] as Step;
-      const a = chosen[k - 1] as number;
-      const arcB = arcOf(st, c);
-      const pb = st.pos[c] as number;
-      const ta = tOf(prev);
-      const tb = tOf(st);
-      if (arcOf(prev, a) === arcB) {
-        cur.end = Math.max(cur.end, pb);
-        cur.t1 = tb;
-        return;
-      }
-      const ea = prev.edge[a] as number;
-      const La = g.edgeLength[ea] as number;
-      const exitA = prev.dir[a] === 0 ? (g.edgeTarget[ea] as number) : (g.edgeSource[ea] as number);
-      const entryB = st.dir[c] === 0 ? (g.edgeSource[e] as number) : (g.edgeTarget[e] as number);
-      const arcs = router.path(exitA, entryB, st.limit) ?? [];
-      let total = La - (prev.pos[a] as number) + pb;
-      for (const arc of arcs) total += g.edgeLength[arc >> 1] as number;
-      const tAt = (x: number): number => (total > 0 ? ta + ((tb - ta) * x) / total : tb);
-      let x = La - (prev.pos[a] as number);
-      cur.end = La;
-      cur.t1 = tAt(x);
-      push();
-      for (const arc of arcs) {
-        const len = g.edgeLength[arc >> 1] as number;
-        pieces.push(toPiece(arc, 0, len, tAt(x), tAt(x + len)));
-        x += len;
-      }
-      cur = { arc: arcB, start: 0, end: pb, t0: tAt(x), t1: tb };
+      const p = track[st.point] as TrackPoint;
+      const q = track[(chosen[k - 1]?.st ?? st).point] as TrackPoint;
+      return {
+        arc: e * 2 + (st.dir[c] as number),
+        pos: st.pos[c] as number,
+        t: p.t,
+        limit: limitFor(haversine(q.lat, q.lon, p.lat, p.lon)),
+      };
     });
-    push();
+    const pieces = piecesOf(g, router, visits, backM);
     const lengthM = pieces.reduce((acc, pc) => acc + pc.lengthM, 0);
     result.matchedLengthM += lengthM;
-    result.subMatches.push({ firstPoint: s0.point, lastPoint: last.point, pieces, lengthM });
-  }
-
-  function arcOf(s: Step, k: number): number {
-    return (s.edge[k] as number) * 2 + (s.dir[k] as number);
-  }
-
-  function tOf(s: Step): number {
-    return (track[s.point] as TrackPoint).t;
-  }
-
-  function toPiece(arc: number, start: number, end: number, t0: number, t1: number): MatchedPiece {
-    const e = arc >> 1;
-    const L = g.edgeLength[e] as number;
-    const fwd = (arc & 1) === 0;
-    return {
-      pieceId: g.pieces[e]?.id ?? '',
-      edge: e,
-      direction: fwd ? 1 : -1,
-      from: fwd ? start / L : 1 - start / L,
-      to: fwd ? end / L : 1 - end / L,
-      lengthM: end - start,
-      enterT: t0,
-      exitT: t1,
-    };
+    const first = chosen[0] as { st: Step; c: number };
+    const last = chosen[chosen.length - 1] as { st: Step; c: number };
+    result.subMatches.push({ firstPoint: first.st.point, lastPoint: last.st.point, pieces, lengthM });
   }
 }
