@@ -20,11 +20,41 @@ export interface EncodeOptions {
   ffmpeg?: string;
   /** Called after each frame is handed to the encoder. */
   onFrame?: (index: number) => void;
+  /** Strength of temporal noise (ffmpeg `noise` filter, 0-100); default 0, none. */
+  grain?: number;
+  /** Seed of the noise; default 0. */
+  seed?: number;
+  /** Average and maximum bitrate, Mbit/s (2 s buffer); default constant quality (crf 20). */
+  bitrateMbps?: number;
+  /** Frames between keyframes; default x264's. */
+  keyframeInterval?: number;
+}
+
+/** The ffmpeg output options for the encoder settings: noise filter, rate control, keyframe interval. */
+export function encoderArgs(
+  opts: Pick<EncodeOptions, 'grain' | 'seed' | 'bitrateMbps' | 'keyframeInterval'>,
+): string[] {
+  const args: string[] = [];
+  if (opts.grain) {
+    // On the yuv420p planes, as a sensor's noise survives the camera's own processing; `t`: new noise each frame.
+    const seed = (opts.seed ?? 0) % 2147483647;
+    args.push('-vf', `format=yuv420p,noise=alls=${opts.grain}:allf=t:all_seed=${seed}`);
+  }
+  if (opts.bitrateMbps) {
+    const kbps = Math.round(opts.bitrateMbps * 1000);
+    args.push('-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${2 * kbps}k`);
+  } else args.push('-crf', '20');
+  if (opts.keyframeInterval) {
+    const g = String(Math.max(1, Math.round(opts.keyframeInterval)));
+    args.push('-g', g, '-keyint_min', g);
+  }
+  return args;
 }
 
 /**
- * Pipes rendered frames into the system ffmpeg (libx264, yuv420p, preset veryfast) in order. At most `concurrency`
- * frames are in flight and the pipe's back-pressure is honoured, so memory stays bounded whatever the length.
+ * Pipes rendered frames into the system ffmpeg (libx264, yuv420p, preset veryfast; optionally with sensor noise, a
+ * dashcam-like bitrate and keyframe interval) in order. At most `concurrency` frames are in flight and the pipe's
+ * back-pressure is honoured, so memory stays bounded whatever the length.
  */
 export async function encodeVideo(opts: EncodeOptions): Promise<{ frames: number; seconds: number }> {
   const bin = opts.ffmpeg ?? 'ffmpeg';
@@ -49,8 +79,7 @@ export async function encodeVideo(opts: EncodeOptions): Promise<{ frames: number
     'veryfast',
     '-pix_fmt',
     'yuv420p',
-    '-crf',
-    '20',
+    ...encoderArgs(opts),
     '-threads',
     '2',
     '-movflags',

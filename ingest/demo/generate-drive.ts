@@ -131,6 +131,12 @@ export async function generateDrive(opts: DemoDriveOptions): Promise<DemoDrive> 
       frameCount: video.frameCount,
       creationTime: startTime,
       concurrency: video.concurrency,
+      grain: video.grain,
+      seed: plan.seed,
+      ...(video.bitrateMbps !== undefined ? { bitrateMbps: video.bitrateMbps } : {}),
+      ...(video.keyframeIntervalS !== undefined
+        ? { keyframeInterval: Math.round(video.keyframeIntervalS * video.fps) }
+        : {}),
       ...(opts.ffmpeg ? { ffmpeg: opts.ffmpeg } : {}),
       renderFrame: (i) => {
         const pose = plan.frames[i];
@@ -148,7 +154,12 @@ export async function generateDrive(opts: DemoDriveOptions): Promise<DemoDrive> 
     await add('drive.mp4', {
       role: 'video',
       mediaType: 'video/mp4',
-      description: `H.264 dashcam video, ${video.width}x${video.height} @ ${video.fps} fps, creation_time = startTime`,
+      description:
+        `H.264 dashcam video, ${video.width}x${video.height} @ ${video.fps} fps` +
+        (video.grain > 0 ? `, sensor noise ${video.grain}` : '') +
+        (video.bitrateMbps !== undefined ? `, ${video.bitrateMbps} Mbit/s` : '') +
+        (video.keyframeIntervalS !== undefined ? `, a keyframe every ${video.keyframeIntervalS} s` : '') +
+        ', creation_time = startTime',
     });
   }
   await add('track.gpx', {

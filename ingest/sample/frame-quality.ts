@@ -52,24 +52,41 @@ export function greyQuality(
   const acc = new Int32Array(w);
   const words = k === 4 ? wordView(plane, stride, height) : undefined;
   for (let y = 0; y < h; y++) {
+    if (words) {
+      // 1080p (k = 4): a 4x4 box is one 32-bit word from each of 4 rows, their bytes summed in two 16-bit lanes
+      // (SWAR: each lane at most 8 x 255) and the lanes added once.
+      const r0 = (y * 4 * stride) >> 2;
+      const r1 = r0 + (stride >> 2);
+      const r2 = r1 + (stride >> 2);
+      const r3 = r2 + (stride >> 2);
+      for (let x = 0; x < w; x++) {
+        const q0 = words[r0 + x] as number;
+        const q1 = words[r1 + x] as number;
+        const q2 = words[r2 + x] as number;
+        const q3 = words[r3 + x] as number;
+        const lanes =
+          (q0 & 0x00ff00ff) +
+          ((q0 >>> 8) & 0x00ff00ff) +
+          (q1 & 0x00ff00ff) +
+          ((q1 >>> 8) & 0x00ff00ff) +
+          (q2 & 0x00ff00ff) +
+          ((q2 >>> 8) & 0x00ff00ff) +
+          (q3 & 0x00ff00ff) +
+          ((q3 >>> 8) & 0x00ff00ff);
+        const v = ((lanes & 0xffff) + (lanes >>> 16)) * inv;
+        small[y * w + x] = v;
+        sum += v;
+      }
+      continue;
+    }
     acc.fill(0);
     for (let dy = 0; dy < k; dy++) {
       const row = (y * k + dy) * stride;
-      if (words) {
-        // 1080p (k = 4): one 32-bit load per box row, its four bytes summed as two 16-bit lanes (SWAR).
-        const wrow = row >> 2;
-        for (let x = 0; x < w; x++) {
-          const q = words[wrow + x] as number;
-          const lanes = (q & 0x00ff00ff) + ((q >>> 8) & 0x00ff00ff);
-          acc[x] = (acc[x] as number) + (lanes & 0xffff) + (lanes >>> 16);
-        }
-      } else {
-        for (let x = 0; x < w; x++) {
-          let s = 0;
-          const at = row + x * k;
-          for (let dx = 0; dx < k; dx++) s += plane[at + dx] as number;
-          acc[x] = (acc[x] as number) + s;
-        }
+      for (let x = 0; x < w; x++) {
+        let s = 0;
+        const at = row + x * k;
+        for (let dx = 0; dx < k; dx++) s += plane[at + dx] as number;
+        acc[x] = (acc[x] as number) + s;
       }
     }
     for (let x = 0; x < w; x++) {

@@ -1,4 +1,5 @@
 /** Frame sampling: posed, quality-checked, distance-spaced frames from a video or an image sequence, stored and inserted. */
+export { type FallbackRun, type FallbackSpan, fallbackRuns, MERGE_GAP_S } from './fallback-runs.ts';
 export {
   DEFAULT_QUALITY,
   type FrameQuality,

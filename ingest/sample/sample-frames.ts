@@ -1,8 +1,9 @@
 /**
  * Video to posed, sampled, stored frames. The keep rules that need no pixels (distance, heading, stationary) run
- * first over the frame times, so ffmpeg only pipes the picked frames and their fallback neighbours; each piped frame
- * is then posed at its exact pts, quality-checked on its Y plane, converted to RGB, passed through `beforeStore`,
- * JPEG-encoded and stored, with encodes overlapping the decode.
+ * first over the frame times, so ffmpeg only pipes the picked frames; each piped frame is then posed at its exact pts,
+ * quality-checked on its Y plane, converted to RGB, passed through `beforeStore`, JPEG-encoded and stored, with
+ * encodes overlapping the decode. A pick that fails the quality check is replaced by one of its next
+ * `fallbackFrames` frames, fetched in a second pass that seeks to just those windows (fallback-runs.ts).
  */
 
 import type { Track } from '../../core/track.ts';
@@ -14,8 +15,10 @@ import {
   decodeFrames,
   frameTimes,
   probeVideo,
+  type RawFrame,
   type VideoProbe,
 } from '../video/index.ts';
+import { type FallbackSpan, fallbackRuns } from './fallback-runs.ts';
 import { DEFAULT_QUALITY, greyQuality, type QualityThresholds, qualityVerdict } from './frame-quality.ts';
 import { insertFrames } from './insert-frames.ts';
 import { DEFAULT_RULES, type PlanCounts, planFrames, type SelectionRules } from './plan-frames.ts';
@@ -53,7 +56,14 @@ export interface SampleFramesInput {
 export interface SampleStats extends PlanCounts {
   frames: number;
   picks: number;
+  /** Frames piped out of ffmpeg, both passes. */
   decoded: number;
+  /** Frames piped by the first pass: one per pick. */
+  pipedPicks: number;
+  /** Frames piped by the fallback pass, for picks that failed the quality check (or did not arrive). */
+  pipedFallbacks: number;
+  /** ffmpeg runs (seeks) of the fallback pass. */
+  fallbackRuns: number;
   kept: number;
   blurred: number;
   dark: number;
@@ -75,6 +85,11 @@ function nearest(times: Float64Array, t: number): number {
   return lo > 0 && t - (times[lo - 1] as number) < (times[lo] as number) - t ? lo - 1 : lo;
 }
 
+/** What became of a pick: no frame of it piped yet, piped frames all failed, or a frame kept. */
+const UNSEEN = 0;
+const FAILED = 1;
+const KEPT = 2;
+
 /** Samples a video against its track; returns the stored frames (in idx order) and what was dropped why. */
 export async function sampleFrames(
   input: SampleFramesInput,
@@ -87,16 +102,16 @@ export async function sampleFrames(
   const times = await frameTimes(probe);
   const { picks, counts } = planFrames({ times, poseAt: (i) => poses.at(t0 + (times[i] as number) * 1000), rules: o });
   const half = 0.4 / probe.fps;
-  const windows: Array<[number, number]> = picks.map((p) => [
-    (times[p.first] as number) - half,
-    (times[p.last] as number) + half,
-  ]);
+  const at = (i: number): number => times[i] as number;
   const decodeStats: DecodeStats = { yielded: 0, warnings: [] };
   const stats: SampleStats = {
     ...counts,
     frames: times.length,
     picks: picks.length,
     decoded: 0,
+    pipedPicks: 0,
+    pipedFallbacks: 0,
+    fallbackRuns: 0,
     kept: 0,
     blurred: 0,
     dark: 0,
@@ -114,49 +129,85 @@ export async function sampleFrames(
   // RGB buffers reused once their JPEG is encoded (at most `concurrency` + 1 exist; the hook blurs in them first): a
   // fresh 6 MB buffer per 1080p frame cost more in page faults and GC than the conversion itself.
   const rgbFree: Buffer[] = [];
-  let w = 0;
-  let filled = -1;
-  if (picks.length > 0) {
-    for await (const f of decodeFrames({ probe, windows, maxWidth: o.maxWidth, stats: decodeStats })) {
-      stats.decoded++;
-      while (w < windows.length - 1 && f.ptsS > (windows[w] as [number, number])[1]) w++;
-      if (filled === w) {
-        stats.spare++;
-        continue;
-      }
-      const t = t0 + f.ptsS * 1000;
-      const pose = poses.at(t);
-      if (!pose) continue;
-      const quality = greyQuality(f.data, { width: f.width, height: f.height, limitedRange: true });
-      const verdict = qualityVerdict(quality, o);
-      if (verdict) {
-        stats[verdict === 'dark' ? 'dark' : 'blurred']++;
-        continue;
-      }
-      filled = w;
-      stats.kept++;
-      const index = nearest(times, f.ptsS);
-      // Converted now: `f.data` is the decoder's buffer, reused for the next frame.
-      const rgb = yuv420ToRgb(f.data, f.width, f.height, matrix, rgbFree.pop());
-      await writer.add(
-        {
-          idx: o.idxOffset + index,
-          t,
-          lat: pose.lat,
-          lon: pose.lon,
-          headingDeg: pose.headingDeg ?? null,
-          speedMps: pose.speedMps,
-          width: f.width,
-          height: f.height,
-          quality,
-          reason: (picks[w] as { reason: string }).reason,
-          source: index,
-        },
-        () => rgb,
-        (done) => rgbFree.push(done),
-      );
-      input.onProgress?.({ pts: f.ptsS, durationS: probe.durationS, kept: stats.kept });
+  const state = new Uint8Array(picks.length);
+  let progressPts = 0;
+
+  /** Checks one piped frame of pick `w` and queues it for storage if it is the first good one. */
+  const consider = async (f: RawFrame, w: number): Promise<void> => {
+    stats.decoded++;
+    if (state[w] === KEPT) {
+      stats.spare++;
+      return;
     }
+    state[w] = FAILED;
+    const t = t0 + f.ptsS * 1000;
+    const pose = poses.at(t);
+    if (!pose) return;
+    const quality = greyQuality(f.data, { width: f.width, height: f.height, limitedRange: true });
+    const verdict = qualityVerdict(quality, o);
+    if (verdict) {
+      stats[verdict === 'dark' ? 'dark' : 'blurred']++;
+      return;
+    }
+    state[w] = KEPT;
+    stats.kept++;
+    const index = nearest(times, f.ptsS);
+    // Converted now: `f.data` is the decoder's buffer, reused for the next frame.
+    const rgb = yuv420ToRgb(f.data, f.width, f.height, matrix, rgbFree.pop());
+    await writer.add(
+      {
+        idx: o.idxOffset + index,
+        t,
+        lat: pose.lat,
+        lon: pose.lon,
+        headingDeg: pose.headingDeg ?? null,
+        speedMps: pose.speedMps,
+        width: f.width,
+        height: f.height,
+        quality,
+        reason: (picks[w] as { reason: string }).reason,
+        source: index,
+      },
+      () => rgb,
+      (done) => rgbFree.push(done),
+    );
+    progressPts = Math.max(progressPts, f.ptsS);
+    input.onProgress?.({ pts: progressPts, durationS: probe.durationS, kept: stats.kept });
+  };
+
+  /** Pipes the frames of `spans` (sorted, disjoint) and hands each to `consider` with the pick it belongs to. */
+  const pipe = async (spans: FallbackSpan[], seekS?: number): Promise<number> => {
+    let piped = 0;
+    let j = 0;
+    const windows = spans.map((s): [number, number] => [s.start, s.end]);
+    const frames = decodeFrames({
+      probe,
+      windows,
+      maxWidth: o.maxWidth,
+      stats: decodeStats,
+      ...(seekS !== undefined ? { seekS } : {}),
+    });
+    for await (const f of frames) {
+      piped++;
+      while (j < spans.length - 1 && f.ptsS > (spans[j] as FallbackSpan).end) j++;
+      await consider(f, (spans[j] as FallbackSpan).pick);
+    }
+    return piped;
+  };
+
+  // First pass: the picked frames alone.
+  stats.pipedPicks = await pipe(picks.map((p, w) => ({ pick: w, start: at(p.first) - half, end: at(p.first) + half })));
+  // Fallback pass: the next frames of each pick still without a frame, by seeking (rare on real drives; a drive
+  // where every pick fails, e.g. at night, costs about a second decode).
+  const spans: FallbackSpan[] = [];
+  for (const [w, p] of picks.entries()) {
+    if (state[w] === KEPT) continue;
+    const from = state[w] === UNSEEN ? p.first : p.first + 1;
+    if (from <= p.last) spans.push({ pick: w, start: at(from) - half, end: at(p.last) + half });
+  }
+  for (const run of fallbackRuns(spans)) {
+    stats.fallbackRuns++;
+    stats.pipedFallbacks += await pipe(run.spans, run.seekS);
   }
   const frames = await writer.finish();
   if (input.db) stats.inserted = await insertFrames(input.db.sql, input.db.uploadId, frames);

@@ -1,15 +1,18 @@
 /**
- * Decodes a video once with the system ffmpeg into a raw yuv420p pipe and yields frames one by one with their
- * presentation time. Only the time windows asked for are converted and piped (ffmpeg's `select` filter runs after
- * the decoder, so every frame is still decoded and timed); the rest never leave ffmpeg. yuv420p is what H.264/HEVC
- * decoders output, so no colour conversion happens in ffmpeg: 1.5 bytes per pixel through the pipe instead of 3 for
- * rgb24, and the Y plane is the grey image the quality check needs. Times come from `showinfo` (each frame's pts),
- * right for variable frame rate too.
+ * Decodes a video with the system ffmpeg into a raw yuv420p pipe and yields frames one by one with their
+ * presentation time. Only the time windows asked for are piped (ffmpeg's `select` filter runs after the decoder, so
+ * every frame is still decoded and timed); the rest never leave ffmpeg, and reading stops after the last window.
+ * With `seekS`, ffmpeg starts at the keyframe before that time instead of the file start (an accurate input seek:
+ * frames before `seekS` are decoded for reference, then dropped), which is how a few scattered windows are fetched
+ * again without decoding the whole file. yuv420p is what H.264/HEVC decoders output, so no colour conversion happens
+ * in ffmpeg: 1.5 bytes per pixel through the pipe instead of 3 for rgb24, and the Y plane is the grey image the
+ * quality check needs. Times come from `showinfo` (each frame's pts in the stream's time base), right for variable
+ * frame rate too.
  *
  * The pipe is read straight into a few reused frame buffers (a FIFO read through `net.Socket`'s `onread`, each read
  * asking for exactly the rest of the current frame): no per-chunk allocation and no copy in JS. A plain stdout pipe
- * through a stream cost ~1.4 s of CPU for the 870 MB the 1080p bench drive pipes, this ~0.65 s (mostly the kernel's
- * own copy); see README.
+ * through a stream cost ~1.4 s of CPU for 870 MB (279 frames of 1080p), this ~0.65 s (mostly the kernel's own copy);
+ * see README.
  */
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
@@ -43,6 +46,11 @@ export interface DecodeOptions {
   windows?: Array<[number, number]>;
   /** Frames wider than this are scaled down (aspect kept) in ffmpeg; default 1920. */
   maxWidth?: number;
+  /**
+   * Start here (seconds on the file timeline, at or before the first window): ffmpeg seeks to the keyframe before it
+   * and drops the frames before it. Yielded times stay on the file timeline. Default 0.
+   */
+  seekS?: number;
   /** Filled while decoding: frames yielded and ffmpeg's complaints. */
   stats?: DecodeStats;
 }
@@ -77,7 +85,9 @@ export function selectExpression(windows: Array<[number, number]>): string {
   return build(0, windows.length);
 }
 
-const SHOWINFO = /Parsed_showinfo.*\bn:\s*(\d+)\s+pts:\s*-?\d+\s+pts_time:\s*(-?[0-9.eE+-]+)/;
+const SHOWINFO = /Parsed_showinfo.*\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[0-9.eE+-]+)/;
+/** The filter's time base, printed once before the frames: exact times from the integer pts (pts_time has 6 digits). */
+const TIME_BASE = /Parsed_showinfo.*config in time_base:\s*(\d+)\/(\d+)/;
 
 /** Frame buffers in the ring: one being filled, one lent to the consumer, two ready or free for slack. */
 const RING = 4;
@@ -94,11 +104,22 @@ async function openFifo(dir: string): Promise<{ readFd: number; writeFd: number 
 
 /** Yields decoded frames in presentation order; the ffmpeg process is killed if the consumer stops early. */
 export async function* decodeFrames(opts: DecodeOptions): AsyncGenerator<RawFrame> {
-  const { probe } = opts;
+  const { probe, windows } = opts;
   const stats = opts.stats ?? { yielded: 0, warnings: [] };
+  if (windows?.length === 0) return;
   const { width, height, scaled } = outputSize(probe, opts.maxWidth);
+  const seekS = Math.max(0, opts.seekS ?? 0);
+  // Input options: the stream's own timestamps (`-copyts`: ffmpeg would otherwise shift them to start at the seek
+  // point, rounded to the stream's time base), where to start, and how long to read (to the end of the last window:
+  // nothing after it is wanted). The file timeline is the stream's time minus the container's start time.
+  const offset = probe.formatStartS;
+  const input: string[] = ['-copyts'];
+  if (seekS > 0) input.push('-ss', seekS.toFixed(6));
+  const lastEnd = windows?.[windows.length - 1]?.[1];
+  if (lastEnd !== undefined) input.push('-t', Math.max(0, lastEnd - seekS + 1e-3).toFixed(6));
   const filters: string[] = [];
-  if (opts.windows) filters.push(`select='${selectExpression(opts.windows)}'`);
+  if (windows)
+    filters.push(`select='${selectExpression(windows.map(([a, b]): [number, number] => [a + offset, b + offset]))}'`);
   if (scaled) filters.push(`scale=${width}:${height}`);
   filters.push('showinfo=checksum=0');
   const dir = await mkdtemp(path.join(tmpdir(), 'mapmint-decode-'));
@@ -157,7 +178,7 @@ export async function* decodeFrames(opts: DecodeOptions): AsyncGenerator<RawFram
       child = spawn(
         FFMPEG_PATH,
         [
-          ...['-hide_banner', '-nostats', '-loglevel', 'info', '-i', probe.path],
+          ...['-hide_banner', '-nostats', '-loglevel', 'info', ...input, '-i', probe.path],
           ...['-map', '0:v:0', '-an', '-sn', '-dn', '-filter_script:v', script],
           // One output frame per filtered frame: no duplication to a constant rate.
           ...['-fps_mode', 'passthrough', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1'],
@@ -169,11 +190,17 @@ export async function* decodeFrames(opts: DecodeOptions): AsyncGenerator<RawFram
       closeSync(writeFd);
     }
     let partial = '';
+    let timeBase: number | undefined;
     const onLine = (line: string): void => {
       const m = SHOWINFO.exec(line);
       if (m) {
-        times[Number(m[1])] = Number(m[2]);
+        times[Number(m[1])] = (timeBase !== undefined ? Number(m[2]) * timeBase : Number(m[3])) - offset;
         wake();
+        return;
+      }
+      const tb = TIME_BASE.exec(line);
+      if (tb) {
+        if (Number(tb[2]) > 0) timeBase = Number(tb[1]) / Number(tb[2]);
         return;
       }
       if (line.trim()) tail.push(line.trim());

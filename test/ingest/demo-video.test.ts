@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { MapmintError } from '../../core/errors.ts';
 import { EARTH_RADIUS_M } from '../../core/geo.ts';
-import { type DemoDrive, type DemoObject, type FramePose, generateDrive } from '../../ingest/demo/index.ts';
+import { type DemoDrive, type DemoObject, type FramePose, generateDrive, planDrive } from '../../ingest/demo/index.ts';
 
 const run = promisify(execFile);
 const W = 640;
@@ -159,4 +160,53 @@ test('a stop sign is red where truth projects it, large and centre-right', async
     if ((rgb[o] ?? 0) > 170 && (rgb[o + 1] ?? 0) > 140 && (rgb[o + 2] ?? 0) > 140) white++;
   }
   assert.ok(white >= 2, 'no white STOP lettering across the sign');
+});
+
+/** Standard deviation of the green-channel difference between frames 0 and 1 over the top rows (sky). */
+async function skyFlicker(file: string): Promise<number> {
+  const [a, b] = await Promise.all([decodeFrame(file, 0), decodeFrame(file, 1)]);
+  let n = 0;
+  let sum = 0;
+  let sq = 0;
+  for (let o = 1; o < W * 30 * 3; o += 3) {
+    const d = (a[o] ?? 0) - (b[o] ?? 0);
+    n++;
+    sum += d;
+    sq += d * d;
+  }
+  return Math.sqrt(sq / n - (sum / n) ** 2);
+}
+
+test('grain, bitrate and keyframe options: a noisy sky, about the asked bitrate, a keyframe every second', async () => {
+  const grainy = await generateDrive({
+    seed: 21,
+    outDir: path.join(dir, 'grain'),
+    pbf: false,
+    route: { durationS: 6, start: 'stop-sign' },
+    video: { width: W, height: H, fps: FPS, hfovDeg: HFOV, grain: 6, bitrateMbps: 2, keyframeIntervalS: 1 },
+  });
+  const file = grainy.paths.video as string;
+  // The flat drive's sky is the same from frame to frame; the grainy one changes (temporal sensor noise).
+  assert.ok((await skyFlicker(drive.paths.video as string)) < 0.5, 'flat sky is still');
+  const flicker = await skyFlicker(file);
+  assert.ok(flicker > 1.5, `grainy sky flickers by ${flicker.toFixed(2)} levels`);
+  const { stdout } = await run('ffprobe', [
+    ...['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file],
+  ]);
+  const packets = stdout.trim().split('\n');
+  const mbps = (grainy.manifest.files.find((f) => f.role === 'video')!.bytes * 8) / 6 / 1e6;
+  assert.ok(mbps > 1.4 && mbps < 2.8, `${mbps.toFixed(2)} Mbit/s for 2 asked`);
+  const keys = packets.filter((l) => l.includes('K')).map((l) => Number(l.split(',')[0]));
+  assert.equal(packets.length, 6 * FPS);
+  assert.ok(keys.length >= 6, `${keys.length} keyframes in 6 s`);
+  for (let i = 1; i < keys.length; i++)
+    assert.ok((keys[i] as number) - (keys[i - 1] as number) <= 1 + 1e-6, `keyframe gap before ${keys[i]}`);
+  assert.match(grainy.manifest.files[0]?.description ?? '', /sensor noise 6, 2 Mbit\/s, a keyframe every 1 s/);
+  assert.doesNotMatch(drive.manifest.files.find((f) => f.role === 'video')?.description ?? '', /noise|Mbit/);
+  for (const video of [{ grain: 101 }, { grain: -1 }, { bitrateMbps: 0 }, { keyframeIntervalS: 0 }])
+    assert.throws(
+      () => planDrive({ seed: 1, video }),
+      (e: unknown) => e instanceof MapmintError && /^demo_video_/.test(e.code),
+      JSON.stringify(video),
+    );
 });

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,9 +9,19 @@ import sharp, { type Sharp } from 'sharp';
 import { destination, haversine, headingDelta } from '../../core/geo.ts';
 import type { Track } from '../../core/track.ts';
 import { type DemoDrive, generateDrive } from '../../ingest/demo/index.ts';
-import { DEFAULT_QUALITY, greyQuality, insertFrames, qualityVerdict, sampleFrames } from '../../ingest/sample/index.ts';
+import {
+  DEFAULT_QUALITY,
+  encodeRgb,
+  fallbackRuns,
+  greyQuality,
+  insertFrames,
+  matrixFor,
+  qualityVerdict,
+  sampleFrames,
+  yuv420ToRgb,
+} from '../../ingest/sample/index.ts';
 import { readTrack } from '../../ingest/telemetry/index.ts';
-import { alignVideoToTrack, probeVideo } from '../../ingest/video/index.ts';
+import { alignVideoToTrack, FFMPEG_PATH, probeVideo } from '../../ingest/video/index.ts';
 import { LocalBlobStore } from '../../storage/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { sharedFile } from '../support/shared-data.ts';
@@ -185,4 +197,115 @@ test('blur and dark: the original is kept, sigma-5 blur and a darkened copy are 
     assert.equal(qualityVerdict(await grey(sharp(file).blur(5)), DEFAULT_QUALITY), 'blurred', file);
     assert.equal(qualityVerdict(await grey(sharp(file).linear(0.25, 0)), DEFAULT_QUALITY), 'dark', file);
   }
+});
+
+/** Runs ffmpeg with an argument array; resolves with its stdout. */
+function ffmpeg(args: string[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const ff = spawn(FFMPEG_PATH, ['-v', 'error', ...args]);
+    const out: Buffer[] = [];
+    ff.stdout.on('data', (b: Buffer) => out.push(b));
+    ff.on('error', reject);
+    ff.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`ffmpeg exited ${code}`))));
+  });
+}
+
+test('fallback pass: dark and blurred picks are replaced by their next frames, fetched by seeking', async () => {
+  const track = await readTrack({ path: drive.paths.csv });
+  const probe = await probeVideo(drive.paths.video as string);
+  const align = alignVideoToTrack({ probe, track });
+  const clean = await sampleFrames({ video: probe, track, align, blobs: new LocalBlobStore(path.join(dir, 'b5')) });
+  assert.equal(clean.stats.kept, clean.stats.picks, 'every pick of the clean drive passes');
+  assert.deepEqual(
+    [clean.stats.pipedPicks, clean.stats.pipedFallbacks, clean.stats.fallbackRuns, clean.stats.spare],
+    [clean.stats.picks, 0, 0, 0],
+    'the first pass pipes one frame per pick, nothing else',
+  );
+  // The picks are the kept frames; a pick may fall back to the next 2 frames before the following pick.
+  const picks = clean.frames.map((f) => f.source as number);
+  const room = (k: number): number => Math.min(2, (picks[k + 1] ?? probe.frameCount) - 1 - (picks[k] as number));
+  const roomy = picks.map((_, k) => k).filter((k) => room(k) === 2);
+  assert.ok(roomy.length >= 8, `${roomy.length} picks with two fallback frames`);
+  // Two neighbouring picks under a second apart (one seek), the others seconds apart (a seek each).
+  const pair = roomy.find((k) => roomy.includes(k + 1) && (picks[k + 1] as number) - (picks[k] as number) < 10);
+  assert.ok(pair !== undefined, 'two neighbouring picks less than a second apart');
+  const spread = roomy.filter((k) => k > pair + 1 && (picks[k] as number) - (picks[pair + 1] as number) > 15);
+  const [twice, blurred, lost] = [spread[0], spread.find((k) => k > (spread[0] as number) + 3), spread.at(-1)] as [
+    number,
+    number,
+    number,
+  ];
+  assert.ok(blurred !== undefined && lost !== undefined && new Set([twice, blurred, lost]).size === 3);
+  const p = (k: number): number => picks[k] as number;
+  // Dark: both picks of the pair, the pick `twice` and its first fallback, the pick `lost` and both fallbacks.
+  const dark = [p(pair), p(pair + 1), p(twice), p(twice) + 1, p(lost), p(lost) + 1, p(lost) + 2];
+  const blur = [p(blurred)];
+  const damaged = path.join(dir, 'damaged.mp4');
+  const at = (ns: number[]): string => ns.map((n) => `eq(n,${n})`).join('+');
+  // A keyframe every 25 frames (2.5 s), so the seeks start between keyframes.
+  await ffmpeg([
+    ...['-y', '-i', drive.paths.video as string, '-vf'],
+    `lutyuv=y=val/4:enable='${at(dark)}',gblur=sigma=8:enable='${at(blur)}'`,
+    ...['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-g', '25', '-an', damaged],
+  ]);
+  const damagedProbe = await probeVideo(damaged);
+  assert.equal(damagedProbe.frameCount, probe.frameCount);
+  const blobs = new LocalBlobStore(path.join(dir, 'b6'));
+  const { frames, stats } = await sampleFrames({ video: damagedProbe, track, align, blobs });
+
+  const sources = frames.map((f) => f.source as number);
+  const want = picks.map((n, k) =>
+    k === pair || k === pair + 1 || k === blurred ? n + 1 : k === twice ? n + 2 : k === lost ? undefined : n,
+  );
+  assert.deepEqual(
+    sources,
+    want.filter((n) => n !== undefined),
+    'each failed pick replaced by its next good frame',
+  );
+  assert.deepEqual(
+    frames.map((f) => f.reason),
+    clean.frames.filter((_, k) => k !== lost).map((f) => f.reason),
+    'a fallback frame keeps the reason of its pick',
+  );
+  assert.deepEqual(
+    [stats.dark, stats.blurred, stats.kept],
+    [dark.length, blur.length, picks.length - 1],
+    'every damaged frame piped was seen as damaged',
+  );
+  // Pass 1 pipes one frame per pick; pass 2 the two fallbacks of each of the 5 failed picks, in 4 seeks.
+  assert.deepEqual([stats.pipedPicks, stats.pipedFallbacks, stats.decoded], [picks.length, 10, picks.length + 10]);
+  assert.equal(stats.fallbackRuns, 4, 'the pair shares one seek');
+  assert.equal(stats.spare, 3, 'second fallbacks of the pair and the blurred pick, not needed');
+
+  // A stand-in is exactly its frame: the JPEG of ffmpeg's own decode of that frame, converted the same way.
+  const matrix = matrixFor(damagedProbe.colorSpace, damagedProbe.displayHeight);
+  for (const k of [pair, twice, blurred]) {
+    const f = frames.find((x) => x.source === want[k]);
+    assert.ok(f, `frame ${want[k]}`);
+    const yuv = await ffmpeg([
+      ...['-i', damaged, '-vf', `select=eq(n\\,${want[k]})`, '-frames:v', '1'],
+      ...['-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1'],
+    ]);
+    const jpeg = await encodeRgb(yuv420ToRgb(yuv, f.width, f.height, matrix), f.width, f.height);
+    assert.equal(f.sha256, createHash('sha256').update(jpeg).digest('hex'), `frame ${want[k]} is the right frame`);
+  }
+});
+
+test('fallbackRuns: spans under a second apart share a run, which seeks to its first span', () => {
+  const span = (pick: number, start: number) => ({ pick, start, end: start + 0.1 });
+  assert.deepEqual(fallbackRuns([]), []);
+  const runs = fallbackRuns([span(0, 1), span(1, 1.9), span(2, 3.1), span(3, 10), span(4, 10.4)]);
+  assert.deepEqual(
+    runs.map((r) => [r.seekS, r.spans.map((s) => s.pick)]),
+    [
+      [1, [0, 1]],
+      [3.1, [2]],
+      [10, [3, 4]],
+    ],
+  );
+  assert.deepEqual(
+    fallbackRuns([span(0, 1), span(1, 1.9)], 0.5).map((r) => r.spans.length),
+    [1, 1],
+    'a smaller gap splits',
+  );
 });

@@ -92,6 +92,32 @@ test('windows: the same bytes as ffmpeg writes, in order, with each frame pts', 
   assert.equal(new Set(ref).size, ref.length, 'distinct frames (so a stale reused buffer would show)');
 });
 
+test('seekS: a seek to the keyframe before the windows gives the same frames and times as a full decode', async () => {
+  // The clip has a keyframe about every 28 frames, so both seeks land between keyframes and ffmpeg must decode
+  // forward from an earlier one and drop what precedes the seek point.
+  const later = WINDOWS.slice(2);
+  const frameBytes = 960 * 540 * 1.5;
+  const ref = await referenceFrames(later, frameBytes);
+  for (const seekS of [5.45, (later[0] as [number, number])[0]]) {
+    const stats: DecodeStats = { yielded: 0, warnings: [] };
+    const got: Array<{ ptsS: number; sha: string }> = [];
+    for await (const f of decodeFrames({ probe, windows: later, seekS, stats }))
+      got.push({ ptsS: f.ptsS, sha: createHash('sha256').update(f.data).digest('hex') });
+    const expected = later.flatMap(([a, b]) =>
+      Array.from({ length: 221 }, (_, i) => i / 25).filter((t) => t >= a && t <= b),
+    );
+    assert.equal(got.length, expected.length, `seek ${seekS}`);
+    for (const [i, g] of got.entries())
+      assert.ok(Math.abs(g.ptsS - (expected[i] as number)) < 1e-6, `seek ${seekS}: pts ${g.ptsS}`);
+    assert.deepEqual(
+      got.map((g) => g.sha),
+      ref,
+      `seek ${seekS}: byte-identical to the full decode`,
+    );
+    assert.deepEqual(stats.warnings, []);
+  }
+});
+
 test('stopping early ends ffmpeg; decoding again afterwards gives the same first frame', async () => {
   const first = async (): Promise<string> => {
     for await (const f of decodeFrames({ probe, windows: WINDOWS }))
