@@ -9,6 +9,7 @@ import { type ImageTransform, type PreprocessSpec, preprocess, toImageBox } from
 import { sessionOptions } from './session-options.ts';
 import { mapModelClass } from './taxonomy.ts';
 import type { Detection, Detector, ImageInput } from './types.ts';
+import { WorkerSession } from './worker-session.ts';
 
 /** Options for an ONNX-backed detector. */
 export interface OnnxDetectorOptions {
@@ -20,6 +21,11 @@ export interface OnnxDetectorOptions {
   /** Overrides of the per-head input defaults. */
   preprocess?: Partial<PreprocessSpec>;
   intraOpNumThreads?: number;
+  /**
+   * Run the model in a worker thread (default true): onnxruntime-node blocks its calling thread for the whole
+   * inference, so only then can the next frame's decoding and the last frame's OCR overlap it (worker-session.ts).
+   */
+  worker?: boolean;
   /** Images per session.run when the model's batch dimension is dynamic. */
   batchSize?: number;
   minScore?: number;
@@ -60,7 +66,7 @@ function inputSpec(
 export class OnnxDetector implements Detector {
   readonly name: string;
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: ort.InferenceSession | WorkerSession,
     private readonly info: OnnxModelInfo,
     private readonly spec: PreprocessSpec,
     private readonly labels: readonly string[],
@@ -73,7 +79,10 @@ export class OnnxDetector implements Detector {
   static async create(opts: OnnxDetectorOptions): Promise<OnnxDetector> {
     const info = await readOnnxModelInfo(opts.modelPath);
     const labels = opts.labels ?? parseUltralyticsNames(info.metadata['names'] ?? '') ?? COCO_LABELS;
-    const session = await ort.InferenceSession.create(opts.modelPath, sessionOptions(opts.intraOpNumThreads));
+    const session =
+      opts.worker === false
+        ? await ort.InferenceSession.create(opts.modelPath, sessionOptions(opts.intraOpNumThreads))
+        : await WorkerSession.open(opts.modelPath, opts.intraOpNumThreads);
     return new OnnxDetector(session, info, inputSpec(opts.head, info, opts.preprocess), labels, opts);
   }
 
@@ -118,15 +127,21 @@ export class OnnxDetector implements Detector {
         this.spec.layout === 'nchw'
           ? [n, 3, this.spec.height, this.spec.width]
           : [n, this.spec.height, this.spec.width, 3];
-      const result = await this.session.run({ [this.info.inputName]: new ort.Tensor('float32', data, dims) }, fetch);
-      const raw = this.pickOutput(result);
+      const raw = await this.infer(data, dims, fetch);
       for (const [k, p] of pre.entries()) out.push(this.finish(this.decode(raw, k), p.transform));
     }
     return out;
   }
 
-  private pickOutput(result: ort.InferenceSession.ReturnType): RawTensor {
+  /** One session.run on `data` (handed over: a worker session takes its buffer), returning the decoded head. */
+  private async infer(data: Float32Array, dims: number[], fetch: string[]): Promise<RawTensor> {
     const name = this.outputName;
+    if (this.session instanceof WorkerSession) {
+      const out = (await this.session.run(this.info.inputName, { data, dims }, fetch))[name];
+      if (!out) throw invalid('detector_output', `${this.name}: no float32 output ${name}`);
+      return { data: out.data, dims: [...out.dims] };
+    }
+    const result = await this.session.run({ [this.info.inputName]: new ort.Tensor('float32', data, dims) }, fetch);
     const t = result[name];
     if (t?.type !== 'float32') throw invalid('detector_output', `${this.name}: no float32 output ${name}`);
     return { data: t.data as Float32Array, dims: t.dims };
@@ -157,6 +172,7 @@ export class OnnxDetector implements Detector {
 
   /** Releases the onnxruntime session. */
   async close(): Promise<void> {
-    await this.session.release();
+    if (this.session instanceof WorkerSession) await this.session.close();
+    else await this.session.release();
   }
 }
