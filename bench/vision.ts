@@ -27,6 +27,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { encodeRgb } from '../ingest/sample/store-frames.ts';
 import { LocalBlobStore } from '../storage/index.ts';
+import { DEFAULT_INTRA_OP_THREADS } from '../vision/detect/session-options.ts';
 import {
   analyseFrame,
   decodeRgb,
@@ -51,7 +52,8 @@ const NAMES = [
   'alpr_us_1e241dc8.jpg',
 ];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const threads = Number(process.env.MAPMINT_VISION_THREADS ?? 2);
+/** The pipeline's own default (session-options.ts) unless MAPMINT_VISION_THREADS says otherwise. */
+const threads = Number(process.env.MAPMINT_VISION_THREADS ?? DEFAULT_INTRA_OP_THREADS);
 /** Frames in flight in the stage: the job's default (detect-upload.ts, concurrency 2). */
 const INFLIGHT = Number(process.env.BENCH_INFLIGHT ?? 2);
 
