@@ -196,6 +196,9 @@ test('review by keyboard: three decisions recorded, a second reviewer settles on
   shown.push(await nextItem(page, shown.at(-1)!));
   await page.keyboard.press('v');
   await page.keyboard.type('30');
+  // A queue refill landing while the value is typed must not overwrite it (it did: the vote went out unchanged
+  // and was refused as relabel_unchanged).
+  await page.evaluate(() => window.mapmintReview!.refill());
   await page.keyboard.press('Enter');
   shown.push(await nextItem(page, shown.at(-1)!));
   const uiMs = performance.now() - t0;
@@ -222,6 +225,7 @@ test('review by keyboard: three decisions recorded, a second reviewer settles on
       [shown[1], 'reject'],
       [shown[2], 'relabel'],
     ],
+    `votes in the database; the page's log: ${JSON.stringify(log.map((e) => [e.kind, e.id, e.decision, e.outcome]))}`,
   );
   assert.equal(votes[2]!.value, '30');
   assert.ok(

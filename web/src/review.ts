@@ -37,7 +37,7 @@ interface LogEntry {
 
 declare global {
   interface Window {
-    mapmintReview?: { log: LogEntry[]; pending(): number; current(): string | null };
+    mapmintReview?: { log: LogEntry[]; pending(): number; current(): string | null; refill(): Promise<void> };
   }
 }
 
@@ -62,6 +62,8 @@ class ReviewApp {
       log: this.log,
       pending: () => this.pending,
       current: () => (this.current ? keyOf(this.current) : null),
+      // What happens in the background when the queue runs low (tests call it at awkward moments).
+      refill: () => this.fill(),
     };
   }
 
@@ -228,7 +230,9 @@ class ReviewApp {
       ),
     );
     const input = byId<HTMLInputElement>('value-input');
-    input.value = this.current?.value ?? '';
+    // A queue refill re-renders this list while the reviewer may be typing a value: never overwrite what is being
+    // typed (Enter and Esc blur the field first, so the next item still starts from its own value).
+    if (document.activeElement !== input) input.value = this.current?.value ?? '';
     input.disabled = !this.current;
   }
 
