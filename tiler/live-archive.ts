@@ -9,7 +9,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import path from 'node:path';
 import { type ArchiveVersion, CURRENT_FILE, readCurrent, versionPath } from './archive-store.ts';
 import { ByteLru } from './byte-lru.ts';
-import { type ArchiveReader, Compression, decompress, openArchive } from './pmtiles/index.ts';
+import { type ArchiveReader, Compression, decompress, openArchive, readExactly } from './pmtiles/index.ts';
 
 /** One tile's bytes as served: stored (as in the archive) and, made on first need, uncompressed. */
 export class ServedTile {
@@ -120,17 +120,6 @@ export class OpenVersion {
   get gzipTiles(): boolean {
     return this.archive.header.tileCompression === Compression.Gzip;
   }
-}
-
-async function readExactly(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
-  const out = Buffer.allocUnsafe(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(out, done, length - done, offset + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done === length ? out : out.subarray(0, done);
 }
 
 const GRACE_MS = 30_000;

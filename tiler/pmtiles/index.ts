@@ -17,7 +17,7 @@ export {
   TileType,
 } from './header.ts';
 export { type ArchiveReader, openArchive } from './read-archive.ts';
-export { bufferReader, openFileReader, type RangeReader } from './read-range.ts';
+export { bufferReader, openFileReader, type RangeReader, readExactly } from './read-range.ts';
 export { type LonLatBounds, tileBounds } from './tile-bounds.ts';
 export type { StoredSource } from './tile-contents.ts';
 export { createFileSink, type TileSink } from './tile-sink.ts';
