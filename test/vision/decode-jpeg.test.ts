@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { decodeRgb, isPlainJpeg, type RgbImage } from '../../vision/index.ts';
+import { decodeRgbWithSharp } from '../../vision/image/raw-image.ts';
+import { decodeRgb, isPlainJpeg } from '../../vision/index.ts';
 import { sharedFile } from '../support/shared-data.ts';
 
 /** A frame as ingest stores it: sharp-encoded q85 JPEG of a real photo's pixels, no metadata. */
@@ -20,16 +21,6 @@ async function storedFrame(): Promise<{ jpeg: Buffer; raw: { data: Buffer; width
   return { jpeg, raw: { data, width: info.width, height: info.height } };
 }
 
-const viaSharp = async (jpeg: Buffer): Promise<RgbImage> => {
-  const { data, info } = await sharp(jpeg)
-    .rotate()
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height };
-};
-
 function meanAbsDiff(a: Buffer, b: Buffer): number {
   assert.equal(a.length, b.length);
   let sum = 0;
@@ -40,7 +31,7 @@ function meanAbsDiff(a: Buffer, b: Buffer): number {
 test('a stored frame takes the fast path and decodes to the pixels sharp gives, within JPEG rounding', async () => {
   const { jpeg } = await storedFrame();
   assert.equal(isPlainJpeg(jpeg), true);
-  const [fast, slow] = [await decodeRgb(jpeg), await viaSharp(jpeg)];
+  const [fast, slow] = [await decodeRgb(jpeg), await decodeRgbWithSharp(jpeg)];
   assert.deepEqual([fast.width, fast.height], [slow.width, slow.height]);
   const d = meanAbsDiff(fast.data, slow.data);
   assert.ok(d < 1.5, `mean |difference| ${d.toFixed(3)} per channel`);
@@ -51,7 +42,7 @@ test('an ICC profile, an EXIF rotation or CMYK sends the JPEG through sharp', as
   const icc = readFileSync(sharedFile('images', 'udacity_highway_test1.jpg'));
   assert.equal(isPlainJpeg(icc), false, 'embedded ICC profile');
   // The profile changes the colours (about 10 levels on this photo): the result must be sharp's, exactly.
-  assert.ok((await decodeRgb(icc)).data.equals((await viaSharp(icc)).data));
+  assert.ok((await decodeRgb(icc)).data.equals((await decodeRgbWithSharp(icc)).data));
 
   const { raw } = await storedFrame();
   const input = () => sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: 3 } });

@@ -20,6 +20,11 @@ export async function decodeRgb(input: ImageInput): Promise<RgbImage> {
       // A JPEG libjpeg-turbo refuses (truncated, exotic): sharp says what is wrong with it, or copes.
     }
   }
+  return decodeRgbWithSharp(input);
+}
+
+/** Decodes any image sharp reads into upright sRGB pixels: EXIF rotation and colour profiles applied. */
+export async function decodeRgbWithSharp(input: string | Buffer): Promise<RgbImage> {
   const { data, info } = await sharp(input)
     .rotate()
     .removeAlpha()
