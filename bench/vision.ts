@@ -27,6 +27,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { encodeRgb } from '../ingest/sample/store-frames.ts';
 import { LocalBlobStore } from '../storage/index.ts';
+import { headOutputName } from '../vision/detect/onnx-detector.ts';
 import { DEFAULT_INTRA_OP_THREADS } from '../vision/detect/session-options.ts';
 import {
   analyseFrame,
@@ -79,7 +80,7 @@ const bare = await ort.InferenceSession.create(MODEL_PATHS.centernetOnnx, sessio
 const spec = { width: 512, height: 512, fit: 'letterbox', layout: 'nhwc', scale: 1, padValue: 0 } as const;
 const inputs = await Promise.all(frames.map((f) => preprocess(f, spec)));
 /** The output the detector decodes (OnnxDetector.outputName): the bare run fetches exactly what the stage fetches. */
-const fetches = [bare.outputNames.find((o) => o.endsWith('detections')) ?? bare.outputNames[0]!];
+const fetches = [headOutputName('centernet', bare.outputNames)!];
 const feed = (i: number) => ({
   [bare.inputNames[0]!]: new ort.Tensor('float32', inputs[i]!.data, [1, 512, 512, 3]),
 });

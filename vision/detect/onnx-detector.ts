@@ -1,12 +1,11 @@
-import * as ort from 'onnxruntime-node';
 import { invalid } from '../../core/index.ts';
 import { COCO_LABELS } from './coco-labels.ts';
 import { type Candidate, decodeCenterNet, decodeYolo, type RawTensor, type YoloFormat } from './decode.ts';
 import { parseUltralyticsNames } from './labels.ts';
 import { type OnnxModelInfo, readOnnxModelInfo } from './model-info.ts';
+import { InThreadRunner, type ModelRunner } from './model-runner.ts';
 import { nms } from './nms.ts';
 import { type ImageTransform, type PreprocessSpec, preprocess, toImageBox } from './preprocess.ts';
-import { sessionOptions } from './session-options.ts';
 import { mapModelClass } from './taxonomy.ts';
 import type { Detection, Detector, ImageInput } from './types.ts';
 import { WorkerSession } from './worker-session.ts';
@@ -62,11 +61,16 @@ function inputSpec(
   return spec;
 }
 
+/** The output a head decodes: CenterNet's `.../detections` (not its keypoint and wh maps), a YOLO model's first. */
+export function headOutputName(head: OnnxDetectorOptions['head'], outputNames: readonly string[]): string | undefined {
+  return head === 'centernet' ? (outputNames.find((o) => o.endsWith('detections')) ?? outputNames[0]) : outputNames[0];
+}
+
 /** A Detector running an ONNX model on onnxruntime-node (CPU). */
 export class OnnxDetector implements Detector {
   readonly name: string;
   private constructor(
-    private readonly session: ort.InferenceSession | WorkerSession,
+    private readonly runner: ModelRunner,
     private readonly info: OnnxModelInfo,
     private readonly spec: PreprocessSpec,
     private readonly labels: readonly string[],
@@ -79,11 +83,11 @@ export class OnnxDetector implements Detector {
   static async create(opts: OnnxDetectorOptions): Promise<OnnxDetector> {
     const info = await readOnnxModelInfo(opts.modelPath);
     const labels = opts.labels ?? parseUltralyticsNames(info.metadata['names'] ?? '') ?? COCO_LABELS;
-    const session =
+    const runner =
       opts.worker === false
-        ? await ort.InferenceSession.create(opts.modelPath, sessionOptions(opts.intraOpNumThreads))
+        ? await InThreadRunner.open(opts.modelPath, opts.intraOpNumThreads)
         : await WorkerSession.open(opts.modelPath, opts.intraOpNumThreads);
-    return new OnnxDetector(session, info, inputSpec(opts.head, info, opts.preprocess), labels, opts);
+    return new OnnxDetector(runner, info, inputSpec(opts.head, info, opts.preprocess), labels, opts);
   }
 
   /** Images per run: the model's fixed batch, or the configured batch size when the batch is dynamic. */
@@ -98,10 +102,7 @@ export class OnnxDetector implements Detector {
    * the JS side of detection itself (vision/README.md).
    */
   get outputName(): string {
-    const name =
-      this.opts.head === 'centernet'
-        ? (this.info.outputNames.find((o) => o.endsWith('detections')) ?? this.info.outputNames[0])
-        : this.info.outputNames[0];
+    const name = headOutputName(this.opts.head, this.info.outputNames);
     if (name === undefined) throw invalid('detector_output', `${this.name}: the model has no outputs`);
     return name;
   }
@@ -110,7 +111,6 @@ export class OnnxDetector implements Detector {
   async detect(images: readonly ImageInput[]): Promise<Detection[][]> {
     const out: Detection[][] = [];
     const fixed = (this.info.inputDims[0] ?? -1) > 0;
-    const fetch = [this.outputName];
     for (let i = 0; i < images.length; i += this.batchSize) {
       const chunk = images.slice(i, i + this.batchSize);
       const pre = await Promise.all(chunk.map((img) => preprocess(img, this.spec)));
@@ -127,24 +127,18 @@ export class OnnxDetector implements Detector {
         this.spec.layout === 'nchw'
           ? [n, 3, this.spec.height, this.spec.width]
           : [n, this.spec.height, this.spec.width, 3];
-      const raw = await this.infer(data, dims, fetch);
+      const raw = await this.infer(data, dims);
       for (const [k, p] of pre.entries()) out.push(this.finish(this.decode(raw, k), p.transform));
     }
     return out;
   }
 
-  /** One session.run on `data` (handed over: a worker session takes its buffer), returning the decoded head. */
-  private async infer(data: Float32Array, dims: number[], fetch: string[]): Promise<RawTensor> {
+  /** One run of the model on `data` (handed over: a worker runner takes its buffer), returning the decoded head. */
+  private async infer(data: Float32Array, dims: number[]): Promise<RawTensor> {
     const name = this.outputName;
-    if (this.session instanceof WorkerSession) {
-      const out = (await this.session.run(this.info.inputName, { data, dims }, fetch))[name];
-      if (!out) throw invalid('detector_output', `${this.name}: no float32 output ${name}`);
-      return { data: out.data, dims: [...out.dims] };
-    }
-    const result = await this.session.run({ [this.info.inputName]: new ort.Tensor('float32', data, dims) }, fetch);
-    const t = result[name];
-    if (t?.type !== 'float32') throw invalid('detector_output', `${this.name}: no float32 output ${name}`);
-    return { data: t.data as Float32Array, dims: t.dims };
+    const out = (await this.runner.run(this.info.inputName, { data, dims }, [name]))[name];
+    if (!out) throw invalid('detector_output', `${this.name}: no float32 output ${name}`);
+    return { data: out.data, dims: [...out.dims] };
   }
 
   private decode(raw: RawTensor, k: number): Candidate[] {
@@ -170,9 +164,8 @@ export class OnnxDetector implements Detector {
     });
   }
 
-  /** Releases the onnxruntime session. */
-  async close(): Promise<void> {
-    if (this.session instanceof WorkerSession) await this.session.close();
-    else await this.session.release();
+  /** Releases the model (and stops its worker thread). */
+  close(): Promise<void> {
+    return this.runner.close();
   }
 }

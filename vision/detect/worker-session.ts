@@ -2,16 +2,12 @@
  * An onnxruntime session in a worker thread. onnxruntime-node's `session.run` holds the calling thread for the
  * whole inference (a 1 ms timer ticked 9 times during ten 55 ms CenterNet runs), so on the main thread nothing else
  * (JPEG decode, resize, OCR, crops of the next frame) can happen while the model runs. In a worker the main thread
- * keeps working and the inference overlaps it; inputs and outputs move as transferred buffers, not copies.
+ * keeps working and the inference overlaps it. Inputs move as transferred buffers; outputs (a detection head is a
+ * few kilobytes) are copied back.
  */
 import { Worker } from 'node:worker_threads';
 import { MapmintError } from '../../core/errors.ts';
-
-/** A float32 tensor as it crosses the thread boundary. */
-export interface WireTensor {
-  data: Float32Array;
-  dims: readonly number[];
-}
+import type { ModelRunner, WireTensor } from './model-runner.ts';
 
 interface RunReply {
   id: number;
@@ -20,7 +16,7 @@ interface RunReply {
 }
 
 /** One model session served by its own worker thread; runs are queued there in order. */
-export class WorkerSession {
+export class WorkerSession implements ModelRunner {
   private nextId = 1;
   private readonly pending = new Map<
     number,
