@@ -134,7 +134,6 @@ export async function sampleFrames(
 
   /** Checks one piped frame of pick `w` and queues it for storage if it is the first good one. */
   const consider = async (f: RawFrame, w: number): Promise<void> => {
-    stats.decoded++;
     if (state[w] === KEPT) {
       stats.spare++;
       return;
@@ -209,6 +208,7 @@ export async function sampleFrames(
     stats.fallbackRuns++;
     stats.pipedFallbacks += await pipe(run.spans, run.seekS);
   }
+  stats.decoded = stats.pipedPicks + stats.pipedFallbacks;
   const frames = await writer.finish();
   if (input.db) stats.inserted = await insertFrames(input.db.sql, input.db.uploadId, frames);
   return { frames, stats, probe };
