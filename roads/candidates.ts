@@ -101,41 +101,34 @@ export class CandidateBuffer {
 
   private swap(i: number, j: number): void {
     if (i === j) return;
-    const e = this.tmpEdge[i] as number;
-    this.tmpEdge[i] = this.tmpEdge[j] as number;
-    this.tmpEdge[j] = e;
-    const f = this.tmpFrac[i] as number;
-    this.tmpFrac[i] = this.tmpFrac[j] as number;
-    this.tmpFrac[j] = f;
-    const d = this.tmpDist[i] as number;
-    this.tmpDist[i] = this.tmpDist[j] as number;
-    this.tmpDist[j] = d;
-    const tx = this.tmpTx[i] as number;
-    this.tmpTx[i] = this.tmpTx[j] as number;
-    this.tmpTx[j] = tx;
-    const ty = this.tmpTy[i] as number;
-    this.tmpTy[i] = this.tmpTy[j] as number;
-    this.tmpTy[j] = ty;
+    swapAt(this.tmpEdge, i, j);
+    swapAt(this.tmpFrac, i, j);
+    swapAt(this.tmpDist, i, j);
+    swapAt(this.tmpTx, i, j);
+    swapAt(this.tmpTy, i, j);
   }
 
   private grow(): void {
     const n = this.tmpEdge.length * 2;
-    const e = new Int32Array(n);
-    e.set(this.tmpEdge);
-    this.tmpEdge = e;
-    const f = new Float64Array(n);
-    f.set(this.tmpFrac);
-    this.tmpFrac = f;
-    const d = new Float64Array(n);
-    d.set(this.tmpDist);
-    this.tmpDist = d;
-    const tx = new Float64Array(n);
-    tx.set(this.tmpTx);
-    this.tmpTx = tx;
-    const ty = new Float64Array(n);
-    ty.set(this.tmpTy);
-    this.tmpTy = ty;
+    this.tmpEdge = widened(this.tmpEdge, new Int32Array(n));
+    this.tmpFrac = widened(this.tmpFrac, new Float64Array(n));
+    this.tmpDist = widened(this.tmpDist, new Float64Array(n));
+    this.tmpTx = widened(this.tmpTx, new Float64Array(n));
+    this.tmpTy = widened(this.tmpTy, new Float64Array(n));
   }
+}
+
+/** Swaps two entries of a candidate column. */
+function swapAt(a: Int32Array | Float64Array, i: number, j: number): void {
+  const v = a[i] as number;
+  a[i] = a[j] as number;
+  a[j] = v;
+}
+
+/** `to` (a larger column of the same kind) holding `from`'s entries first. */
+function widened<T extends Int32Array | Float64Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
 
 /**
