@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
@@ -14,41 +12,27 @@ import {
   validateArchiveFile,
   versionPath,
 } from '../../tiler/index.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import type { TestDatabase } from '../support/db.ts';
 import { openReference } from './pmtiles-file-source.ts';
-import {
-  goldenDataset,
-  insertDrives,
-  insertGoldenCoverageAndFeatures,
-  insertSegments,
-  useFixedCoverage,
-} from './support/dataset.ts';
+import { goldenDataset, insertDrives, insertGoldenCoverageAndFeatures, useFixedCoverage } from './support/dataset.ts';
 import { archiveToJson, assertGolden } from './support/golden.ts';
+import { closeGoldenDatabase, liveArchive, openGoldenDatabase } from './support/golden-db.ts';
 
 let db: TestDatabase;
 let dir = '';
 const HOW = 'test/tiler/support/dataset.ts goldenDataset() built with buildTiles z0..16; UPDATE_GOLDEN=1 regenerates';
 
 before(async () => {
-  db = await createTestDatabase();
-  dir = await mkdtemp(path.join(tmpdir(), 'mapmint-tiler-test-'));
-  const g = goldenDataset();
-  await insertSegments(db.sql, g.segments);
-  await insertDrives(db.sql, g.drives);
+  ({ db, dir } = await openGoldenDatabase('mapmint-tiler-test-'));
 });
-after(async () => {
-  await db?.drop();
-  await rm(dir, { recursive: true, force: true });
-});
-
-const live = async (out: string) => versionPath(out, (await readCurrent(out))!);
+after(() => closeGoldenDatabase(db, dir));
 
 test('tiles of the fixed dataset decode to the committed golden JSON', async () => {
   const out = path.join(dir, 'serial');
   const r = await buildTiles(db.sql, { out, minZoom: 0, maxZoom: 16, workers: 1 });
   assert.equal(r.version.version, 1);
   assert.equal(r.reused, 0);
-  const json = await archiveToJson(await live(out));
+  const json = await archiveToJson(await liveArchive(out));
   const tiles = json['tiles'] as Record<string, Record<string, unknown>>;
   // Layer zoom ranges from the layer table: nothing below z10, sequences from 12, frames from 15.
   const seen = new Set<string>();
@@ -79,14 +63,14 @@ test('tiles of the fixed dataset decode to the committed golden JSON', async () 
 test('a parallel build (4 workers) is byte-identical to the serial one', async () => {
   const out = path.join(dir, 'parallel');
   await buildTiles(db.sql, { out, minZoom: 0, maxZoom: 16, workers: 4 });
-  const serial = readFileSync(await live(path.join(dir, 'serial')));
-  const parallel = readFileSync(await live(out));
+  const serial = readFileSync(await liveArchive(path.join(dir, 'serial')));
+  const parallel = readFileSync(await liveArchive(out));
   assert.ok(serial.equals(parallel));
   assert.equal((await readCurrent(out))!.etag, (await readCurrent(path.join(dir, 'serial')))!.etag);
 });
 
 test('the archive passes our validator and the official pmtiles reader returns the same tiles', async () => {
-  const file = await live(path.join(dir, 'serial'));
+  const file = await liveArchive(path.join(dir, 'serial'));
   const report = await validateArchiveFile(file);
   assert.ok(report.header.numAddressedTiles > 0);
   const ref = await openReference(file);
@@ -143,10 +127,10 @@ test('an incremental update equals a full rebuild of the same data, byte for byt
   // The far pieces' tiles from z15 up are outside every changed area: copied, not rendered.
   assert.ok(inc.reused >= 2, `reused ${inc.reused}`);
   assert.equal(inc.tiles, full.tiles);
-  assert.ok(readFileSync(await live(out)).equals(readFileSync(await live(path.join(dir, 'rebuild')))));
+  assert.ok(readFileSync(await liveArchive(out)).equals(readFileSync(await liveArchive(path.join(dir, 'rebuild')))));
   assert.equal(inc.version.etag, full.version.etag);
   // The change is visible: the retired piece is gone everywhere, the new drive is there.
-  const json = JSON.stringify(await archiveToJson(await live(out)));
+  const json = JSON.stringify(await archiveToJson(await liveArchive(out)));
   assert.ok(!json.includes('seg-d'));
   assert.ok(json.includes(added.uploadId));
 });
@@ -176,9 +160,9 @@ test('coverage and feature rows feed their layers; an update given their area re
   const r = await updateTiles(db.sql, { out, bboxes: [box] });
   assert.ok(r.rendered > 0 && r.reused > 0, `rendered ${r.rendered}, reused ${r.reused}`);
   const full = await buildTiles(db.sql, { out: path.join(dir, 'rebuild2'), minZoom: 0, maxZoom: 16, workers: 2 });
-  assert.ok(readFileSync(await live(out)).equals(readFileSync(await live(path.join(dir, 'rebuild2')))));
+  assert.ok(readFileSync(await liveArchive(out)).equals(readFileSync(await liveArchive(path.join(dir, 'rebuild2')))));
   assert.equal(r.version.etag, full.version.etag);
-  const json = await archiveToJson(await live(out));
+  const json = await archiveToJson(await liveArchive(out));
   const tiles = Object.values(json['tiles'] as Record<string, Record<string, unknown>>);
   assert.ok(tiles.some((t) => 'features' in t));
   assertGolden('with-coverage-and-features', json, `${HOW}, then the incremental-test changes and useFixedCoverage`);

@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { FetchSource, PMTiles } from 'pmtiles';
 import { toHttpError } from '../../server/errors.ts';
-import { buildTiles, readCurrent, tilesPlugin, updateTiles, versionPath } from '../../tiler/index.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { goldenDataset, insertDrives, insertSegments } from './support/dataset.ts';
+import { buildTiles, readCurrent, tilesPlugin, updateTiles } from '../../tiler/index.ts';
+import type { TestDatabase } from '../support/db.ts';
+import { goldenDataset, insertDrives } from './support/dataset.ts';
+import { closeGoldenDatabase, liveArchive, openGoldenDatabase } from './support/golden-db.ts';
 import { decodeMvt } from './support/mvt.ts';
 
 let db: TestDatabase;
@@ -20,11 +18,7 @@ let app: FastifyInstance;
 let base = '';
 
 before(async () => {
-  db = await createTestDatabase();
-  dir = await mkdtemp(path.join(tmpdir(), 'mapmint-serve-test-'));
-  const g = goldenDataset();
-  await insertSegments(db.sql, g.segments);
-  await insertDrives(db.sql, g.drives);
+  ({ db, dir } = await openGoldenDatabase('mapmint-serve-test-'));
   app = Fastify();
   app.setErrorHandler((err, _req, reply) => {
     const { status, body } = toHttpError(err);
@@ -36,11 +30,10 @@ before(async () => {
 });
 after(async () => {
   await app?.close();
-  await db?.drop();
-  await rm(dir, { recursive: true, force: true });
+  await closeGoldenDatabase(db, dir);
 });
 
-const archiveBytes = async () => readFileSync(versionPath(dir, (await readCurrent(dir))!));
+const archiveBytes = async () => readFileSync(await liveArchive(dir));
 
 test('before any build the tile routes answer 404 with a JSON error', async () => {
   const r = await fetch(`${base}/tiles/map.pmtiles`);

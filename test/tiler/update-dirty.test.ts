@@ -5,40 +5,24 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import {
-  buildTiles,
-  layersOfReason,
-  readCurrent,
-  updateDirtyTiles,
-  updateTiles,
-  versionPath,
-} from '../../tiler/index.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { goldenDataset, insertDrives, insertSegments } from './support/dataset.ts';
+import { buildTiles, layersOfReason, readCurrent, updateDirtyTiles, updateTiles } from '../../tiler/index.ts';
+import type { TestDatabase } from '../support/db.ts';
+import { goldenDataset } from './support/dataset.ts';
 import { archiveToJson } from './support/golden.ts';
+import { closeGoldenDatabase, liveArchive, openGoldenDatabase } from './support/golden-db.ts';
 
 let db: TestDatabase;
 let dir = '';
 
 before(async () => {
-  db = await createTestDatabase();
-  dir = await mkdtemp(path.join(tmpdir(), 'mapmint-tiler-dirty-'));
-  const g = goldenDataset();
-  await insertSegments(db.sql, g.segments);
-  await insertDrives(db.sql, g.drives);
+  ({ db, dir } = await openGoldenDatabase('mapmint-tiler-dirty-'));
 });
-after(async () => {
-  await db?.drop();
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => closeGoldenDatabase(db, dir));
 
-const live = async (out: string) => versionPath(out, (await readCurrent(out))!);
 type Tiles = Record<string, Record<string, { features: { properties: Record<string, unknown> }[] }>>;
-const tilesOf = async (out: string) => (await archiveToJson(await live(out)))['tiles'] as Tiles;
+const tilesOf = async (out: string) => (await archiveToJson(await liveArchive(out)))['tiles'] as Tiles;
 
 /** The z16 tile holding lon/lat. */
 function tileAt(lon: number, lat: number, z = 16): string {
@@ -104,7 +88,7 @@ test('a moved feature leaves its old tile, a removed one leaves every tile, as i
   assert.deepEqual(featureIds(after, tileAt(...there)), [41]);
   assert.equal((await db.sql`select count(*)::int as n from tile_dirty_areas`)[0]!['n'], 0);
   const full = await buildTiles(db.sql, { out: path.join(dir, 'full-1'), minZoom: 0, maxZoom: 16, workers: 2 });
-  assert.ok(readFileSync(await live(out)).equals(readFileSync(await live(path.join(dir, 'full-1')))));
+  assert.ok(readFileSync(await liveArchive(out)).equals(readFileSync(await liveArchive(path.join(dir, 'full-1')))));
   assert.equal((await readCurrent(out))!.etag, full.version.etag);
 
   // Removed (a rejected duplicate deleted, say): its last box is marked.
@@ -114,7 +98,7 @@ test('a moved feature leaves its old tile, a removed one leaves every tile, as i
   const gone = await tilesOf(out);
   assert.ok(Object.keys(gone).every((k) => featureIds(gone, k).length === 0));
   await buildTiles(db.sql, { out: path.join(dir, 'full-2'), minZoom: 0, maxZoom: 16, workers: 2 });
-  assert.ok(readFileSync(await live(out)).equals(readFileSync(await live(path.join(dir, 'full-2')))));
+  assert.ok(readFileSync(await liveArchive(out)).equals(readFileSync(await liveArchive(path.join(dir, 'full-2')))));
 });
 
 test('a box marked for the new position only would leave a ghost: the old box is what clears it', async () => {
@@ -160,5 +144,5 @@ test('wide and numerous changed areas take the area-query path and still equal a
   });
   assert.ok(r.rendered > 0);
   await buildTiles(db.sql, { out: path.join(dir, 'wide-full'), minZoom: 0, maxZoom: 16, workers: 2 });
-  assert.ok(readFileSync(await live(out)).equals(readFileSync(await live(path.join(dir, 'wide-full')))));
+  assert.ok(readFileSync(await liveArchive(out)).equals(readFileSync(await liveArchive(path.join(dir, 'wide-full')))));
 });
