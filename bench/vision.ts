@@ -96,14 +96,12 @@ const fps = async (fn: () => Promise<unknown>): Promise<number> => {
  */
 const otherThreads = threads === 1 ? 2 : 1;
 const bareOther = await ort.InferenceSession.create(MODEL_PATHS.centernetOnnx, sessionOptions(otherThreads));
-const runBareOther = () =>
-  fps(async () => {
-    for (let i = 0; i < frames.length; i++) await bareOther.run(feed(i), fetches);
-  });
-const runBare = () =>
-  fps(async () => {
-    for (let i = 0; i < frames.length; i++) await bare.run(feed(i), fetches);
-  });
+/** Every frame through one bare session, one at a time. */
+const bareAll = async (session: ort.InferenceSession) => {
+  for (let i = 0; i < frames.length; i++) await session.run(feed(i), fetches);
+};
+const runBareOther = () => fps(() => bareAll(bareOther));
+const runBare = () => fps(() => bareAll(bare));
 /** The vision.detect job's per-frame work without the database (see detect-upload.ts). */
 const runStage = () =>
   fps(() =>
@@ -151,11 +149,7 @@ for (const jpeg of frames) {
   await Promise.all(out.map((d) => saveCrop(blobs, img, d)));
   steps.crops += performance.now() - t;
 }
-const bareSerialMs = await (async () => {
-  const t = performance.now();
-  for (let i = 0; i < frames.length; i++) await bare.run(feed(i), fetches);
-  return (performance.now() - t) / frames.length;
-})();
+const bareSerialMs = 1000 / (await runBare());
 
 await privacy.close();
 await models.close();
