@@ -31,7 +31,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Sql } from '../db/connect.ts';
 import { stateDir } from '../db/paths.ts';
-import { generateDrive } from '../ingest/demo/index.ts';
+import { generateDrive } from '../demo/index.ts';
 import { type BeforeStore, sampleFrames } from '../ingest/sample/index.ts';
 import { readTrack } from '../ingest/telemetry/index.ts';
 import { alignVideoToTrack, FFMPEG_PATH, probeVideo } from '../ingest/video/index.ts';

@@ -1,5 +1,5 @@
 /**
- * bench:match — HMM map matching speed and accuracy on generated drives with known truth (ingest/demo), covering what
+ * bench:match — HMM map matching speed and accuracy on generated drives with known truth (demo), covering what
  * issue 6 asks for: many seeded drives with realistic noise (sigma 5-15 m), 1-10 s sampling, gaps and GPS jumps.
  * 48 drives of 10 min, two per condition: white noise 5, 10 or 15 m per axis (plus the generator's 2 m Gauss-Markov
  * bias) x a fix every 1, 2, 5 or 10 s (the 1 Hz track thinned) x clean or faulty (two 45 s outages and three bursts
@@ -15,7 +15,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateDrive } from '../ingest/demo/index.ts';
+import { generateDrive } from '../demo/index.ts';
 import { estimateSigmaZ, importRoads, loadGraph, matchTrack, trackBbox } from '../roads/index.ts';
 import { createScratchDatabase } from './support/scratch-db.ts';
 

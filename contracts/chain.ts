@@ -10,7 +10,15 @@ import {
   type Signer,
 } from 'ethers';
 import { type Artifact, loadArtifact } from './compile.ts';
-import type { ProofFile } from './merkle.ts';
+
+/** What publishing and claiming need of an epoch's proof file (rewards/ builds it; contracts only read it). */
+export interface EpochProofs {
+  epoch: bigint;
+  root: string;
+  totalCumulative: bigint;
+  /** Keyed by checksummed address. */
+  claims: ReadonlyMap<string, { cumulativeAmount: bigint; proof: string[] }>;
+}
 
 /** Addresses of one deployment, as the CLI stores them. */
 export interface Deployment {
@@ -163,7 +171,7 @@ export type PublishResult = { status: 'published'; txHash: string; gasUsed: bigi
 /** Publishes an epoch's root; a no-op when the same root and total are already published for that epoch. */
 export async function publishRoot(
   distributor: Contract,
-  epoch: Pick<ProofFile, 'epoch' | 'root' | 'totalCumulative'>,
+  epoch: Pick<EpochProofs, 'epoch' | 'root' | 'totalCumulative'>,
 ): Promise<PublishResult> {
   const published: string = await distributor.getFunction('rootOf')(epoch.epoch);
   if (published !== `0x${'0'.repeat(64)}`) {
@@ -185,7 +193,7 @@ export type ClaimResult =
   | { status: 'not-in-tree' };
 
 /** Claims for the distributor's signer from `file`, which must be the latest published epoch's proof file. */
-export async function claim(distributor: Contract, file: ProofFile): Promise<ClaimResult> {
+export async function claim(distributor: Contract, file: EpochProofs): Promise<ClaimResult> {
   const runner = distributor.runner as Signer | null;
   if (!runner || typeof runner.getAddress !== 'function') throw new ChainError('claim: distributor needs a signer');
   const account = getAddress(await runner.getAddress());

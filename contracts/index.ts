@@ -9,6 +9,7 @@ export {
   type DeployOptions,
   deployContracts,
   distributorAt,
+  type EpochProofs,
   type PublishResult,
   publishRoot,
   revertOf,
@@ -25,17 +26,3 @@ export {
   startDevChain,
 } from './dev-chain.ts';
 export { type DevServerOptions, startDevServer } from './dev-server.ts';
-export {
-  buildProofFile,
-  type ClaimProof,
-  decreasedAccounts,
-  type ProofFile,
-  parseProofFile,
-  proofFileToJson,
-  type RewardRow,
-  RewardTreeError,
-  readProofFile,
-  verifyClaim,
-  writeProofFile,
-} from './merkle.ts';
-export { buildRewardTree, type RewardTree, rewardLeaf } from './merkle-tree.ts';

@@ -3,8 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { MapmintError } from '../core/errors.ts';
+import { findPgBin, hasPostgis, isRoot, run } from './host-programs.ts';
 import { stateDir } from './paths.ts';
-import { findPgBin, hasPostgis, isRoot, run } from './system.ts';
 
 /** What we remember about the project-local cluster between runs. */
 interface ClusterState {

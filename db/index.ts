@@ -3,4 +3,3 @@ export { connect, type Db, migrate, type Sql } from './connect.ts';
 export { PROJECT_ROOT, stateDir, tilesDir } from './paths.ts';
 export type { Reason } from './schema.ts';
 export * as schema from './schema.ts';
-export { runStep, type StepRef, setProgress, transition, type UploadStatus } from './uploads.ts';

@@ -5,16 +5,15 @@
  */
 
 import { localFrame } from '../core/local-frame.ts';
-import { runStep, type Sql } from '../db/index.ts';
+import type { Sql } from '../db/index.ts';
 import type { StageContext } from '../queue/index.ts';
+import { runStep } from '../uploads/index.ts';
 import { type AssociateOptions, associateDrive, type Tracklet } from './associate.ts';
 import { countClear, countSeen, frameGrid, trailingMisses } from './change-detection.ts';
 import { classGeometry } from './classes.ts';
 import { confidenceOf, estimateFeature, REMOVAL_PRIOR, statusOf, updateRemoval } from './combine.ts';
 import { facingOf, splitByFacing } from './facing.ts';
 import { type Observation, type ObserveOptions, observe } from './observe.ts';
-import { smoothTrack } from './smooth-track.ts';
-import { snapRoadside } from './snap-roadside.ts';
 import {
   clusterPoints,
   loadDetections,
@@ -25,7 +24,9 @@ import {
   lockArea,
   nearestRoads,
   type StoredFeature,
-} from './store.ts';
+} from './read-features.ts';
+import { smoothTrack } from './smooth-track.ts';
+import { snapRoadside } from './snap-roadside.ts';
 import { type FeatureRow, markDirty, writeFeatures, writeObservations, writePasses } from './write-features.ts';
 
 /** The step name recorded in step_runs (and the job that runs it). */

@@ -1,6 +1,7 @@
 import type { Track } from '../core/track.ts';
-import { runStep, type Sql, setProgress, transition } from '../db/index.ts';
+import type { Sql } from '../db/index.ts';
 import type { StageContext } from '../queue/index.ts';
+import { runStep, setProgress, transition } from '../uploads/index.ts';
 import { type BeforeStore, sampleFrames, sampleImages } from './sample/index.ts';
 import type { StoredReport } from './validate-upload.ts';
 import { uploadDriveFiles } from './validate-upload.ts';

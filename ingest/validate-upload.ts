@@ -1,7 +1,8 @@
 import { MapmintError } from '../core/errors.ts';
 import type { Track } from '../core/track.ts';
-import { type Reason, runStep, type Sql, transition } from '../db/index.ts';
+import type { Reason, Sql } from '../db/index.ts';
 import type { StageContext } from '../queue/index.ts';
+import { runStep, transition } from '../uploads/index.ts';
 import { deviceConflict } from './device-conflict.ts';
 import { type Drive, type DriveFile, loadDrive } from './load-drive.ts';
 import { type TrackFingerprint, trackFingerprint, type ValidationReport, validateTrack } from './validate/index.ts';

@@ -1,7 +1,7 @@
 import type { Reason } from '../db/index.ts';
-import { runStep, transition } from '../db/index.ts';
 import type { StageContext } from '../queue/index.ts';
 import { keyFor, sha256File } from '../storage/index.ts';
+import { runStep, transition } from '../uploads/index.ts';
 
 interface FileRow {
   idx: number;

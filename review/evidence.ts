@@ -3,12 +3,12 @@
  * nothing that was not blurred), the public feature detail, and the stored image bytes with their ETags.
  */
 import sharp from 'sharp';
+import type { FeatureDetails, ReviewCrop } from '../api/review.ts';
 import type { Sql } from '../db/index.ts';
 import type { ReviewItemKind } from '../db/schema.ts';
-import type { FeatureDetails, ReviewCrop } from '../sdk/review.ts';
 import { type BlobStore, isValidKey } from '../storage/index.ts';
 
-/** A crop of one detection that supports an item (the wire type, declared once in sdk/review.ts). */
+/** A crop of one detection that supports an item (the wire type, declared once in api/review.ts). */
 export type Crop = ReviewCrop;
 
 /** Where the stored (blurred) frame is served. */
@@ -82,7 +82,7 @@ export async function cropsOf(
   return out;
 }
 
-/** A map feature as the public feature endpoint shows it (sdk/review.ts). */
+/** A map feature as the public feature endpoint shows it (api/review.ts). */
 export type FeatureDetail = FeatureDetails;
 
 /** A feature with up to `maxFrames` of the frames that saw it (one per drive first, best first); undefined if none. */

@@ -16,7 +16,7 @@ export {
   frameUrl,
   type StoredImage,
 } from './evidence.ts';
-export { type QueueItem, reviewQueue } from './queue.ts';
+export { type QueueItem, reviewQueue } from './reviewer-queue.ts';
 export {
   effectiveRoles,
   grantReviewer,

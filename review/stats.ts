@@ -1,5 +1,5 @@
+import type { ReviewStats } from '../api/review.ts';
 import type { Sql } from '../db/index.ts';
-import type { ReviewStats } from '../sdk/review.ts';
 
 export type { ReviewStats };
 

@@ -1,9 +1,9 @@
+import type { VoteResult } from '../api/review.ts';
 import { invalid, MapmintError } from '../core/errors.ts';
 import type { Sql } from '../db/index.ts';
 import type { ReviewDecision, ReviewItemKind, ReviewStatus } from '../db/schema.ts';
 import { applyFeatureReview } from '../fusion/index.ts';
 import type { RewardConfig } from '../rewards/index.ts';
-import type { VoteResult } from '../sdk/review.ts';
 import { isReviewClass } from './classes.ts';
 import type { ReviewConfig } from './config.ts';
 import { bookReviewCredits } from './credit.ts';

@@ -1,5 +1,5 @@
-import { runStep } from '../db/index.ts';
 import type { StageContext } from '../queue/index.ts';
+import { runStep } from '../uploads/index.ts';
 import type { RewardConfig } from './config.ts';
 import { openEpochForBooking } from './epochs.ts';
 

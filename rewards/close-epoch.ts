@@ -3,11 +3,11 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { TransactionSql } from 'postgres';
-import { buildProofFile, type ProofFile, writeProofFile } from '../contracts/index.ts';
 import { MapmintError } from '../core/errors.ts';
 import type { Sql } from '../db/index.ts';
 import type { RewardConfig } from './config.ts';
 import { epochAt } from './epochs.ts';
+import { buildProofFile, type ProofFile, writeProofFile } from './merkle.ts';
 
 /** What closing an epoch produced. */
 export interface ClosedEpoch {

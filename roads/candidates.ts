@@ -1,5 +1,5 @@
 /** Candidate road positions near a GPS fix: grid lookup, projection onto each piece, nearest K kept. */
-import { cellKey, type RoadGraph } from './road-graph.ts';
+import { cellKey, type RoadGraph } from './match-graph.ts';
 
 /** Reusable output buffers for `findCandidates` (one set per matching run, so no allocation per point). */
 export class CandidateBuffer {

@@ -2,7 +2,7 @@
 import { EARTH_RADIUS_M } from '../core/geo.ts';
 import type { TrackPoint } from '../core/track.ts';
 import type { Sql } from '../db/connect.ts';
-import { buildRoadGraph, type GraphPiece, type RoadGraph } from './road-graph.ts';
+import { buildRoadGraph, type GraphPiece, type RoadGraph } from './match-graph.ts';
 
 /** West, south, east, north in degrees. */
 export type BBox = [number, number, number, number];

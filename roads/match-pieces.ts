@@ -1,7 +1,7 @@
 /** Turns the Viterbi's chosen states into the ordered pieces driven, with entry and exit fractions and times. */
 
+import type { RoadGraph } from './match-graph.ts';
 import type { MatchedPiece } from './match-types.ts';
-import type { RoadGraph } from './road-graph.ts';
 import type { Router } from './shortest-path.ts';
 
 /** One chosen state: a position `pos` metres along directed arc `arc` at Unix ms `t`. */

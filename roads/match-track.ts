@@ -10,9 +10,9 @@
 import { haversine } from '../core/geo.ts';
 import type { TrackPoint } from '../core/track.ts';
 import { CandidateBuffer } from './candidates.ts';
+import { pointOnEdge, type RoadGraph, toLocal } from './match-graph.ts';
 import { piecesOf, type Visit } from './match-pieces.ts';
 import type { MatchOptions, MatchResult } from './match-types.ts';
-import { pointOnEdge, type RoadGraph, toLocal } from './road-graph.ts';
 import { Router } from './shortest-path.ts';
 
 export type { MatchedPiece, MatchedPoint, MatchOptions, MatchResult, SubMatch } from './match-types.ts';

@@ -1,6 +1,6 @@
 import type { Track } from '../core/track.ts';
-import { runStep } from '../db/index.ts';
 import type { StageContext } from '../queue/index.ts';
+import { runStep } from '../uploads/index.ts';
 import { estimateSigmaZ } from './candidates.ts';
 import { coverageOf } from './coverage.ts';
 import { type BBox, loadGraph, trackBbox } from './load-graph.ts';

@@ -4,7 +4,7 @@
  * edge-based from the candidate's outgoing to the next candidate's incoming directed edge with u-turn costs. Typed-array
  * state is reused between queries; results are cached per source arc within the largest limit asked so far.
  */
-import type { RoadGraph } from './road-graph.ts';
+import type { RoadGraph } from './match-graph.ts';
 
 /** What one search from a source arc settled: for each node, the two cheapest arrivals by different arcs. */
 interface Settled {

@@ -1,3 +1,3 @@
+export * from '../api/review.ts';
 export * from './client.ts';
-export * from './review.ts';
 export * from './rewards.ts';

@@ -6,15 +6,15 @@ import type { Queue } from '../queue/index.ts';
 import { effectiveRoles } from '../review/index.ts';
 import type { BlobStore } from '../storage/index.ts';
 import { tilesPlugin } from '../tiler/index.ts';
+import { createUpload, getUpload, listUploads } from '../uploads/create-upload.ts';
+import { type Manifest, manifestSchema } from '../uploads/manifest.ts';
 import { authenticate, hashToken, issueNonce, type Principal, signIn } from './auth.ts';
 import type { ServerConfig } from './config.ts';
 import { toHttpError } from './errors.ts';
-import { type Manifest, manifestSchema } from './manifest.ts';
 import { registerReviewRoutes } from './review-routes.ts';
 import { registerRewardRoutes } from './rewards-routes.ts';
 import { createTusServer, TUS_PATH } from './tus.ts';
 import { handleTusRequest } from './tus-request.ts';
-import { createUpload, getUpload, listUploads } from './uploads.ts';
 import { webPlugin } from './web.ts';
 
 /** What the HTTP server needs from the rest of mapmint. */

@@ -7,10 +7,10 @@ import { MapmintError } from '../core/errors.ts';
 import type { Sql } from '../db/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { BlobStore } from '../storage/index.ts';
+import { acceptFile, fileTarget } from '../uploads/create-upload.ts';
 import { authenticate } from './auth.ts';
 import { toTusError } from './errors.ts';
 import { HashingFileStore } from './hashing-file-store.ts';
-import { acceptFile, fileTarget } from './uploads.ts';
 
 /** The tus endpoint's path. */
 export const TUS_PATH = '/v1/files';

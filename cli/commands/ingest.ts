@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { type DriveFile, loadDrive, sampleUpload, validateUpload, verifyUpload } from '../../ingest/index.ts';
 import { validateTrack } from '../../ingest/validate/index.ts';
 import { declareFiles, describeFile } from '../../sdk/node.ts';
-import { acceptFile, createUpload, getUpload } from '../../server/uploads.ts';
+import { acceptFile, createUpload, getUpload } from '../../uploads/create-upload.ts';
 import { openRuntime, sharedPrivacy } from '../../worker/index.ts';
 import { emit, type GlobalFlags, progressBar } from '../output.ts';
 import { localWallet } from '../wallet.ts';

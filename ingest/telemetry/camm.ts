@@ -8,7 +8,7 @@
  * Other types (angle axis, gyro, accelerometer, ...) are skipped by their fixed size.
  */
 import { invalid, type Track, type TrackPoint } from '../../core/index.ts';
-import { isValidLatLon, normHeading } from './values.ts';
+import { isValidLatLon, normHeading } from './parse-values.ts';
 
 /** CAMM payload sizes after the 4-byte header, by packet type (spec table "Data format"). */
 export const CAMM_SIZES: Record<number, number> = { 0: 12, 1: 8, 2: 12, 3: 12, 4: 12, 5: 24, 6: 56, 7: 12 };

@@ -6,7 +6,7 @@
  */
 import { invalid, type Track, type TrackPoint } from '../../core/index.ts';
 import { type Field, parseWktPoint, readExtras, readTime, resolveFields } from './fields.ts';
-import { isValidLatLon, num, type TelemetryData, toText } from './values.ts';
+import { isValidLatLon, num, type TelemetryData, toText } from './parse-values.ts';
 
 /** Split one CSV line; double quotes group, and `""` inside quotes is a literal quote (RFC 4180 section 2). */
 export function splitCsvLine(line: string, delimiter: string): string[] {

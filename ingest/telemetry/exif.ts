@@ -10,7 +10,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import exifr from 'exifr';
 import { invalid, type Track, type TrackPoint } from '../../core/index.ts';
-import { isValidLatLon, KMH_TO_MPS, KNOTS_TO_MPS, normHeading, num } from './values.ts';
+import { isValidLatLon, KMH_TO_MPS, KNOTS_TO_MPS, normHeading, num } from './parse-values.ts';
 
 type Tags = Record<string, unknown>;
 

@@ -3,7 +3,7 @@
  * Names are matched after lower-casing and dropping a parenthesised suffix and non-alphanumerics, so
  * "Latitude", "lat", "Time (UTC)" and "speed_kmh" all resolve. See README.md for the accepted names.
  */
-import { KMH_TO_MPS, normHeading, num, parseTime } from './values.ts';
+import { KMH_TO_MPS, normHeading, num, parseTime } from './parse-values.ts';
 
 /** The fields a sidecar record can carry. */
 export type Field =

@@ -11,7 +11,7 @@
  */
 import { invalid, type Track, type TrackPoint } from '../../core/index.ts';
 import { type Klv, parseGpsu, readNumbers, readScal, readString } from './gpmf.ts';
-import { DAY_MS, isValidLatLon, normHeading } from './values.ts';
+import { DAY_MS, isValidLatLon, normHeading } from './parse-values.ts';
 
 /** One GPMF payload (one sample of the gpmd track) with its timing from the sample table, in seconds. */
 export interface GpmfPayload {

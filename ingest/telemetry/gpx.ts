@@ -9,7 +9,7 @@
 import { createReadStream } from 'node:fs';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { invalid, MapmintError, type Track, type TrackPoint } from '../../core/index.ts';
-import { isValidLatLon, normHeading, num, parseTime, type TelemetryData, toText } from './values.ts';
+import { isValidLatLon, normHeading, num, parseTime, type TelemetryData, toText } from './parse-values.ts';
 
 /** Options for the GPX reader. */
 export interface GpxOptions {

@@ -7,7 +7,7 @@
  */
 import { invalid, type Track, type TrackPoint } from '../../core/index.ts';
 import { type Field, normName, readExtras, readTime, resolveFields } from './fields.ts';
-import { isValidLatLon, num, type TelemetryData, toText } from './values.ts';
+import { isValidLatLon, num, type TelemetryData, toText } from './parse-values.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };

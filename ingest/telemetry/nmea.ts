@@ -24,7 +24,7 @@ import {
   scanLine,
   utcMidnight,
 } from './nmea-sentence.ts';
-import { DAY_MS, KMH_TO_MPS, KNOTS_TO_MPS, normHeading, num, type TelemetryData, toLatin1 } from './values.ts';
+import { DAY_MS, KMH_TO_MPS, KNOTS_TO_MPS, normHeading, num, type TelemetryData, toLatin1 } from './parse-values.ts';
 
 interface Position {
   lat: number;

@@ -2,7 +2,7 @@
 import { haversine } from '../../core/geo.ts';
 import type { TrackPoint } from '../../core/track.ts';
 import { type CheckResult, runFindings, where } from './findings.ts';
-import { decimatedCumulative, dist, median, toLocal } from './local.ts';
+import { decimatedCumulative, dist, median, toLocal } from './local-metrics.ts';
 import { THRESHOLDS } from './thresholds.ts';
 import type { Finding } from './types.ts';
 

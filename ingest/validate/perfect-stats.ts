@@ -1,6 +1,6 @@
 /** The jitter statistic behind `too_perfect`: how far each fix lands from a constant-turn-rate-and-velocity guess. */
 import type { TrackPoint } from '../../core/track.ts';
-import { dist, type LocalXY, median, toLocal } from './local.ts';
+import { dist, type LocalXY, median, toLocal } from './local-metrics.ts';
 import { THRESHOLDS } from './thresholds.ts';
 
 /** Jitter summary of a track: residuals of the CTRV predictor over moving stretches. */

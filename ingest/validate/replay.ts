@@ -4,7 +4,7 @@
  * re-upload differs by centimetres (added jitter) or by one constant offset, and keeps the speed profile.
  */
 import type { Track, TrackPoint } from '../../core/track.ts';
-import { clamp01, dist, type LocalXY, median, projector } from './local.ts';
+import { clamp01, dist, type LocalXY, median, projector } from './local-metrics.ts';
 import { THRESHOLDS } from './thresholds.ts';
 
 /** Geometric + temporal signature of a track. JSON-serialisable; three integers per fix kept. */

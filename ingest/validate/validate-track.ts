@@ -9,7 +9,7 @@ import { impossibleAcceleration, impossibleSpeed, motionFindings, splitAtGaps, s
 import { checkNullIsland, checkOutOfRange, checkPoorFix, checkTimeOrder } from './check-points.ts';
 import { checkTooPerfect, checkTooShort, checkVideoCoverage, type VideoSpan } from './check-track.ts';
 import { runsOf } from './findings.ts';
-import { median } from './local.ts';
+import { median } from './local-metrics.ts';
 import { jitterStats } from './perfect-stats.ts';
 import { replayCandidates, replaySimilarity, type TrackFingerprint, trackFingerprint } from './replay.ts';
 import { THRESHOLDS } from './thresholds.ts';

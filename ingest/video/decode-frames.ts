@@ -22,8 +22,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { invalid, MapmintError } from '../../core/errors.ts';
+import { FFMPEG_PATH } from './ffmpeg-binaries.ts';
 import type { VideoProbe } from './probe-video.ts';
-import { FFMPEG_PATH } from './tools.ts';
 
 /**
  * One decoded frame: planar yuv420p (Y, then U, then V, chroma planes ceil(w/2) x ceil(h/2)). `data` is a reused

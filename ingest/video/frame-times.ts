@@ -5,8 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { invalid } from '../../core/errors.ts';
+import { FFPROBE_PATH } from './ffmpeg-binaries.ts';
 import type { VideoProbe } from './probe-video.ts';
-import { FFPROBE_PATH } from './tools.ts';
 
 /** Frame presentation times in seconds on ffmpeg's timeline (file start = 0), ascending. */
 export async function frameTimes(probe: VideoProbe): Promise<Float64Array> {

@@ -8,6 +8,6 @@ export {
   type RawFrame,
   selectExpression,
 } from './decode-frames.ts';
+export { FFMPEG_PATH, FFPROBE_PATH } from './ffmpeg-binaries.ts';
 export { frameTimes } from './frame-times.ts';
 export { type DataStream, probeVideo, type VideoProbe } from './probe-video.ts';
-export { FFMPEG_PATH, FFPROBE_PATH } from './tools.ts';

@@ -6,7 +6,7 @@
 import { open, stat } from 'node:fs/promises';
 import type ffmpeg from 'fluent-ffmpeg';
 import { invalid } from '../../core/errors.ts';
-import { ffprobeData } from './tools.ts';
+import { ffprobeData } from './ffmpeg-binaries.ts';
 
 /** A data (non audio/video) stream: telemetry candidates. */
 export interface DataStream {

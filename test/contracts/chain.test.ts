@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { type Contract, Signature } from 'ethers';
 import {
-  buildProofFile,
   ChainError,
   ContractRevertError,
   claim,
@@ -15,6 +14,7 @@ import {
   startDevChain,
   tokenAt,
 } from '../../contracts/index.ts';
+import { buildProofFile } from '../../rewards/index.ts';
 import { deployFixture, expectRevert, MAP } from './fixture.ts';
 
 let chain: DevChain;

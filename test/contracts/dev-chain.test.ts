@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { JsonRpcProvider, Wallet } from 'ethers';
 import {
-  buildProofFile,
   claim,
   type DevChain,
   deployContracts,
@@ -16,6 +15,7 @@ import {
   startDevServer,
   tokenAt,
 } from '../../contracts/index.ts';
+import { buildProofFile } from '../../rewards/index.ts';
 import { expectRevert, MAP } from './fixture.ts';
 
 let chain: DevChain;

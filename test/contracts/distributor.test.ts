@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { type Contract, getAddress, hexlify, randomBytes, ZeroHash } from 'ethers';
-import { buildProofFile, type ProofFile, publishRoot, type RewardRow } from '../../contracts/index.ts';
+import { publishRoot } from '../../contracts/index.ts';
+import { buildProofFile, type ProofFile, type RewardRow } from '../../rewards/index.ts';
 import { deployFixture, expectRevert, type Fixture, MAP, sendAndMeasure } from './fixture.ts';
 
 let f: Fixture;

@@ -3,15 +3,8 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import fc from 'fast-check';
-import {
-  buildProofFile,
-  claim,
-  type DevChain,
-  distributorAt,
-  type ProofFile,
-  publishRoot,
-  startDevChain,
-} from '../../contracts/index.ts';
+import { claim, type DevChain, distributorAt, publishRoot, startDevChain } from '../../contracts/index.ts';
+import { buildProofFile, type ProofFile } from '../../rewards/index.ts';
 import { deployFixture, MAP } from './fixture.ts';
 
 const maxAccounts = 12;

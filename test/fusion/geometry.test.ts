@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { cameraTransform, focalPx, projectCamera } from '../../demo/index.ts';
 import {
   associateDrive,
   estimateFeature,
@@ -13,7 +14,6 @@ import {
   triangulate,
   updateRemoval,
 } from '../../fusion/index.ts';
-import { cameraTransform, focalPx, projectCamera } from '../../ingest/demo/index.ts';
 import { mulberry32 } from '../support/prng.ts';
 import { synthesize } from './support/synthetic.ts';
 

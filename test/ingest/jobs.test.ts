@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { destination } from '../../core/geo.ts';
 import type { Track } from '../../core/track.ts';
-import { generateDrive } from '../../ingest/demo/index.ts';
+import { generateDrive } from '../../demo/index.ts';
 import { readTrack } from '../../ingest/telemetry/index.ts';
 import type { MapmintClient, UploadStatus } from '../../sdk/index.ts';
 import { uploadFiles } from '../../sdk/node.ts';

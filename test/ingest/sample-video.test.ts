@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import sharp, { type Sharp } from 'sharp';
 import { destination, haversine, headingDelta } from '../../core/geo.ts';
 import type { Track } from '../../core/track.ts';
-import { type DemoDrive, generateDrive } from '../../ingest/demo/index.ts';
+import { type DemoDrive, generateDrive } from '../../demo/index.ts';
 import {
   DEFAULT_QUALITY,
   encodeRgb,

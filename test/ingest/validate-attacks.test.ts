@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { destination } from '../../core/geo.ts';
 import type { Track, TrackPoint } from '../../core/track.ts';
-import { planDrive } from '../../ingest/demo/index.ts';
+import { planDrive } from '../../demo/index.ts';
 import {
   type ReasonCode,
   replaySimilarity,

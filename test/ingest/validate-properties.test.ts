@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Track, TrackPoint } from '../../core/track.ts';
-import { planDrive } from '../../ingest/demo/index.ts';
+import { planDrive } from '../../demo/index.ts';
 import { THRESHOLDS, validateTrack } from '../../ingest/validate/index.ts';
 
 const NOW = Date.UTC(2025, 0, 1);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { MapmintError } from '../../core/errors.ts';
-import { generateDrive } from '../../ingest/demo/index.ts';
+import { generateDrive } from '../../demo/index.ts';
 import { readTrack } from '../../ingest/telemetry/index.ts';
 import { alignVideoToTrack, probeVideo, type VideoProbe } from '../../ingest/video/index.ts';
 import { mulberry32 } from '../support/prng.ts';

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { generateDrive, planDrive } from '../../ingest/demo/index.ts';
+import { generateDrive, planDrive } from '../../demo/index.ts';
 import { importRoads } from '../../roads/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { sharedFile } from '../support/shared-data.ts';

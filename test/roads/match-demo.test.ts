@@ -1,5 +1,5 @@
 /**
- * Accuracy of the matcher on synthetic drives with known truth (ingest/demo): many seeds, receiver noise of 5-15 m
+ * Accuracy of the matcher on synthetic drives with known truth (demo): many seeds, receiver noise of 5-15 m
  * white plus a 2 m Gauss-Markov bias, fixes every 1-10 s, and GPS jumps. Score: share of the matched length that lies
  * on the truth's junction-to-junction segments, driven in the truth's direction.
  */
@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { generateDrive } from '../../ingest/demo/index.ts';
+import { generateDrive } from '../../demo/index.ts';
 import {
   estimateSigmaZ,
   importRoads,

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type ProjectedObject, projectedBox, projectObjects } from '../../ingest/demo/index.ts';
+import { type ProjectedObject, projectedBox, projectObjects } from '../../demo/index.ts';
 import {
   type Box,
   blurBoxes,

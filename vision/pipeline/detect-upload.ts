@@ -1,5 +1,5 @@
-import { runStep, setProgress } from '../../db/index.ts';
 import type { StageContext } from '../../queue/index.ts';
+import { runStep, setProgress } from '../../uploads/index.ts';
 import { analyseFrame } from './analyse-frame.ts';
 import { annotateImage } from './annotate.ts';
 import { mapBounded } from './run-bounded.ts';

@@ -1,5 +1,5 @@
-import { runStep } from '../../db/index.ts';
 import type { StageContext } from '../../queue/index.ts';
+import { runStep } from '../../uploads/index.ts';
 import { cropRgb, decodeRgb, encodeCropJpeg, padBox, pixelBox } from '../image/raw-image.ts';
 import { openPrivacyBlur, type PrivacyBlur } from './privacy-blur.ts';
 

@@ -13,7 +13,7 @@ export type {
   ReviewQueue,
   ReviewStats,
   VoteResult,
-} from '../../sdk/review.ts';
+} from '../../api/review.ts';
 export { ApiError, MapmintClient };
 
 /** GET /v1/me. */

@@ -1,8 +1,8 @@
 /** Writes synthetic drives as uploads (device, frames, detections) and scores fused features against the truth. */
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '../../../db/index.ts';
+import type { DemoObject } from '../../../demo/index.ts';
 import { localFrame } from '../../../fusion/index.ts';
-import type { DemoObject } from '../../../ingest/demo/index.ts';
 import type { SynthData, SynthDrive } from './synthetic.ts';
 
 /** Inserts one contributor + device for the data set and one upload per drive; returns the upload ids in order. */

@@ -1,10 +1,10 @@
 /**
- * Synthetic observations with known truth: a demo town (ingest/demo), one long seeded route cut into drives, each
+ * Synthetic observations with known truth: a demo town (demo), one long seeded route cut into drives, each
  * true object projected into each sampled frame's true camera pose, then perturbed like reality: positions and
  * course from the noisy GPS track, box edge jitter, per-frame misses, small boxes lost, false positives per km.
  */
-import { type DemoObject, type DemoPlan, planDrive, projectObjects } from '../../../ingest/demo/index.ts';
-import { Rng } from '../../../ingest/demo/prng.ts';
+import { type DemoObject, type DemoPlan, planDrive, projectObjects } from '../../../demo/index.ts';
+import { Rng } from '../../../demo/prng.ts';
 
 /** The knobs of the simulation (stated in every accuracy figure). */
 export interface SyntheticOptions {

@@ -1,7 +1,7 @@
 /**
- * Demo frames with known truth for the vision accuracy test: a seeded demo drive (ingest/demo), a stratified
+ * Demo frames with known truth for the vision accuracy test: a seeded demo drive (demo), a stratified
  * choice of frames so every object class is seen at every box size, each frame rendered by the real renderer and
- * encoded as ingest stores it (JPEG quality 85), with the true objects projected by ingest/demo's projectObjects
+ * encoded as ingest stores it (JPEG quality 85), with the true objects projected by demo's projectObjects
  * (the projection fusion's synthetic drives use too).
  */
 import sharp from 'sharp';
@@ -15,7 +15,7 @@ import {
   planDrive,
   projectObjects,
   rasterizeSvg,
-} from '../../../ingest/demo/index.ts';
+} from '../../../demo/index.ts';
 
 /** Box-height bins, pixels: [lower, upper). Fusion's synthetic drives assume detection from 12 px up. */
 export const SIZE_BINS = [

@@ -1,6 +1,7 @@
-import { invalid } from '../../core/errors.ts';
-import { type LocalFrame, localFrame } from '../../core/local-frame.ts';
+import { invalid } from '../core/errors.ts';
+import { type LocalFrame, localFrame } from '../core/local-frame.ts';
 import type { CameraModel } from './camera.ts';
+import { buildGraph, type RoadGraph, stronglyConnected } from './drive-graph.ts';
 import { type Route, type RouteOptions, walkRoute } from './drive-route.ts';
 import {
   addGpsNoise,
@@ -12,7 +13,6 @@ import {
 } from './gps-noise.ts';
 import { type PlacedControl, placeObjects } from './place-objects.ts';
 import { Rng } from './prng.ts';
-import { buildGraph, type RoadGraph, stronglyConnected } from './road-graph.ts';
 import { DEFAULT_ORIGIN, generateNetwork, type NetworkOptions } from './road-network.ts';
 import { framePoses, sampleTrueTrack } from './sample-track.ts';
 import { type Profile, planMotion, stateAt } from './speed-profile.ts';

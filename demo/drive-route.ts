@@ -1,8 +1,8 @@
-import { headingDelta } from '../../core/geo.ts';
-import { bearingOf } from '../../core/local-frame.ts';
+import { headingDelta } from '../core/geo.ts';
+import { bearingOf } from '../core/local-frame.ts';
+import { type Arc, arriveBearing, leaveBearing, nextArcs, type RoadGraph } from './drive-graph.ts';
 import type { PlacedControl } from './place-objects.ts';
 import type { Rng } from './prng.ts';
-import { type Arc, arriveBearing, leaveBearing, nextArcs, type RoadGraph } from './road-graph.ts';
 
 /** How long a drive is and where it starts. */
 export interface RouteOptions {

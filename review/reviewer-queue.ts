@@ -1,5 +1,5 @@
+import type { ReviewItem } from '../api/review.ts';
 import type { Sql } from '../db/index.ts';
-import type { ReviewItem } from '../sdk/review.ts';
 import { REVIEW_CLASSES } from './classes.ts';
 import type { ReviewConfig } from './config.ts';
 import { cropsOf } from './evidence.ts';

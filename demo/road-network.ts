@@ -1,6 +1,6 @@
-import { type LocalFrame, localFrame } from '../../core/local-frame.ts';
+import { type LocalFrame, localFrame } from '../core/local-frame.ts';
+import { buildGraph, stronglyConnected } from './drive-graph.ts';
 import type { Rng } from './prng.ts';
-import { buildGraph, stronglyConnected } from './road-graph.ts';
 import type { RoadNetwork, RoadNode, RoadWay, Tags } from './types.ts';
 
 /** Shape of the synthetic town. */

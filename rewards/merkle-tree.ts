@@ -1,7 +1,7 @@
 // The reward tree, built the way OpenZeppelin's StandardMerkleTree (@openzeppelin/merkle-tree 1.0.x) builds it, but
 // fast enough for an epoch with 100,000+ contributors. The library compares hashes through BigInt, re-validates every
 // hex string and re-verifies each proof as it hands it out: about 1 ms per leaf, so 100,000 contributors took minutes.
-// Here each leaf costs two keccaks and each inner node one, with no re-verification (test/contracts/merkle.test.ts
+// Here each leaf costs two keccaks and each inner node one, with no re-verification (test/rewards/merkle.test.ts
 // checks root and every proof against the library on random ledgers).
 //
 // Layout (the library's `makeMerkleTree`): leaves sorted by hash ascending; a complete binary tree in an array of

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { MapmintError } from '../../core/errors.ts';
 import { EARTH_RADIUS_M } from '../../core/geo.ts';
-import { type DemoDrive, type DemoObject, type FramePose, generateDrive, planDrive } from '../../ingest/demo/index.ts';
+import { type DemoDrive, type DemoObject, type FramePose, generateDrive, planDrive } from '../../demo/index.ts';
 
 const run = promisify(execFile);
 const W = 640;

@@ -1,6 +1,6 @@
-import { headingDelta } from '../../core/geo.ts';
+import { headingDelta } from '../core/geo.ts';
+import { type Arc, arriveBearing, type RoadGraph } from './drive-graph.ts';
 import type { Rng } from './prng.ts';
-import { type Arc, arriveBearing, type RoadGraph } from './road-graph.ts';
 import type { SignalPlan } from './types.ts';
 
 /** How the approach along one arc into a junction is controlled. */

@@ -1,6 +1,6 @@
-import { bearingOf, type LocalFrame } from '../../core/local-frame.ts';
+import { bearingOf, type LocalFrame } from '../core/local-frame.ts';
+import { type Arc, distanceToPolyline, pointAlong, type RoadGraph } from './drive-graph.ts';
 import type { Rng } from './prng.ts';
-import { type Arc, distanceToPolyline, pointAlong, type RoadGraph } from './road-graph.ts';
 import type { Control } from './traffic-control.ts';
 import type { DemoObject, ObjectClass } from './types.ts';
 

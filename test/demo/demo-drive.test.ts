@@ -6,8 +6,8 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { EARTH_RADIUS_M, headingDelta } from '../../core/geo.ts';
-import { type DemoTruth, generateDrive, planDrive, signalState } from '../../ingest/demo/index.ts';
-import { distanceToPolyline } from '../../ingest/demo/road-graph.ts';
+import { distanceToPolyline } from '../../demo/drive-graph.ts';
+import { type DemoTruth, generateDrive, planDrive, signalState } from '../../demo/index.ts';
 
 const run = promisify(execFile);
 const dirs: string[] = [];

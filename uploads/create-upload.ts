@@ -1,13 +1,18 @@
 import { open, rm } from 'node:fs/promises';
 import { MapmintError } from '../core/errors.ts';
-import { type Sql, transition } from '../db/index.ts';
+import type { Sql } from '../db/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { BlobStore } from '../storage/index.ts';
-import type { Principal } from './auth.ts';
 import { checkManifest, contentHash, deviceKey, type Manifest, type ManifestLimits, sniffMatches } from './manifest.ts';
+import { transition } from './upload-lifecycle.ts';
 
 /** Who acts on uploads: roles play no part here, so in-process callers (the CLI) need not know them. */
-type Signer = Pick<Principal, 'contributorId' | 'address'>;
+/** The signed-in contributor an upload belongs to. */
+export interface Uploader {
+  contributorId: string;
+  address: string;
+}
+type Signer = Uploader;
 
 /** An upload as the API shows it to its owner. */
 export interface UploadView {

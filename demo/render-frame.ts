@@ -1,9 +1,9 @@
 import sharp from 'sharp';
-import { unitOf } from '../../core/local-frame.ts';
+import { unitOf } from '../core/local-frame.ts';
 import { type CameraModel, type CameraPose, cameraTransform, focalPx, projectCamera } from './camera.ts';
 import { objectBackSvg, objectFaceSvg } from './draw-objects.ts';
+import { pointAlong, polylineLength, type RoadGraph } from './drive-graph.ts';
 import type { PlacedControl } from './place-objects.ts';
-import { pointAlong, polylineLength, type RoadGraph } from './road-graph.ts';
 import { signalState } from './traffic-control.ts';
 import type { DemoObject } from './types.ts';
 

@@ -1,5 +1,5 @@
-import type { LocalFrame } from '../../core/local-frame.ts';
-import type { TrackPoint } from '../../core/track.ts';
+import type { LocalFrame } from '../core/local-frame.ts';
+import type { TrackPoint } from '../core/track.ts';
 import type { Rng } from './prng.ts';
 import type { TrueSample } from './types.ts';
 

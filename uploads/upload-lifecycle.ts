@@ -1,6 +1,6 @@
 import { MapmintError } from '../core/errors.ts';
-import type { Sql } from './connect.ts';
-import type { Reason } from './schema.ts';
+import type { Sql } from '../db/connect.ts';
+import type { Reason } from '../db/schema.ts';
 
 /** An upload's lifecycle state. */
 export type UploadStatus = 'receiving' | 'received' | 'validating' | 'processing' | 'done' | 'quarantined';

@@ -21,7 +21,7 @@ import {
   readProofFile,
   verifyClaim,
   writeProofFile,
-} from '../../contracts/index.ts';
+} from '../../rewards/index.ts';
 
 const address = () => getAddress(hexlify(randomBytes(20)));
 const rowsOf = (amounts: bigint[]): RewardRow[] => amounts.map((a) => ({ account: address(), cumulativeAmount: a }));

@@ -1,0 +1,27 @@
+// Public face of uploads/: an upload's creation (manifest checks, files, resumable targets) and its lifecycle (the
+// state machine, exactly-once steps, progress). The HTTP server and the CLI both create uploads through it; every
+// stage runs its step through runStep.
+export {
+  acceptFile,
+  createUpload,
+  type FileTarget,
+  fileTarget,
+  getUpload,
+  listUploads,
+  type Uploader,
+  type UploadView,
+} from './create-upload.ts';
+export {
+  CONTENT_TYPES,
+  checkFileName,
+  checkManifest,
+  contentHash,
+  deviceKey,
+  type FileRole,
+  type Manifest,
+  type ManifestFile,
+  type ManifestLimits,
+  manifestSchema,
+  sniffMatches,
+} from './manifest.ts';
+export { runStep, type StepRef, setProgress, transition, type UploadStatus } from './upload-lifecycle.ts';
