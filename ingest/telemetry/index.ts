@@ -15,6 +15,7 @@ import { readNmeaFile } from './nmea.ts';
 export { type ByteSource, bufferSource, openFileSource } from './byte-source.ts';
 export { gpsFromCamm, gpsSecondsToUnixMs } from './camm.ts';
 export { parseCsv, parseCsvTracks } from './csv.ts';
+export { decodeFreeGpsBlock, readDashcamGps } from './dashcam-gps.ts';
 export { readExifDirectory, readExifPoint, readExifSequence } from './exif.ts';
 export { parseKlv } from './gpmf.ts';
 export { gpsFromGpmf } from './gpmf-gps.ts';
@@ -108,6 +109,9 @@ export async function readTrack(input: TrackInput): Promise<Track> {
     case 'gpmf':
     case 'camm':
       return readMp4Telemetry(file, format);
+    case 'novatek':
+    case 'blackvue':
+      return readMp4Telemetry(file);
     case 'csv':
       return parseCsv(await readSidecar(file), file);
     case 'json':

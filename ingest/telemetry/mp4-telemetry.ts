@@ -5,6 +5,7 @@
 import { invalid, type Track } from '../../core/index.ts';
 import { type ByteSource, openFileSource } from './byte-source.ts';
 import { type CammSample, gpsFromCamm } from './camm.ts';
+import { readDashcamGps } from './dashcam-gps.ts';
 import { parseKlv } from './gpmf.ts';
 import { type GpmfPayload, gpsFromGpmf } from './gpmf-gps.ts';
 import { type Mp4Track, readMovie } from './mp4.ts';
@@ -34,10 +35,16 @@ export async function readMp4TelemetrySource(src: ByteSource, prefer?: 'gpmf' | 
   const candidates = movie.tracks.filter((t) => telemetryKind(t) !== undefined && t.samples.length > 0);
   const track = candidates.find((t) => telemetryKind(t) === prefer) ?? candidates[0];
   if (!track) {
+    const dashcam = await readDashcamGps(src);
+    if (dashcam) return dashcam;
     const list = movie.tracks.map((t) => `${t.path} ${t.handlerType}/${t.sampleEntry || '?'}`).join(', ') || 'none';
-    throw invalid('mp4_no_telemetry', `${src.name}: no GPMF (gpmd) or CAMM (camm) track; tracks: ${list}`, {
-      tracks: movie.tracks.map((t) => ({ handler: t.handlerType, entry: t.sampleEntry })),
-    });
+    throw invalid(
+      'mp4_no_telemetry',
+      `${src.name}: no GPMF (gpmd) or CAMM (camm) track and no Novatek or BlackVue GPS; tracks: ${list}`,
+      {
+        tracks: movie.tracks.map((t) => ({ handler: t.handlerType, entry: t.sampleEntry })),
+      },
+    );
   }
   const timescale = track.timescale > 0 ? track.timescale : 1;
   if (telemetryKind(track) === 'gpmf') {

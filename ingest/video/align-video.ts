@@ -57,7 +57,8 @@ export function alignVideoToTrack(input: AlignInput): Alignment {
   if (input.manifestOffsetMs !== undefined && first) {
     return done(first.t + input.manifestOffsetMs, 'manifest_offset', `first fix + ${input.manifestOffsetMs} ms`);
   }
-  const embedded = input.embedded ?? (track.format === 'gpmf' || track.format === 'camm');
+  // Dashcams (Novatek, BlackVue) log GPS from the first second of the clip: their first fix is at media time 0.
+  const embedded = input.embedded ?? ['gpmf', 'camm', 'novatek', 'blackvue'].includes(track.format);
   if (embedded && first) {
     const stream = probe.dataStreams.find((s) => TELEMETRY_TAGS.has(s.codecTag) || /GoPro MET/i.test(s.handler));
     const startS = stream?.startS ?? 0;
