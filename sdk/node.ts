@@ -15,6 +15,8 @@ export function describeFile(file: string): Pick<DeclaredFile, 'role' | 'content
     '.json': { role: 'track', contentType: 'application/json' },
     '.nmea': { role: 'telemetry', contentType: 'text/plain' },
     '.log': { role: 'telemetry', contentType: 'application/octet-stream' },
+    // DJI flight telemetry as subtitles, beside the drone's video.
+    '.srt': { role: 'telemetry', contentType: 'text/plain' },
     '.jpg': { role: 'image', contentType: 'image/jpeg' },
     '.jpeg': { role: 'image', contentType: 'image/jpeg' },
     '.png': { role: 'image', contentType: 'image/png' },

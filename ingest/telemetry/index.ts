@@ -6,6 +6,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MapmintError, type Track, type TrackFormat } from '../../core/index.ts';
 import { parseCsv } from './csv.ts';
+import { looksLikeDjiSrt, parseDjiSrt } from './dji-srt.ts';
 import { readExifDirectory } from './exif.ts';
 import { readGpxFile } from './gpx.ts';
 import { parseJson } from './json.ts';
@@ -16,6 +17,7 @@ export { type ByteSource, bufferSource, openFileSource } from './byte-source.ts'
 export { gpsFromCamm, gpsSecondsToUnixMs } from './camm.ts';
 export { parseCsv, parseCsvTracks } from './csv.ts';
 export { decodeFreeGpsBlock, readDashcamGps } from './dashcam-gps.ts';
+export { djiCuesToTrack, parseDjiSrt, parseSrtCues } from './dji-srt.ts';
 export { readExifDirectory, readExifPoint, readExifSequence } from './exif.ts';
 export { parseKlv } from './gpmf.ts';
 export { gpsFromGpmf } from './gpmf-gps.ts';
@@ -41,6 +43,7 @@ const EXT: Record<string, TrackFormat> = {
   '.csv': 'csv',
   '.tsv': 'csv',
   '.txt': 'csv',
+  '.srt': 'dji-srt',
   '.json': 'json',
   '.geojson': 'json',
   '.mp4': 'gpmf',
@@ -66,6 +69,7 @@ export function sniffFormat(head: Uint8Array, fileName = ''): TrackFormat | unde
   if (text.startsWith('<') && /<gpx[\s>]/.test(ascii)) return 'gpx';
   if (text.startsWith('{') || text.startsWith('[')) return 'json';
   if (/\$[A-Z]{2}(RMC|GGA|VTG|GSA|GSV|GLL|ZDA|TXT),/.test(ascii)) return 'nmea';
+  if (looksLikeDjiSrt(text)) return 'dji-srt';
   const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
   if (/[,;\t]/.test(firstLine) && /lat|lon|geometry|wkt/i.test(firstLine)) return 'csv';
   return EXT[path.extname(fileName).toLowerCase()];
@@ -116,13 +120,15 @@ export async function readTrack(input: TrackInput): Promise<Track> {
       return parseCsv(await readSidecar(file), file);
     case 'json':
       return parseJson(await readSidecar(file), file);
+    case 'dji-srt':
+      return parseDjiSrt(await readSidecar(file), file);
     case 'exif':
       return readExifDirectory(file);
     default:
       throw new MapmintError(
         'unsupported_media',
         'telemetry_unknown_format',
-        `${file}: not GPX, NMEA, MP4 (GPMF/CAMM), CSV, JSON or an image with EXIF; pass format to force one`,
+        `${file}: not GPX, NMEA, DJI SRT, MP4 (GPMF, CAMM, DJI subtitles, Novatek, BlackVue), CSV, JSON or an image with EXIF; pass format to force one`,
       );
   }
 }

@@ -6,6 +6,7 @@ import { invalid, type Track } from '../../core/index.ts';
 import { type ByteSource, openFileSource } from './byte-source.ts';
 import { type CammSample, gpsFromCamm } from './camm.ts';
 import { readDashcamGps } from './dashcam-gps.ts';
+import { type Cue, djiCuesToTrack, tx3gText } from './dji-srt.ts';
 import { parseKlv } from './gpmf.ts';
 import { type GpmfPayload, gpsFromGpmf } from './gpmf-gps.ts';
 import { type Mp4Track, readMovie } from './mp4.ts';
@@ -29,12 +30,37 @@ async function readSample(src: ByteSource, track: Mp4Track, index: number): Prom
   return src.read(s.offset, s.size);
 }
 
+// A DJI subtitle sample is one cue of a few hundred bytes.
+const MAX_SUBTITLE_SAMPLE_BYTES = 4096;
+
+/** DJI flight telemetry in a subtitle track (`tx3g`), or undefined when no subtitle track holds DJI GPS text. */
+async function readDjiSubtitles(src: ByteSource, tracks: Mp4Track[]): Promise<Track | undefined> {
+  for (const t of tracks.filter((t) => t.sampleEntry === 'tx3g' || t.handlerType === 'sbtl')) {
+    const timescale = t.timescale > 0 ? t.timescale : 1;
+    const cues: Cue[] = [];
+    for (const s of t.samples) {
+      if (s.size > MAX_SUBTITLE_SAMPLE_BYTES) continue;
+      cues.push({ startMs: (s.time / timescale) * 1000, text: tx3gText(await src.read(s.offset, s.size)) });
+    }
+    let track: Track;
+    try {
+      track = djiCuesToTrack(cues, src.name);
+    } catch {
+      continue; // a subtitle track of another kind (chapter titles, captions)
+    }
+    return { ...track, meta: { ...track.meta, source: t.path } };
+  }
+  return undefined;
+}
+
 /** Read GPS from the telemetry track of an MP4 opened as a ByteSource (the caller closes it). */
 export async function readMp4TelemetrySource(src: ByteSource, prefer?: 'gpmf' | 'camm'): Promise<Track> {
   const movie = await readMovie(src);
   const candidates = movie.tracks.filter((t) => telemetryKind(t) !== undefined && t.samples.length > 0);
   const track = candidates.find((t) => telemetryKind(t) === prefer) ?? candidates[0];
   if (!track) {
+    const subtitles = await readDjiSubtitles(src, movie.tracks);
+    if (subtitles) return subtitles;
     const dashcam = await readDashcamGps(src);
     if (dashcam) return dashcam;
     const list = movie.tracks.map((t) => `${t.path} ${t.handlerType}/${t.sampleEntry || '?'}`).join(', ') || 'none';
