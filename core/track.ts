@@ -18,7 +18,17 @@ export interface TrackPoint {
 }
 
 /** Telemetry formats mapmint reads. */
-export type TrackFormat = 'gpx' | 'nmea' | 'gpmf' | 'camm' | 'novatek' | 'blackvue' | 'dji-srt' | 'csv' | 'json' | 'exif';
+export type TrackFormat =
+  | 'gpx'
+  | 'nmea'
+  | 'gpmf'
+  | 'camm'
+  | 'novatek'
+  | 'blackvue'
+  | 'dji-srt'
+  | 'csv'
+  | 'json'
+  | 'exif';
 
 /** A normalised track: points sorted as the source gave them (validation checks the order). */
 export interface Track {
