@@ -1,4 +1,11 @@
-export { type Drive, type DriveFile, type DriveTiming, loadDrive } from './load-drive.ts';
+export {
+  type ClipGap,
+  type Drive,
+  type DriveFile,
+  type DriveTiming,
+  loadDrive,
+  mergeClipTracks,
+} from './load-drive.ts';
 export { type SampleUploadOptions, sampleUpload } from './sample-upload.ts';
 export { type StoredReport, validateUpload } from './validate-upload.ts';
 export { verifyUpload } from './verify-upload.ts';

@@ -17,13 +17,25 @@ export interface DriveTiming {
   timeOffsetMs?: number;
 }
 
+/** A pause in recording between two clips of one drive (dashcams cut every 1-3 minutes, GoPro chapters at 4 GB). */
+export interface ClipGap {
+  /** The clip after which the gap starts, and the one that ends it (original names). */
+  after: string;
+  before: string;
+  /** Seconds from the end of one clip to the start of the next on the GPS clock; negative when they overlap. */
+  seconds: number;
+}
+
 /** A drive ready for validation and sampling: its track, and its videos placed on the GPS clock. */
 export interface Drive {
   track: Track;
-  /** Which file the track came from. */
+  /** Which file the track came from (several: each clip's own telemetry, merged). */
   trackFrom: string;
+  /** Videos in time order on one timeline, each placed by its own telemetry where it has some. */
   videos: { path: string; name: string; probe: VideoProbe; align: Alignment }[];
   images: string[];
+  /** Pauses between consecutive clips. */
+  gaps: ClipGap[];
 }
 
 async function head(file: string): Promise<Uint8Array> {
@@ -50,6 +62,45 @@ async function readTelemetry(f: DriveFile): Promise<Track> {
   return readTrack({ path: f.path, format });
 }
 
+/** Each video's own embedded telemetry (GPMF, CAMM, DJI subtitles, dashcam GPS), or undefined where it has none. */
+async function readClipTracks(videos: DriveFile[]): Promise<(Track | undefined)[]> {
+  const out: (Track | undefined)[] = [];
+  for (const v of videos) {
+    out.push(
+      await readTelemetry(v).catch((err: unknown) => {
+        if (err instanceof MapmintError && err.code === 'mp4_no_telemetry') return undefined;
+        throw err;
+      }),
+    );
+  }
+  return out;
+}
+
+/** One track from several clips' tracks: points in time order, a point repeated at a chapter boundary once. */
+export function mergeClipTracks(tracks: readonly Track[]): Track {
+  if (tracks.length === 1) return tracks[0]!;
+  const points = tracks.flatMap((t) => t.points).sort((a, b) => a.t - b.t);
+  const kept = points.filter((p, i) => i === 0 || p.t !== points[i - 1]!.t);
+  const formats = [...new Set(tracks.map((t) => t.format))];
+  return {
+    format: tracks[0]!.format,
+    points: kept,
+    meta: { clips: String(tracks.length), formats: formats.join(',') },
+  };
+}
+
+/** Gaps between consecutive videos once they are in time order. */
+function clipGaps(videos: Drive['videos']): ClipGap[] {
+  const gaps: ClipGap[] = [];
+  for (let i = 1; i < videos.length; i++) {
+    const a = videos[i - 1]!;
+    const b = videos[i]!;
+    const seconds = (b.align.t0Ms - (a.align.t0Ms + a.probe.durationS * 1000)) / 1000;
+    gaps.push({ after: a.name, before: b.name, seconds: Math.round(seconds * 1000) / 1000 });
+  }
+  return gaps;
+}
+
 /**
  * Finds a drive's track and places its videos in time. The track comes from a sidecar track or telemetry file if
  * there is one (the first, in manifest order), else from the telemetry inside the first video (GoPro GPMF, CAMM),
@@ -61,23 +112,24 @@ export async function loadDrive(files: DriveFile[], timing: DriveTiming = {}): P
   const sidecar = files.find((f) => f.role === 'track' || f.role === 'telemetry');
   let track: Track | undefined;
   let trackFrom = '';
-  let embedded = false;
+  // Without a track file every clip brings its own telemetry and clock: a chaptered GoPro drive or a folder of
+  // dashcam clips is read clip by clip, not from the first file alone.
+  let clipTracks: (Track | undefined)[] = [];
   if (sidecar) {
     track = await readTelemetry(sidecar);
     trackFrom = sidecar.name;
-  } else if (videos[0]) {
-    track = await readTelemetry(videos[0]).catch((err: unknown) => {
-      if (err instanceof MapmintError && err.code === 'mp4_no_telemetry') {
-        throw new MapmintError(
-          'invalid_input',
-          'no_telemetry',
-          `${videos[0]!.name} carries no GPS and the upload has no track file`,
-        );
-      }
-      throw err;
-    });
-    trackFrom = videos[0].name;
-    embedded = true;
+  } else if (videos.length > 0) {
+    clipTracks = await readClipTracks(videos);
+    const found = clipTracks.filter((t): t is Track => t !== undefined);
+    if (found.length === 0) {
+      const names = videos.map((v) => v.name).join(', ');
+      throw new MapmintError('invalid_input', 'no_telemetry', `${names}: no GPS in any video and no track file`);
+    }
+    track = mergeClipTracks(found);
+    trackFrom = videos
+      .filter((_, i) => clipTracks[i])
+      .map((v) => v.name)
+      .join(', ');
   } else if (images.length > 0) {
     track = await readExifSequence(images);
     trackFrom = 'EXIF of the images';
@@ -91,14 +143,16 @@ export async function loadDrive(files: DriveFile[], timing: DriveTiming = {}): P
   const placed: Drive['videos'] = [];
   for (const [i, v] of videos.entries()) {
     const probe = await probeVideo(v.path);
+    const own = clipTracks[i];
     const align = alignVideoToTrack({
       probe,
-      track,
+      track: own ?? track,
       ...(timing.timeOffsetMs !== undefined ? { manifestOffsetMs: timing.timeOffsetMs } : {}),
       ...(timing.startTime ? { startTime: timing.startTime } : {}),
-      embedded: embedded && i === 0,
+      embedded: own !== undefined,
     });
     placed.push({ path: v.path, name: v.name, probe, align });
   }
-  return { track, trackFrom, videos: placed, images };
+  placed.sort((a, b) => a.align.t0Ms - b.align.t0Ms);
+  return { track, trackFrom, videos: placed, images, gaps: clipGaps(placed) };
 }

@@ -4,13 +4,15 @@ import type { Reason, Sql } from '../db/index.ts';
 import type { StageContext } from '../queue/index.ts';
 import { runStep, transition } from '../uploads/index.ts';
 import { deviceConflict } from './device-conflict.ts';
-import { type Drive, type DriveFile, loadDrive } from './load-drive.ts';
+import { type ClipGap, type Drive, type DriveFile, loadDrive } from './load-drive.ts';
 import { type TrackFingerprint, trackFingerprint, type ValidationReport, validateTrack } from './validate/index.ts';
 
 /** The stored report: the validation report without the (large) trimmed points, plus where the track came from. */
 export type StoredReport = Omit<ValidationReport, 'trimmed'> & {
   trackFrom: string;
   videos: { name: string; t0: string; alignedBy: string; durationS: number }[];
+  /** Pauses between consecutive clips, in seconds on the GPS clock. */
+  gaps: ClipGap[];
 };
 
 /** The files of an upload, as paths into the blob store. */
@@ -113,6 +115,7 @@ export async function validateUpload(ctx: StageContext, uploadId: string, jobId?
         alignedBy: v.align.source,
         durationS: v.probe.durationS,
       })),
+      gaps: drive.gaps,
     };
     await tx`update uploads set validation = ${tx.json(stored as never)} where id = ${uploadId}`;
     if (report.verdict === 'rejected') {
