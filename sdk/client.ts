@@ -27,7 +27,7 @@ export interface UploadManifest {
 /** An upload as the server reports it. */
 export interface UploadStatus {
   id: string;
-  status: 'receiving' | 'received' | 'validating' | 'processing' | 'done' | 'quarantined';
+  status: 'receiving' | 'received' | 'validating' | 'processing' | 'done' | 'quarantined' | 'expired';
   reasons: { code: string; message: string }[];
   progress: Record<string, { done: number; total: number; unit: string; at: string }>;
   /** The GPS validation report (verdict, findings, statistics), once validation ran. */

@@ -15,6 +15,7 @@ import { registerReviewRoutes } from './review-routes.ts';
 import { registerRewardRoutes } from './rewards-routes.ts';
 import { createTusServer, TUS_PATH } from './tus.ts';
 import { handleTusRequest } from './tus-request.ts';
+import { startUploadSweep } from './upload-sweep.ts';
 import { webPlugin } from './web.ts';
 
 /** What the HTTP server needs from the rest of mapmint. */
@@ -175,7 +176,9 @@ export async function buildServer(deps: ServerDeps, config: ServerConfig): Promi
   await registerRewardRoutes(app, deps.sql);
   await registerReviewRoutes(app, deps, config);
 
-  const tus = createTusServer(deps, { dir: config.tusDir, maxFileBytes: config.maxFileBytes });
+  const tus = createTusServer(deps, { dir: config.tusDir, ...config });
+  const stopSweep = startUploadSweep(deps, { ...config, intervalS: config.sweepIntervalS });
+  app.addHook('onClose', async () => stopSweep());
   await app.register(async (scope) => {
     // tus reads the raw body itself; these parsers only stop Fastify from consuming it.
     scope.addContentTypeParser('application/offset+octet-stream', (_req, _payload, done) => done(null));

@@ -21,6 +21,16 @@ export interface ServerConfig {
   authRateLimitPerMinute: number;
   /** Uploads a contributor may create per hour. */
   uploadsPerHour: number;
+  /** Partial tus transfers one contributor may have open at once (429 beyond). */
+  maxConcurrentTransfers: number;
+  /** Bytes stored awaiting acceptance plus bytes in open transfers, per contributor (413 beyond). */
+  quotaBytes: number;
+  /** Idle seconds after which a partial transfer, and an upload still receiving, expire. */
+  transferExpiryS: number;
+  /** Seconds the files of a quarantined upload are kept (for the driver to contest) before they are deleted. */
+  quarantineRetentionS: number;
+  /** Seconds between two runs of the upload sweep (expiry and retention); 0 turns it off. */
+  sweepIntervalS: number;
   /** The domain SIWE messages must name; default: the request's Host header. */
   siweDomain: string | undefined;
   /** How long a nonce stays valid, and how old a message's issuedAt may be, in seconds. */
@@ -63,6 +73,12 @@ export function serverConfigFromEnv(overrides: Partial<ServerConfig> = {}): Serv
     rateLimitPerMinute: num('MAPMINT_RATE_LIMIT_PER_MIN', 6000),
     authRateLimitPerMinute: num('MAPMINT_AUTH_RATE_LIMIT_PER_MIN', 60),
     uploadsPerHour: num('MAPMINT_UPLOADS_PER_HOUR', 200),
+    maxConcurrentTransfers: num('MAPMINT_MAX_CONCURRENT_TRANSFERS', 16),
+    // Two largest uploads' worth: a driver can have one drive processing while the next one is sent.
+    quotaBytes: num('MAPMINT_QUOTA_BYTES', 32 * 1024 ** 3),
+    transferExpiryS: num('MAPMINT_TRANSFER_EXPIRY_S', 24 * 3600),
+    quarantineRetentionS: num('MAPMINT_QUARANTINE_RETENTION_S', 30 * 24 * 3600),
+    sweepIntervalS: num('MAPMINT_SWEEP_INTERVAL_S', 600),
     siweDomain: process.env.MAPMINT_SIWE_DOMAIN || undefined,
     nonceTtlSeconds: num('MAPMINT_NONCE_TTL_S', 600),
     tokenTtlSeconds: num('MAPMINT_TOKEN_TTL_S', 7 * 24 * 3600),

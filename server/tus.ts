@@ -2,12 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Server } from '@tus/server';
+import { EVENTS, Server } from '@tus/server';
 import { MapmintError } from '../core/errors.ts';
 import type { Sql } from '../db/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { BlobStore } from '../storage/index.ts';
-import { acceptFile, fileTarget } from '../uploads/create-upload.ts';
+import {
+  acceptFile,
+  closeTransfer,
+  fileTarget,
+  openTransfer,
+  type TransferLimits,
+  touchTransfer,
+} from '../uploads/index.ts';
 import { authenticate } from './auth.ts';
 import { toTusError } from './errors.ts';
 import { HashingFileStore } from './hashing-file-store.ts';
@@ -33,17 +40,25 @@ function guarded<A extends unknown[], R>(fn: (...a: A) => Promise<R>): (...a: A)
   };
 }
 
+const transferGone = (id: string) =>
+  new MapmintError(
+    'not_found',
+    'transfer_not_found',
+    `transfer ${id} was replaced by a newer one for the same file, expired or finished: start the file again`,
+  );
+
 /**
  * The resumable upload endpoint (tus 1.0 core + creation + termination). Every request is authenticated and may
- * only touch transfers of the caller's own uploads; a transfer must target a declared file with its declared size.
+ * only touch transfers of the caller's own uploads; a transfer must target a declared file with its declared size,
+ * and is registered in uploads/transfers.ts (one per file, a cap per contributor, the storage quota).
  */
 export function createTusServer(
   ctx: { sql: Sql; blobs: BlobStore; queue: Queue },
-  opts: { dir: string; maxFileBytes: number },
+  opts: { dir: string; maxFileBytes: number } & TransferLimits,
 ): Server {
   mkdirSync(opts.dir, { recursive: true });
   const store = new HashingFileStore({ directory: opts.dir });
-  return new Server({
+  const server = new Server({
     path: TUS_PATH,
     datastore: store,
     maxSize: opts.maxFileBytes,
@@ -54,6 +69,14 @@ export function createTusServer(
       const uploadId = metadata?.uploadId ?? '';
       const idx = Number(metadata?.fileIndex ?? 'x');
       const t = await fileTarget(ctx.sql, who, uploadId, idx);
+      if (t.uploadStatus !== 'receiving') {
+        throw new MapmintError(
+          'conflict',
+          'upload_not_receiving',
+          `upload ${uploadId} is ${t.uploadStatus}, not receiving files` +
+            (t.uploadStatus === 'expired' ? ': declare it again (POST /v1/uploads) to resume it' : ''),
+        );
+      }
       if (t.status === 'received') {
         throw new MapmintError(
           'conflict',
@@ -67,6 +90,8 @@ export function createTusServer(
       const who = await authenticate(ctx.sql, req.headers.get('authorization'));
       const { uploadId, idx } = parseTusId(id);
       await fileTarget(ctx.sql, who, uploadId, idx);
+      // A creation registers its transfer in onUploadCreate; every later request needs the transfer still open.
+      if (req.method !== 'POST' && !(await touchTransfer(ctx.sql, id))) throw transferGone(id);
     }),
     onUploadCreate: guarded(async (req, upload) => {
       const who = await authenticate(ctx.sql, req.headers.get('authorization'));
@@ -86,6 +111,8 @@ export function createTusServer(
           `Upload-Length ${upload.size} differs from the manifest's ${t.size} bytes for file ${idx}`,
         );
       }
+      const { replaced } = await openTransfer(ctx.sql, who, t, upload.id, opts);
+      for (const old of replaced) await store.remove(old).catch(() => {});
       return {};
     }),
     onUploadFinish: guarded(async (req, upload) => {
@@ -93,6 +120,8 @@ export function createTusServer(
       const { uploadId, idx } = parseTusId(upload.id);
       const t = await fileTarget(ctx.sql, who, uploadId, idx);
       const file = path.join(opts.dir, upload.id);
+      // A transfer replaced while its last bytes were being written lost its file: refuse it (the newer one counts).
+      if (!(await closeTransfer(ctx.sql, upload.id))) throw transferGone(upload.id);
       // Hashed while it was written (or undefined, and then acceptFile's blob store hashes the file itself).
       const knownSha256 = store.takeSha256(upload.id, t.size);
       try {
@@ -105,4 +134,8 @@ export function createTusServer(
       }
     }),
   });
+  server.on(EVENTS.POST_TERMINATE, (_req, _res, id: string) => {
+    closeTransfer(ctx.sql, id).catch((err: unknown) => process.stderr.write(`tus: ${String(err)}\n`));
+  });
+  return server;
 }

@@ -43,6 +43,8 @@ export interface BlobStore {
   stat(key: string): Promise<number | undefined>;
   /** A local file path for tools that need one (ffmpeg); S3 downloads to a cache. */
   localPath(key: string): Promise<string>;
+  /** Deletes a blob (the upload sweep's retention); deleting a missing blob is not an error. */
+  delete(key: string): Promise<void>;
 }
 
 /** The key for a SHA-256 hex digest. */

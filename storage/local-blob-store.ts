@@ -132,4 +132,8 @@ export class LocalBlobStore implements BlobStore {
     if ((await this.stat(key)) === undefined) throw new MapmintError('not_found', 'blob_not_found', `no blob ${key}`);
     return this.pathOf(key);
   }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
 }

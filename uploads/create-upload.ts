@@ -48,9 +48,15 @@ export async function createUpload(
   const hash = contentHash(m);
   const total = m.files.reduce((s, f) => s + f.size, 0);
   const id = (await sql.begin(async (tx) => {
-    const [existing] = await tx<{ id: string }[]>`
-      select id from uploads where contributor_id = ${who.contributorId} and content_hash = ${hash}`;
-    if (existing) return { id: existing.id, created: false };
+    const [existing] = await tx<{ id: string; status: string }[]>`
+      select id, status from uploads where contributor_id = ${who.contributorId} and content_hash = ${hash}`;
+    if (existing) {
+      // An upload that expired while receiving (uploads/expire-uploads.ts) is resumed by declaring it again.
+      if (existing.status === 'expired') {
+        await transition(tx as unknown as Sql, existing.id, 'receiving', { step: 'upload.create', actor: who.address });
+      }
+      return { id: existing.id, created: false };
+    }
     const [recent] = await tx<{ n: number }[]>`
       select count(*)::int as n from uploads where contributor_id = ${who.contributorId} and created_at > now() - interval '1 hour'`;
     if ((recent?.n ?? 0) >= limits.uploadsPerHour) {
@@ -154,16 +160,27 @@ export interface FileTarget {
   sha256: string;
   contentType: string;
   status: string;
+  /** The upload's state (as fileTarget read it): the tus endpoint opens transfers only while it is `receiving`. */
+  uploadStatus?: string;
 }
 
 /** Looks up the declared file a tus upload targets; checks ownership. */
 export async function fileTarget(sql: Sql, who: Signer, uploadId: string, idx: number): Promise<FileTarget> {
   if (!UUID.test(uploadId) || !Number.isInteger(idx) || idx < 0) throw notFound(uploadId);
-  const [f] = await sql`select f.idx, f.declared_size::float8 as size, f.declared_sha256, f.content_type, f.status
+  const [f] = await sql`select f.idx, f.declared_size::float8 as size, f.declared_sha256, f.content_type, f.status,
+                          u.status as upload_status
                         from upload_files f join uploads u on u.id = f.upload_id
                         where f.upload_id = ${uploadId} and f.idx = ${idx} and u.contributor_id = ${who.contributorId}`;
   if (!f) throw new MapmintError('not_found', 'file_not_found', `upload ${uploadId} has no file ${idx} of yours`);
-  return { uploadId, idx, size: f.size, sha256: f.declared_sha256, contentType: f.content_type, status: f.status };
+  return {
+    uploadId,
+    idx,
+    size: f.size,
+    sha256: f.declared_sha256,
+    contentType: f.content_type,
+    status: f.status,
+    uploadStatus: f.upload_status,
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 // Public face of uploads/: an upload's creation (manifest checks, files, resumable targets) and its lifecycle (the
-// state machine, exactly-once steps, progress). The HTTP server and the CLI both create uploads through it; every
+// state machine, exactly-once steps, progress), the open tus transfers with the storage quota, and the sweep that
+// expires abandoned uploads and deletes quarantined files. The HTTP server and the CLI both create uploads through it; every
 // stage runs its step through runStep.
 export {
   acceptFile,
@@ -11,6 +12,7 @@ export {
   type Uploader,
   type UploadView,
 } from './create-upload.ts';
+export { expireAbandonedUploads, purgeQuarantinedFiles } from './expire-uploads.ts';
 export {
   CONTENT_TYPES,
   checkFileName,
@@ -24,4 +26,13 @@ export {
   manifestSchema,
   sniffMatches,
 } from './manifest.ts';
+export {
+  closeTransfer,
+  expireTransfers,
+  openTransfer,
+  type StorageUsage,
+  storageUsage,
+  type TransferLimits,
+  touchTransfer,
+} from './transfers.ts';
 export { runStep, type StepRef, setProgress, transition, type UploadStatus } from './upload-lifecycle.ts';

@@ -3,16 +3,18 @@ import type { Sql } from '../db/connect.ts';
 import type { Reason } from '../db/schema.ts';
 
 /** An upload's lifecycle state. */
-export type UploadStatus = 'receiving' | 'received' | 'validating' | 'processing' | 'done' | 'quarantined';
+export type UploadStatus = 'receiving' | 'received' | 'validating' | 'processing' | 'done' | 'quarantined' | 'expired';
 
 /** Which states may follow which: anything else is a bug and throws. */
 const NEXT: Record<UploadStatus, UploadStatus[]> = {
-  receiving: ['received', 'quarantined'],
+  receiving: ['received', 'quarantined', 'expired'],
   received: ['validating', 'quarantined'],
   validating: ['processing', 'quarantined'],
   processing: ['done', 'quarantined'],
   done: [],
   quarantined: [],
+  // Abandoned while receiving (uploads/expire-uploads.ts); declaring the same content again resumes it.
+  expired: ['receiving'],
 };
 
 /** Who or what changed an upload's state, and why. */

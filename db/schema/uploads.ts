@@ -4,6 +4,7 @@ import {
   bigserial,
   check,
   doublePrecision,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -33,6 +34,8 @@ export const uploadStatus = pgEnum('upload_status', [
   'processing',
   'done',
   'quarantined',
+  // Abandoned while receiving (no byte for a day): its partial and stored files were deleted; re-declaring revives it.
+  'expired',
 ]);
 
 export const fileRole = pgEnum('file_role', ['video', 'telemetry', 'track', 'image', 'sidecar']);
@@ -114,6 +117,8 @@ export const uploads = pgTable(
     reasons: jsonb('reasons').$type<Reason[]>().notNull().default([]),
     /** The GPS validation report (verdict, findings with reason codes, statistics), once validation ran. */
     validation: jsonb('validation').$type<Record<string, unknown>>(),
+    /** When the sweep deleted the files of this (quarantined) upload after the retention period. */
+    filesDeletedAt: timestamp('files_deleted_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -142,6 +147,34 @@ export const uploadFiles = pgTable(
     receivedAt: timestamp('received_at', { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.uploadId, t.idx] })],
+);
+
+/**
+ * Open tus transfers (partial files on the server's disk): at most one per declared file, each reserving its declared
+ * size against the contributor's quota until it completes, is replaced, or expires (uploads/transfers.ts).
+ */
+export const uploadTransfers = pgTable(
+  'upload_transfers',
+  {
+    /** The tus id, `<upload>.<file index>.<random>`: also the partial's file name in the tus folder. */
+    id: text('id').primaryKey(),
+    uploadId: uuid('upload_id').notNull(),
+    idx: integer('idx').notNull(),
+    contributorId: uuid('contributor_id')
+      .notNull()
+      .references(() => contributors.id),
+    /** The declared size: what the transfer may grow to, reserved in the quota. */
+    size: bigint('size', { mode: 'number' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Last request on the transfer: the expiry sweep deletes transfers idle for longer than its age. */
+    touchedAt: timestamp('touched_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('upload_transfers_file').on(t.uploadId, t.idx),
+    foreignKey({ columns: [t.uploadId, t.idx], foreignColumns: [uploadFiles.uploadId, uploadFiles.idx] }),
+    index('upload_transfers_contributor').on(t.contributorId),
+    index('upload_transfers_touched').on(t.touchedAt),
+  ],
 );
 
 /** Append-only audit trail of every upload state change (a trigger forbids UPDATE and DELETE). */
