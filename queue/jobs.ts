@@ -19,8 +19,11 @@ export interface JobPayloads {
   'roads.match': { uploadId: string };
   /** Book the upload's novel road pieces in the reward ledger (roads issue). */
   'rewards.book': { uploadId: string };
-  /** Re-render the tiles of the areas marked in tile_dirty_areas and swap in a new archive (tiler issue). */
-  'tiler.update': { uploadId: string };
+  /**
+   * Re-render the tiles of the areas marked in tile_dirty_areas and swap in a new archive (tiler issue). Without an
+   * upload when a driver's privacy zone changed (sent with a key of its own).
+   */
+  'tiler.update': { uploadId?: string };
 }
 
 /** A job name. */

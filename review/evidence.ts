@@ -1,6 +1,8 @@
 /**
  * The evidence behind items and features: crops and frames (already blurred at ingest, so serving them exposes
- * nothing that was not blurred), the public feature detail, and the stored image bytes with their ETags.
+ * nothing that was not blurred), the public feature detail, and the stored image bytes with their ETags. Everything
+ * here reads `public_frames` (frames of uploads not quarantined, outside their driver's privacy zones), addresses
+ * images by their random public ids and shows times to the day (README "Privacy").
  */
 import sharp from 'sharp';
 import type { FeatureDetails, ReviewCrop } from '../api/review.ts';
@@ -11,17 +13,23 @@ import { type BlobStore, isValidKey } from '../storage/index.ts';
 /** A crop of one detection that supports an item (the wire type, declared once in api/review.ts). */
 export type Crop = ReviewCrop;
 
-/** Where the stored (blurred) frame is served. */
-export const frameUrl = (frameId: number): string => `/v1/frames/${frameId}/image`;
+/** Where the stored (blurred) frame is served: by its public id, never its serial. */
+export const frameUrl = (framePublicId: string): string => `/v1/frames/${framePublicId}/image`;
 
-/** Where a detection's stored (blurred) crop is served. */
-export const cropUrl = (detectionId: number): string => `/v1/detections/${detectionId}/crop`;
+/** Where a detection's stored (blurred) crop is served: by its public id, never its serial. */
+export const cropUrl = (detectionPublicId: string): string => `/v1/detections/${detectionPublicId}/crop`;
+
+/** A public time: the UTC day (`YYYY-MM-DD`), coarse enough that times do not order a drive's frames into a route. */
+export const publicDay = (t: Date): string => t.toISOString().slice(0, 10);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface CropRow {
   kind: ReviewItemKind;
   itemId: number;
   detectionId: number;
-  frameId: number;
+  detectionPublicId: string;
+  framePublicId: string;
   class: string;
   score: number;
   capturedAt: Date | null;
@@ -43,8 +51,10 @@ export async function cropsOf(
   if (fids.length > 0) {
     rows.push(
       ...(await sql<CropRow[]>`
-        select 'feature' as kind, "itemId", "detectionId", "frameId", class, score, "capturedAt", "uploadId" from (
-          select fo.feature_id::float8 as "itemId", d.id::float8 as "detectionId", d.frame_id::float8 as "frameId",
+        select 'feature' as kind, "itemId", "detectionId", "detectionPublicId", "framePublicId", class, score,
+          "capturedAt", "uploadId" from (
+          select fo.feature_id::float8 as "itemId", d.id::float8 as "detectionId",
+            d.public_id as "detectionPublicId", fr.public_id as "framePublicId",
             d.class, d.score::float8 as score, fr.captured_at as "capturedAt", fr.upload_id as "uploadId",
             row_number() over (partition by fo.feature_id order by q.rk, d.score desc, d.id) as n
           from (select detection_id, feature_id,
@@ -52,16 +62,17 @@ export async function cropsOf(
                 from feature_observations where feature_id = any(${fids}::bigint[])) q
           join feature_observations fo on fo.detection_id = q.detection_id
           join detections d on d.id = fo.detection_id
-          join frames fr on fr.id = d.frame_id
+          join public_frames fr on fr.id = d.frame_id
         ) t where n <= ${max} order by "itemId", n`),
     );
   }
   if (dids.length > 0) {
     rows.push(
       ...(await sql<CropRow[]>`
-        select 'detection' as kind, d.id::float8 as "itemId", d.id::float8 as "detectionId", d.frame_id::float8 as "frameId",
+        select 'detection' as kind, d.id::float8 as "itemId", d.id::float8 as "detectionId",
+          d.public_id as "detectionPublicId", fr.public_id as "framePublicId",
           d.class, d.score::float8 as score, fr.captured_at as "capturedAt", fr.upload_id as "uploadId"
-        from detections d join frames fr on fr.id = d.frame_id where d.id = any(${dids}::bigint[])`),
+        from detections d join public_frames fr on fr.id = d.frame_id where d.id = any(${dids}::bigint[])`),
     );
   }
   const out = new Map<string, Crop[]>();
@@ -70,11 +81,11 @@ export async function cropsOf(
     const list = out.get(key) ?? [];
     list.push({
       detectionId: r.detectionId,
-      url: cropUrl(r.detectionId),
-      frameUrl: frameUrl(r.frameId),
+      url: cropUrl(r.detectionPublicId),
+      frameUrl: frameUrl(r.framePublicId),
       class: r.class,
       score: r.score,
-      capturedAt: r.capturedAt?.toISOString() ?? null,
+      capturedAt: r.capturedAt ? publicDay(r.capturedAt) : null,
       uploadId: r.uploadId,
     });
     out.set(key, list);
@@ -98,8 +109,8 @@ export async function featureDetail(sql: Sql, id: number, maxFrames = 6): Promis
   const crops = (await cropsOf(sql, [{ kind: 'feature', id }], maxFrames)).get(`feature:${id}`) ?? [];
   return {
     ...f,
-    firstSeenAt: f.firstSeenAt.toISOString(),
-    lastSeenAt: f.lastSeenAt.toISOString(),
+    firstSeenAt: publicDay(f.firstSeenAt),
+    lastSeenAt: publicDay(f.lastSeenAt),
     frames: crops.map((c) => ({
       detectionId: c.detectionId,
       frameUrl: c.frameUrl,
@@ -120,25 +131,26 @@ export interface StoredImage {
 
 const etagOf = (key: string, suffix = ''): string => `"${key.slice(key.lastIndexOf('/') + 1)}${suffix}"`;
 
-/** The ETag a frame's image would carry, without reading it (for conditional requests); undefined if none. */
-async function frameKey(sql: Sql, frameId: number): Promise<string | undefined> {
+/** The blob of a public frame, by its public id, without reading it (for conditional requests); undefined if none. */
+async function frameKey(sql: Sql, framePublicId: string): Promise<string | undefined> {
+  if (!UUID.test(framePublicId)) return undefined;
   const [r] = await sql<{ key: string }[]>`
-    select fr.blob_key as key from frames fr join uploads u on u.id = fr.upload_id
-    where fr.id = ${frameId} and u.status <> 'quarantined'`;
+    select blob_key as key from public_frames where public_id = ${framePublicId}`;
   return r && isValidKey(r.key) ? r.key : undefined;
 }
 
 /**
- * A frame's stored JPEG (blurred at ingest), or undefined when there is no such frame, its upload was quarantined,
- * or it has no stored image. With `ifNoneMatch` equal to its ETag, only the ETag is returned (no bytes read).
+ * A frame's stored JPEG (blurred at ingest) by its public id, or undefined when there is no such public frame (none,
+ * quarantined, or inside a privacy zone of its driver) or it has no stored image. With `ifNoneMatch` equal to its
+ * ETag, only the ETag is returned (no bytes read).
  */
 export async function frameImage(
   sql: Sql,
   blobs: BlobStore,
-  frameId: number,
+  framePublicId: string,
   ifNoneMatch?: (etag: string) => boolean,
 ): Promise<StoredImage | undefined> {
-  const key = await frameKey(sql, frameId);
+  const key = await frameKey(sql, framePublicId);
   if (!key) return undefined;
   const etag = etagOf(key);
   if (ifNoneMatch?.(etag)) return { etag };
@@ -146,21 +158,24 @@ export async function frameImage(
 }
 
 /**
- * A detection's stored crop (cut from the blurred frame by vision), or, for a detection stored without one, the same
- * crop (box padded by 20 %) cut now from its stored blurred frame. Undefined when neither exists.
+ * A detection's stored crop (cut from the blurred frame by vision) by the detection's public id, or, for a detection
+ * stored without one, the same crop (box padded by 20 %) cut now from its stored blurred frame. Undefined when
+ * neither exists or the frame is not public.
  */
 export async function detectionCrop(
   sql: Sql,
   blobs: BlobStore,
-  detectionId: number,
+  detectionPublicId: string,
   ifNoneMatch?: (etag: string) => boolean,
 ): Promise<StoredImage | undefined> {
+  if (!UUID.test(detectionPublicId)) return undefined;
   const [d] = await sql<
     { crop: string | null; frame: string; x1: number; y1: number; x2: number; y2: number; w: number; h: number }[]
   >`
-    select d.crop_blob_key as crop, fr.blob_key as frame, d.x1, d.y1, d.x2, d.y2, fr.width as w, fr.height as h
-    from detections d join frames fr on fr.id = d.frame_id join uploads u on u.id = fr.upload_id
-    where d.id = ${detectionId} and u.status <> 'quarantined'`;
+    select d.crop_blob_key as crop, fr.blob_key as frame, d.x1, d.y1, d.x2, d.y2,
+      fr.width as w, fr.height as h
+    from detections d join public_frames fr on fr.id = d.frame_id
+    where d.public_id = ${detectionPublicId}`;
   if (!d) return undefined;
   if (d.crop && isValidKey(d.crop)) {
     const etag = etagOf(d.crop);
@@ -168,7 +183,8 @@ export async function detectionCrop(
     return { etag, bytes: await blobs.getBuffer(d.crop) };
   }
   if (!isValidKey(d.frame)) return undefined;
-  const etag = etagOf(d.frame, `-d${detectionId}`);
+  // The public id, not the serial, tells this crop's ETag from its frame's.
+  const etag = etagOf(d.frame, `-d${detectionPublicId}`);
   if (ifNoneMatch?.(etag)) return { etag };
   const frame = await blobs.getBuffer(d.frame);
   const meta = await sharp(frame).metadata();

@@ -67,7 +67,8 @@ export async function coverageGeoJson(sql: Sql, bbox: [number, number, number, n
       properties: {
         class: r.class,
         name: r.name,
-        lastCoveredAt: r.last?.toISOString() ?? null,
+        // The day only, as in the tiles (README "Privacy"): to the millisecond it dates one driver's pass.
+        lastCoveredAt: r.last?.toISOString().slice(0, 10) ?? null,
         drives: r.drives,
         novelThisEpoch: r.novel,
       },

@@ -11,6 +11,7 @@ import { type Manifest, manifestSchema } from '../uploads/manifest.ts';
 import { authenticate, hashToken, issueNonce, type Principal, signIn } from './auth.ts';
 import type { ServerConfig } from './config.ts';
 import { toHttpError } from './errors.ts';
+import { registerPrivacyRoutes } from './privacy-routes.ts';
 import { registerReviewRoutes } from './review-routes.ts';
 import { registerRewardRoutes } from './rewards-routes.ts';
 import { createTusServer, TUS_PATH } from './tus.ts';
@@ -175,6 +176,7 @@ export async function buildServer(deps: ServerDeps, config: ServerConfig): Promi
 
   await registerRewardRoutes(app, deps.sql);
   await registerReviewRoutes(app, deps, config);
+  await registerPrivacyRoutes(app, deps);
 
   const tus = createTusServer(deps, { dir: config.tusDir, ...config });
   const stopSweep = startUploadSweep(deps, { ...config, intervalS: config.sweepIntervalS });

@@ -24,6 +24,7 @@ import type { ServerConfig } from './config.ts';
 
 const bearer = [{ bearer: [] as string[] }];
 const idParam = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
+const publicIdParam = { type: 'string', maxLength: 64 } as const;
 const notFound = (what: string) => new MapmintError('not_found', 'not_found', `no ${what}`);
 
 /** Whether an If-None-Match header names this ETag (weak comparison, as RFC 9110 asks for GET). */
@@ -138,13 +139,15 @@ export async function registerReviewRoutes(
       return f;
     },
   );
-  app.get<{ Params: { frameId: number } }>(
+  // Images are addressed by random public ids (the URLs in feature details and tiles); a serial id, or a frame
+  // inside its driver's privacy zone, is a 404 like any unknown id (README "Privacy").
+  app.get<{ Params: { frameId: string } }>(
     '/v1/frames/:frameId/image',
     {
       schema: {
-        summary: 'A stored frame (JPEG, blurred at ingest); immutable, with ETag',
+        summary: 'A stored frame (JPEG, blurred at ingest) by its public id; immutable, with ETag',
         tags: ['map'],
-        params: { type: 'object', required: ['frameId'], properties: { frameId: idParam } },
+        params: { type: 'object', required: ['frameId'], properties: { frameId: publicIdParam } },
       },
     },
     async (req, reply) =>
@@ -154,13 +157,13 @@ export async function registerReviewRoutes(
         `image for frame ${req.params.frameId}`,
       ),
   );
-  app.get<{ Params: { detectionId: number } }>(
+  app.get<{ Params: { detectionId: string } }>(
     '/v1/detections/:detectionId/crop',
     {
       schema: {
-        summary: "A detection's crop (JPEG, cut from the blurred frame); immutable, with ETag",
+        summary: "A detection's crop (JPEG, cut from the blurred frame) by its public id; immutable, with ETag",
         tags: ['map'],
-        params: { type: 'object', required: ['detectionId'], properties: { detectionId: idParam } },
+        params: { type: 'object', required: ['detectionId'], properties: { detectionId: publicIdParam } },
       },
     },
     async (req, reply) =>

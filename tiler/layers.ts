@@ -22,6 +22,8 @@ export interface LayerSource {
   where?: string;
   /** The geometry column (SRID 4326, GiST-indexed): tile filters test it with && so the index is used. */
   geom: string;
+  /** The geometry drawn, when it differs from `geom` (a part of it, e.g. a track minus privacy zones); default `geom`. */
+  draw?: string;
   /** SQL expression per field of the layer; fields missing from a table are constants (NULL, 0, false). */
   attributes: Record<string, string>;
 }
@@ -64,9 +66,9 @@ export interface LayerSpec {
 /** Attribution written into the archive metadata and TileJSON. */
 export const ATTRIBUTION = '© mapmint contributors';
 
-// Timestamps are formatted in SQL, in UTC: left to ST_AsMVT they would follow the session's TimeZone setting.
-const isoSeconds = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
-const isoMillis = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+// Timestamps are formatted in SQL, in UTC: left to ST_AsMVT they would follow the session's TimeZone setting. Every
+// public time is a day (README "Privacy"): to the second or millisecond, times along a drive order its frames and
+// tracks into a route with its timetable; the day is what a map reader needs to judge freshness.
 const isoDate = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
 
 const segmentAttributes = {
@@ -155,12 +157,14 @@ export const LAYERS: readonly LayerSpec[] = [
     orderBy: 'upload_id',
     sources: [
       {
-        tables: ['tracks'],
-        from: 'tracks t',
+        // The view cuts each driver's privacy zones out of their tracks (db/migrations/0015_public_views.sql).
+        tables: ['public_tracks'],
+        from: 'public_tracks t',
         geom: 't.geom',
+        draw: 't.public_geom',
         attributes: {
           upload_id: 't.upload_id::text',
-          started_at: isoSeconds('t.started_at'),
+          started_at: isoDate('t.started_at'),
           length_m: 'round(t.length_m::numeric, 1)::float8',
         },
       },
@@ -173,17 +177,19 @@ export const LAYERS: readonly LayerSpec[] = [
     maxzoom: 16,
     kind: 'point',
     simplify: false,
-    fields: { id: 'Number', heading: 'Number', captured_at: 'String', upload_id: 'String' },
+    // `id` is the frame's public id (its image is /v1/frames/{id}/image), never the serial.
+    fields: { id: 'String', heading: 'Number', captured_at: 'String', upload_id: 'String' },
     orderBy: 'id',
     sources: [
       {
-        tables: ['frames'],
-        from: 'frames f',
+        // Frames of uploads not quarantined, outside their driver's privacy zones (db/migrations/0015_public_views.sql).
+        tables: ['public_frames'],
+        from: 'public_frames f',
         geom: 'f.geom',
         attributes: {
-          id: 'f.id::float8',
+          id: 'f.public_id::text',
           heading: 'round(f.heading_deg::numeric, 1)::float8',
-          captured_at: isoMillis('f.captured_at'),
+          captured_at: isoDate('f.captured_at'),
           upload_id: 'f.upload_id::text',
         },
       },

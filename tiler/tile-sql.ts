@@ -43,7 +43,7 @@ function layerSql(layer: ResolvedLayer, z: number): string {
   const { spec, source } = layer;
   // A screen pixel of a 512-px tile: finer detail is invisible, and ST_AsMVTGeom snaps to the 4096 grid anyway.
   const tolerance = tileWidth(z) / 512;
-  const projected = `ST_Transform(ST_Force2D(${source.geom}), 3857)`;
+  const projected = `ST_Transform(ST_Force2D(${source.draw ?? source.geom}), 3857)`;
   const geom = spec.simplify ? `ST_Simplify(${projected}, ${tolerance}, true)` : projected;
   const attrs = Object.keys(spec.fields).map((f) => `${source.attributes[f] ?? 'NULL'} AS ${quote(f)}`);
   return `coalesce((SELECT ST_AsMVT(q, '${spec.name}', ${EXTENT}, 'geom' ORDER BY q.${quote(spec.orderBy)})

@@ -58,8 +58,8 @@ export interface UpdateTilesOptions {
 
 // Beyond this many dirty tiles at one zoom, candidates come from an area query instead of rendering every one.
 const DIRECT_RENDER_LIMIT = 256;
-/** Tables an upload's own rows live in: `uploadIds` changes the layers reading them. */
-const UPLOAD_TABLES = ['tracks', 'frames'];
+/** Tables (and the public views over them) an upload's own rows live in: `uploadIds` changes the layers reading them. */
+const UPLOAD_TABLES = ['tracks', 'frames', 'public_tracks', 'public_frames'];
 
 const mercX = (lon: number) => (lon * MERCATOR_HALF) / 180;
 const mercY = (lat: number) => {

@@ -1,6 +1,6 @@
 // Public face of uploads/: an upload's creation (manifest checks, files, resumable targets) and its lifecycle (the
 // state machine, exactly-once steps, progress), the open tus transfers with the storage quota, and the sweep that
-// expires abandoned uploads and deletes quarantined files. The HTTP server and the CLI both create uploads through it; every
+// expires abandoned uploads and deletes quarantined files; a driver's privacy zones. The HTTP server and the CLI both create uploads through it; every
 // stage runs its step through runStep.
 export {
   acceptFile,
@@ -26,6 +26,14 @@ export {
   manifestSchema,
   sniffMatches,
 } from './manifest.ts';
+export {
+  addPrivacyZone,
+  deletePrivacyZone,
+  listPrivacyZones,
+  MAX_PRIVACY_ZONES,
+  type PrivacyZone,
+  privacyZoneSchema,
+} from './privacy-zones.ts';
 export {
   closeTransfer,
   expireTransfers,

@@ -269,6 +269,8 @@ export const frames = pgTable(
     speedMps: real('speed_mps'),
     capturedAt: timestamp('captured_at', { mode: 'date', withTimezone: true, precision: 3 }).notNull(),
     blobKey: text('blob_key').notNull(),
+    /** The id the public routes address the frame by: random, so frames cannot be enumerated (the serial stays inside). */
+    publicId: uuid('public_id').notNull().defaultRandom(),
     width: integer('width').notNull(),
     height: integer('height').notNull(),
     /** Measured image quality: sharpness (variance of the Laplacian) and mean brightness. */
@@ -276,7 +278,37 @@ export const frames = pgTable(
   },
   (t) => [
     uniqueIndex('frames_upload_idx').on(t.uploadId, t.idx),
+    uniqueIndex('frames_public_id').on(t.publicId),
     index('frames_geom').using('gist', t.geom),
     index('frames_captured').on(t.capturedAt),
+  ],
+);
+
+/** Largest privacy zone radius in metres: a zone hides a home or a workplace, not a neighbourhood. */
+export const PRIVACY_ZONE_MAX_RADIUS_M = 1000;
+/** Smallest radius: below this, GPS noise alone would place frames taken at the door outside the zone. */
+export const PRIVACY_ZONE_MIN_RADIUS_M = 50;
+
+/**
+ * Circles a driver draws around home or work: frames of theirs inside are never published (read-time, so a zone
+ * applies to earlier drives too, and deleting it publishes them again). See uploads/privacy-zones.ts.
+ */
+export const privacyZones = pgTable(
+  'privacy_zones',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    contributorId: uuid('contributor_id')
+      .notNull()
+      .references(() => contributors.id),
+    centre: point4326('centre').notNull(),
+    radiusM: real('radius_m').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('privacy_zones_contributor').on(t.contributorId),
+    check(
+      'privacy_zones_radius',
+      sql`${t.radiusM} between ${sql.raw(String(PRIVACY_ZONE_MIN_RADIUS_M))} and ${sql.raw(String(PRIVACY_ZONE_MAX_RADIUS_M))}`,
+    ),
   ],
 );

@@ -9,6 +9,7 @@ import {
   text,
   timestamp,
   uniqueIndex,
+  uuid,
 } from 'drizzle-orm/pg-core';
 import { frames } from './uploads.ts';
 
@@ -42,11 +43,14 @@ export const detections = pgTable(
     value: text('value'),
     /** A crop of the (blurred) frame for reviewers. */
     cropBlobKey: text('crop_blob_key'),
+    /** The id the public crop route addresses the detection by: random, so crops cannot be enumerated. */
+    publicId: uuid('public_id').notNull().defaultRandom(),
     extra: jsonb('extra').$type<Record<string, unknown>>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex('detections_frame_model_idx').on(t.frameId, t.modelId, t.modelVersion, t.idx),
     index('detections_class').on(t.class),
+    uniqueIndex('detections_public_id').on(t.publicId),
   ],
 );

@@ -173,8 +173,10 @@ test('feature detail and the blurred frame and crop images, with ETag and 304', 
   const etag = img.headers.get('etag');
   assert.match(etag ?? '', /^"[0-9a-f]{64}"$/);
   const bytes = Buffer.from(await img.arrayBuffer());
-  const [row] = await srv.db.sql<{ key: string }[]>`
-    select fr.blob_key as key from detections d join frames fr on fr.id = d.frame_id where d.id = ${fr.detectionId}`;
+  const [row] = await srv.db.sql<{ key: string; pub: string }[]>`
+    select fr.blob_key as key, fr.public_id as pub from detections d join frames fr on fr.id = d.frame_id
+    where d.id = ${fr.detectionId}`;
+  assert.equal(fr.frameUrl, `/v1/frames/${row!.pub}/image`);
   assert.ok(bytes.equals(await srv.blobs.getBuffer(row!.key)));
   const meta = await sharp(bytes).metadata();
   assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', FRAME_W, FRAME_H]);
@@ -202,16 +204,19 @@ test('feature detail and the blurred frame and crop images, with ETag and 304', 
     t: '2025-03-01T10:00:00Z',
   });
   const bare = await detection(srv.db.sql, srv.blobs, plainFrame.id, { class: 'fire-hydrant', score: 0.4 });
-  const cut = await fetch(`${srv.baseUrl}/v1/detections/${bare}/crop`);
+  const [bp] = await srv.db.sql<{ id: string }[]>`select public_id as id from detections where id = ${bare}`;
+  const cut = await fetch(`${srv.baseUrl}/v1/detections/${bp!.id}/crop`);
   assert.equal(cut.status, 200);
   const cutMeta = await sharp(Buffer.from(await cut.arrayBuffer())).metadata();
   assert.deepEqual([cutMeta.format, cutMeta.width, cutMeta.height], ['jpeg', 56, 56]);
 
   // Unknown ids, frames without a stored image, and quarantined uploads answer 404.
-  assert.equal((await fetch(`${srv.baseUrl}/v1/frames/987654321/image`)).status, 404);
-  assert.equal((await fetch(`${srv.baseUrl}/v1/detections/987654321/crop`)).status, 404);
-  assert.equal((await fetch(`${srv.baseUrl}/v1/frames/abc/image`)).status, 400);
+  const unknown = '00000000-0000-4000-8000-000000000000';
+  assert.equal((await fetch(`${srv.baseUrl}/v1/frames/${unknown}/image`)).status, 404);
+  assert.equal((await fetch(`${srv.baseUrl}/v1/detections/${unknown}/crop`)).status, 404);
+  assert.equal((await fetch(`${srv.baseUrl}/v1/frames/abc/image`)).status, 404);
   const q = await upload(srv.db.sql, owner, 'quarantined');
   const qf = await frame(srv.db.sql, srv.blobs, q, { idx: 0, lon: 1.65, lat: 42.51, t: '2025-03-01T10:00:00Z' });
-  assert.equal((await fetch(`${srv.baseUrl}/v1/frames/${qf.id}/image`)).status, 404);
+  const [qp] = await srv.db.sql<{ id: string }[]>`select public_id as id from frames where id = ${qf.id}`;
+  assert.equal((await fetch(`${srv.baseUrl}/v1/frames/${qp!.id}/image`)).status, 404);
 });

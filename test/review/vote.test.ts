@@ -141,8 +141,11 @@ test('the queue holds candidate features and doubtful lone detections, never my 
       .sort(),
     best,
   );
-  assert.equal(item.crops[0]!.url, `/v1/detections/${item.crops[0]!.detectionId}/crop`);
-  assert.match(item.crops[0]!.frameUrl, /^\/v1\/frames\/\d+\/image$/);
+  // Images by public id (README "Privacy"), never the serial the vote addresses.
+  const [pub] = await db.sql<{ id: string }[]>`
+    select public_id as id from detections where id = ${item.crops[0]!.detectionId}`;
+  assert.equal(item.crops[0]!.url, `/v1/detections/${pub!.id}/crop`);
+  assert.match(item.crops[0]!.frameUrl, /^\/v1\/frames\/[0-9a-f-]{36}\/image$/);
   assert.ok(item.crops[0]!.capturedAt && item.crops[0]!.uploadId);
   assert.ok(q.classes.includes('regulatory--stop') && q.classes.includes('speed-limit'));
   assert.ok(!q.classes.includes('object--vehicle--car'));

@@ -33,7 +33,7 @@ let s: TestServer;
 let browser: Browser;
 let webDir = '';
 let uploadId = '';
-const originals = new Map<number, string>();
+const originals = new Map<string, string>();
 
 before(async () => {
   webDir = await mkdtemp(path.join(tmpdir(), 'mapmint-web-'));
@@ -54,8 +54,8 @@ before(async () => {
     const { key } = await s.blobs.putBuffer(bytes);
     const [f] = await sql`insert into frames (upload_id, idx, geom, heading_deg, captured_at, blob_key, width, height,
         quality) values (${uploadId}, ${idx}, ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326), 90,
-        now() - make_interval(mins => ${10 - idx}), ${key}, 1, 1, '{"sharpness":1,"brightness":1}') returning id`;
-    originals.set(Number(f!.id), createHash('sha256').update(bytes).digest('hex'));
+        now() - make_interval(mins => ${10 - idx}), ${key}, 1, 1, '{"sharpness":1,"brightness":1}') returning public_id`;
+    originals.set(String(f!.public_id), createHash('sha256').update(bytes).digest('hex'));
   }
   const ctx: StageContext = {
     sql,

@@ -63,9 +63,11 @@ export async function insertDrives(sql: Sql, drives: readonly DriveRow[]): Promi
       values (${drive.uploadId}, ST_GeomFromText(${`LINESTRING M(${m})`}, 4326), 'gpx', ${drive.coords.length},
         ${lengthOf(drive.coords)}, ${drive.startedAt}, ${endedAt}, 'k', '{}', 1)`;
     const f = drive.frames;
-    await sql`insert into frames (upload_id, idx, geom, heading_deg, captured_at, blob_key, width, height, quality)
+    // Public ids derived from upload and index (not random as in production), so golden tiles stay reproducible.
+    await sql`insert into frames (upload_id, idx, geom, heading_deg, captured_at, blob_key, width, height, quality,
+        public_id)
       select ${drive.uploadId}, i - 1, ST_SetSRID(ST_MakePoint(lon, lat), 4326), h, at, 'k', 1920, 1080,
-        '{"sharpness": 1, "brightness": 0.5}'
+        '{"sharpness": 1, "brightness": 0.5}', md5(${drive.uploadId} || ':' || (i - 1))::uuid
       from unnest(${f.map((p) => p.lon)}::float8[], ${f.map((p) => p.lat)}::float8[],
         ${f.map((p) => p.heading)}::float8[], ${f.map((p) => p.capturedAt.toISOString())}::text[]::timestamptz[])
         with ordinality as t(lon, lat, h, at, i)`;
