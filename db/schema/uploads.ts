@@ -306,6 +306,7 @@ export const privacyZones = pgTable(
   },
   (t) => [
     index('privacy_zones_contributor').on(t.contributorId),
+    index('privacy_zones_centre').using('gist', t.centre),
     check(
       'privacy_zones_radius',
       sql`${t.radiusM} between ${sql.raw(String(PRIVACY_ZONE_MIN_RADIUS_M))} and ${sql.raw(String(PRIVACY_ZONE_MAX_RADIUS_M))}`,

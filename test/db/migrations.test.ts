@@ -12,14 +12,15 @@ after(async () => t.drop());
 test('migrations install PostGIS and SRID 4326 geometry columns with GiST indexes', async () => {
   const [v] = await t.sql`select postgis_lib_version() as v`;
   assert.match(v!.v, /^3\./);
-  const cols =
-    await t.sql`select f_table_name as tbl, f_geometry_column as col, srid, type from geometry_columns order by 1`;
+  const cols = await t.sql`select f_table_name as tbl, f_geometry_column as col, srid, type from geometry_columns
+                where f_table_name in (select tablename from pg_tables where schemaname = 'public') order by 1`;
   assert.deepEqual(
     cols.map((c) => [c.tbl, c.col, c.srid, c.type]),
     [
       ['frames', 'geom', 4326, 'POINT'],
       ['map_feature_versions', 'geom', 4326, 'POINT'],
       ['map_features', 'geom', 4326, 'POINT'],
+      ['privacy_zones', 'centre', 4326, 'POINT'],
       ['road_nodes', 'geom', 4326, 'POINT'],
       ['road_segments', 'geom', 4326, 'LINESTRING'],
       ['tracks', 'geom', 4326, 'LINESTRINGM'],
@@ -32,6 +33,7 @@ test('migrations install PostGIS and SRID 4326 geometry columns with GiST indexe
       'frames_geom',
       'map_feature_versions_geom',
       'map_features_geom',
+      'privacy_zones_centre',
       'road_nodes_geom',
       'road_segments_geom',
       'tracks_geom',

@@ -9,6 +9,7 @@ import { buildServer, serverConfigFromEnv } from '../../server/index.ts';
 import { keyFor } from '../../storage/index.ts';
 import { makeFile, sha256 } from '../support/files.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { openTransfer, patchTransfer } from '../support/tus-transfer.ts';
 
 // The tus store hashes each transfer as it writes it and keeps that running hash in memory. These tests check that
 // the hash stays right when that memory is lost between two halves of a transfer (a server restart: a new server
@@ -37,33 +38,11 @@ async function declared(client: MapmintClient, name: string, size: number) {
   return { bytes, sha: d!.sha256, uploadId: up.id };
 }
 
-/** Creates a tus transfer for file 0 of an upload on `baseUrl`; returns its absolute URL. */
+/** Creates a tus transfer for file 0 of an upload on `baseUrl`; returns its path. */
 async function createTransfer(baseUrl: string, token: string, uploadId: string, size: number): Promise<string> {
-  const res = await fetch(`${baseUrl}/v1/files`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'tus-resumable': '1.0.0',
-      'upload-length': String(size),
-      'upload-metadata': `uploadId ${Buffer.from(uploadId).toString('base64')},fileIndex ${Buffer.from('0').toString('base64')}`,
-    },
-  });
-  assert.equal(res.status, 201);
-  return new URL(res.headers.get('location')!, baseUrl).pathname;
-}
-
-/** Sends `bytes` at `offset` of a transfer; returns the response. */
-function patch(baseUrl: string, token: string, location: string, offset: number, bytes: Buffer<ArrayBuffer>) {
-  return fetch(baseUrl + location, {
-    method: 'PATCH',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'tus-resumable': '1.0.0',
-      'upload-offset': String(offset),
-      'content-type': 'application/offset+octet-stream',
-    },
-    body: bytes,
-  });
+  const t = await openTransfer(baseUrl, token, uploadId, 0, size);
+  assert.equal(t.status, 201, t.body);
+  return new URL(t.location!).pathname;
 }
 
 async function blobCount(): Promise<number> {
@@ -81,8 +60,17 @@ test('a transfer cut halfway and resumed on a restarted server stores the declar
   try {
     location = await createTransfer(first.baseUrl, client.token!, uploadId, bytes.length);
     // Two PATCHes on the first server, so that its running hash covers 1.3 MB when it goes away.
-    assert.equal((await patch(first.baseUrl, client.token!, location, 0, bytes.subarray(0, 700_000))).status, 204);
-    const cut = await patch(first.baseUrl, client.token!, location, 700_000, bytes.subarray(700_000, 1_300_000));
+    assert.equal(
+      (await patchTransfer(first.baseUrl, client.token!, location, 0, bytes.subarray(0, 700_000))).status,
+      204,
+    );
+    const cut = await patchTransfer(
+      first.baseUrl,
+      client.token!,
+      location,
+      700_000,
+      bytes.subarray(700_000, 1_300_000),
+    );
     assert.equal(cut.status, 204);
     assert.equal(cut.headers.get('upload-offset'), '1300000');
   } finally {
@@ -118,7 +106,10 @@ test('a resumed transfer whose second half was changed on a restarted server is 
   let location: string;
   try {
     location = await createTransfer(first.baseUrl, client.token!, uploadId, bytes.length);
-    assert.equal((await patch(first.baseUrl, client.token!, location, 0, bytes.subarray(0, 400_000))).status, 204);
+    assert.equal(
+      (await patchTransfer(first.baseUrl, client.token!, location, 0, bytes.subarray(0, 400_000))).status,
+      204,
+    );
   } finally {
     await first.close();
   }
@@ -127,7 +118,7 @@ test('a resumed transfer whose second half was changed on a restarted server is 
   try {
     const rest = Buffer.from(bytes.subarray(400_000));
     rest[123_456] = (rest[123_456] ?? 0) ^ 0xff;
-    const res = await patch(second.baseUrl, client.token!, location, 400_000, rest);
+    const res = await patchTransfer(second.baseUrl, client.token!, location, 400_000, rest);
     assert.equal(res.status, 400);
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'checksum_mismatch');
   } finally {
@@ -147,8 +138,8 @@ test('a transfer whose first half was changed is refused when finished on the sa
   const location = await createTransfer(s.baseUrl, client.token!, uploadId, bytes.length);
   const head = Buffer.from(bytes.subarray(0, 500_000));
   head[300_000] = (head[300_000] ?? 0) ^ 0x01;
-  assert.equal((await patch(s.baseUrl, client.token!, location, 0, head)).status, 204);
-  const res = await patch(s.baseUrl, client.token!, location, 500_000, bytes.subarray(500_000));
+  assert.equal((await patchTransfer(s.baseUrl, client.token!, location, 0, head)).status, 204);
+  const res = await patchTransfer(s.baseUrl, client.token!, location, 500_000, bytes.subarray(500_000));
   assert.equal(res.status, 400);
   assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'checksum_mismatch');
   assert.equal(await s.blobs.stat(keyFor(sha)), undefined);
@@ -165,14 +156,14 @@ test('offsets stay exact across many small PATCHes and a zero-length one', async
   const location = await createTransfer(s.baseUrl, client.token!, uploadId, bytes.length);
   let offset = 0;
   for (const size of [1, 4095, 0, 65_537, 100_000, 30_000]) {
-    const res = await patch(s.baseUrl, client.token!, location, offset, bytes.subarray(offset, offset + size));
+    const res = await patchTransfer(s.baseUrl, client.token!, location, offset, bytes.subarray(offset, offset + size));
     assert.equal(res.status, 204);
     offset += size;
     assert.equal(res.headers.get('upload-offset'), String(offset));
   }
   // A PATCH at a stale offset is refused without touching the transfer.
-  assert.equal((await patch(s.baseUrl, client.token!, location, 1, bytes.subarray(1, 10))).status, 409);
-  const last = await patch(s.baseUrl, client.token!, location, offset, bytes.subarray(offset));
+  assert.equal((await patchTransfer(s.baseUrl, client.token!, location, 1, bytes.subarray(1, 10))).status, 409);
+  const last = await patchTransfer(s.baseUrl, client.token!, location, offset, bytes.subarray(offset));
   assert.equal(last.status, 204);
   assert.equal(last.headers.get('mapmint-upload-complete'), '1');
   assert.deepEqual(await s.blobs.getBuffer(keyFor(sha)), bytes);

@@ -36,15 +36,18 @@ test('an abandoned partial expires: partial deleted, upload expired with a reaso
   const up = await client.createUpload({ device, files });
   const token = client.token!;
   await client.sendFile(up.id, 1, await readFile(b), files[1]!.size);
-  const t = await openTransfer(s, token, up.id, 0, 30_000);
-  assert.equal((await patchTransfer(token, t.location!, 0, (await readFile(a)).subarray(0, 10_000))).status, 204);
+  const t = await openTransfer(s.baseUrl, token, up.id, 0, 30_000);
+  assert.equal(
+    (await patchTransfer(s.baseUrl, token, t.location!, 0, (await readFile(a)).subarray(0, 10_000))).status,
+    204,
+  );
   // A fresh transfer of someone else is left alone.
   const other = await s.client();
   const fresh = await other.client.createUpload({
     device,
     files: await declareFiles([await makeFile(s.dir, 'fresh.mp4', 'mp4', 5_000)]),
   });
-  const ft = await openTransfer(s, other.client.token!, fresh.id, 0, 5_000);
+  const ft = await openTransfer(s.baseUrl, other.client.token!, fresh.id, 0, 5_000);
 
   assert.equal((await sweep()).transfersExpired, 0);
   await s.db.sql`update upload_transfers set touched_at = touched_at - interval '25 hours' where upload_id = ${up.id}`;

@@ -38,10 +38,11 @@ test('opening a file again replaces its partial: one partial per declared file, 
   const token = client.token!;
   const locations: string[] = [];
   for (let i = 0; i < 5; i++) {
-    const t = await openTransfer(s, token, up.id, 0, 40_000);
+    const t = await openTransfer(s.baseUrl, token, up.id, 0, 40_000);
     assert.equal(t.status, 201, t.body);
-    const p = await patchTransfer(token, t.location!, 0, Buffer.alloc(10_000, 1));
+    const p = await patchTransfer(s.baseUrl, token, t.location!, 0, Buffer.alloc(10_000, 1));
     assert.equal(p.status, 204);
+    await p.arrayBuffer();
     locations.push(t.location!);
   }
   const mine = (await partials()).filter((f) => f.startsWith(up.id));
@@ -49,17 +50,18 @@ test('opening a file again replaces its partial: one partial per declared file, 
   assert.equal(await headTransfer(token, locations[0]!), 404);
   assert.equal(await headTransfer(token, locations[4]!), 200);
   // A transfer may never grow past the declared size.
-  const over = await patchTransfer(token, locations[4]!, 10_000, Buffer.alloc(30_001, 1));
+  const over = await patchTransfer(s.baseUrl, token, locations[4]!, 10_000, Buffer.alloc(30_001, 1));
   assert.equal(over.status, 413);
+  await over.arrayBuffer();
 });
 
 test('too many concurrent partials: 429 with a message saying what to do', async () => {
   const { client } = await s.client();
   const up = await declare(client, [1000, 1000, 1000]);
   const token = client.token!;
-  assert.equal((await openTransfer(s, token, up.id, 0, 1000)).status, 201);
-  assert.equal((await openTransfer(s, token, up.id, 1, 1000)).status, 201);
-  const third = await openTransfer(s, token, up.id, 2, 1000);
+  assert.equal((await openTransfer(s.baseUrl, token, up.id, 0, 1000)).status, 201);
+  assert.equal((await openTransfer(s.baseUrl, token, up.id, 1, 1000)).status, 201);
+  const third = await openTransfer(s.baseUrl, token, up.id, 2, 1000);
   assert.equal(third.status, 429, third.body);
   const body = JSON.parse(third.body) as { error: { code: string; message: string } };
   assert.equal(body.error.code, 'too_many_transfers');
@@ -67,7 +69,7 @@ test('too many concurrent partials: 429 with a message saying what to do', async
   // Another contributor is not affected.
   const other = await s.client();
   const theirs = await declare(other.client, [1000]);
-  assert.equal((await openTransfer(s, other.client.token!, theirs.id, 0, 1000)).status, 201);
+  assert.equal((await openTransfer(s.baseUrl, other.client.token!, theirs.id, 0, 1000)).status, 201);
 });
 
 test('storage quota: bytes stored and in flight count, and a file that does not fit gets 413', async () => {
@@ -76,8 +78,8 @@ test('storage quota: bytes stored and in flight count, and a file that does not 
   await uploadFiles(client, [await makeFile(s.dir, `q${Math.random()}.mp4`, 'mp4', 150_000)], { device });
   // ... and 60 kB in flight.
   const a = await declare(client, [60_000, 60_000]);
-  assert.equal((await openTransfer(s, client.token!, a.id, 0, 60_000)).status, 201);
-  const refused = await openTransfer(s, client.token!, a.id, 1, 60_000);
+  assert.equal((await openTransfer(s.baseUrl, client.token!, a.id, 0, 60_000)).status, 201);
+  const refused = await openTransfer(s.baseUrl, client.token!, a.id, 1, 60_000);
   assert.equal(refused.status, 413, refused.body);
   const body = JSON.parse(refused.body) as { error: { code: string; message: string } };
   assert.equal(body.error.code, 'storage_quota_exceeded');

@@ -1,18 +1,17 @@
-/** Raw tus requests for the upload-limit tests: what a hostile or careless client can send, without the SDK's care. */
-import type { TestServer } from './server.ts';
+/** Raw tus requests for the upload tests: what a hostile or careless client can send, without the SDK's care. */
 
 const meta = (uploadId: string, idx: number) =>
   `uploadId ${Buffer.from(uploadId).toString('base64')},fileIndex ${Buffer.from(String(idx)).toString('base64')}`;
 
-/** Opens a tus transfer for file `idx` of `uploadId`: the status, the Location (if created) and the error body. */
+/** Opens a tus transfer for file `idx` of `uploadId`: the status, the absolute Location (if created) and the body. */
 export async function openTransfer(
-  s: TestServer,
+  baseUrl: string,
   token: string,
   uploadId: string,
   idx: number,
   size: number,
 ): Promise<{ status: number; location: string | undefined; body: string }> {
-  const res = await fetch(`${s.baseUrl}/v1/files`, {
+  const res = await fetch(`${baseUrl}/v1/files`, {
     method: 'POST',
     headers: {
       authorization: `Bearer ${token}`,
@@ -22,17 +21,18 @@ export async function openTransfer(
     },
   });
   const location = res.headers.get('location') ?? undefined;
-  return { status: res.status, location: location && new URL(location, s.baseUrl).href, body: await res.text() };
+  return { status: res.status, location: location && new URL(location, baseUrl).href, body: await res.text() };
 }
 
-/** Sends `bytes` at `offset` to a transfer; the status and new offset. */
-export async function patchTransfer(
+/** Sends `bytes` at `offset` of the transfer at `location` (absolute, or a path on `baseUrl`). */
+export function patchTransfer(
+  baseUrl: string,
   token: string,
   location: string,
   offset: number,
   bytes: Buffer,
-): Promise<{ status: number; offset: number }> {
-  const res = await fetch(location, {
+): Promise<Response> {
+  return fetch(new URL(location, baseUrl), {
     method: 'PATCH',
     headers: {
       authorization: `Bearer ${token}`,
@@ -42,8 +42,6 @@ export async function patchTransfer(
     },
     body: new Uint8Array(bytes),
   });
-  await res.arrayBuffer();
-  return { status: res.status, offset: Number(res.headers.get('upload-offset') ?? -1) };
 }
 
 /** HEAD of a transfer: its status (200 while it exists, 404 once it is gone). */
