@@ -33,8 +33,12 @@ export async function expireAbandonedUploads(sql: Sql, blobs: BlobStore, maxIdle
       and not exists (select 1 from upload_files f where f.upload_id = u.id
                         and f.received_at >= now() - make_interval(secs => ${maxIdleS}))`;
   const hours = Math.round(maxIdleS / 3600);
+  let expired = 0;
   for (const { id } of idle) {
     const keys = (await sql.begin(async (tx) => {
+      // Another server's sweep, or a file arriving, may have moved it since the select: only a receiving upload expires.
+      const [u] = await tx<{ status: string }[]>`select status from uploads where id = ${id} for no key update`;
+      if (u?.status !== 'receiving') return undefined;
       const files = await tx<{ key: string }[]>`
         update upload_files f set status = 'pending', blob_key = null, received_at = null
         from (select idx, blob_key from upload_files where upload_id = ${id} for update) old
@@ -53,10 +57,12 @@ export async function expireAbandonedUploads(sql: Sql, blobs: BlobStore, maxIdle
         ],
       });
       return files.map((f) => f.key);
-    })) as string[];
+    })) as string[] | undefined;
+    if (keys === undefined) continue;
+    expired++;
     await deleteUnsharedBlobs(sql, blobs, id, keys);
   }
-  return idle.length;
+  return expired;
 }
 
 /**
