@@ -37,3 +37,32 @@ export function headingDelta(a: number, b: number): number {
   const d = ((((a - b) % 360) + 540) % 360) - 180;
   return d === -180 ? 180 : d;
 }
+
+/** A [west, south, east, north] box in degrees (WGS84). */
+export type LonLatBox = [number, number, number, number];
+
+/** The smallest box holding every point ([+Inf, +Inf, -Inf, -Inf], which holds nothing, when there are none). */
+export function boxOf(points: Iterable<{ lat: number; lon: number }>): LonLatBox {
+  let w = Infinity;
+  let s = Infinity;
+  let e = -Infinity;
+  let n = -Infinity;
+  for (const p of points) {
+    w = Math.min(w, p.lon);
+    e = Math.max(e, p.lon);
+    s = Math.min(s, p.lat);
+    n = Math.max(n, p.lat);
+  }
+  return [w, s, e, n];
+}
+
+/**
+ * `box` grown by `metres` on every side. Spherical metres per degree; the longitude scale is taken at the box's
+ * middle latitude and floored at cos = 0.01 so a box near a pole stays finite.
+ */
+export function growBox(box: readonly [number, number, number, number], metres: number): LonLatBox {
+  const [w, s, e, n] = box;
+  const dLat = metres / (EARTH_RADIUS_M * RAD);
+  const dLon = dLat / Math.max(0.01, Math.cos(((s + n) / 2) * RAD));
+  return [w - dLon, s - dLat, e + dLon, n + dLat];
+}

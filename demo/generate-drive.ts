@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { sha256File } from '../storage/index.ts';
 import { encodeVideo } from './encode-video.ts';
 import { type DemoPlan, type PlanOptions, planDrive } from './plan-drive.ts';
 import { buildScene, frameSvg, rasterizeSvg } from './render-frame.ts';
@@ -89,14 +88,8 @@ export async function generateDrive(opts: DemoDriveOptions): Promise<DemoDrive> 
   const startTime = iso(plan.startMs);
   const files: DemoFile[] = [];
   const add = async (name: string, meta: Omit<DemoFile, 'path' | 'bytes' | 'sha256'>): Promise<void> => {
-    // Streamed, so a long 1080p video is hashed without being held in memory.
-    const hash = createHash('sha256');
-    let bytes = 0;
-    for await (const chunk of createReadStream(at(name))) {
-      hash.update(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
-    }
-    files.push({ path: name, ...meta, bytes, sha256: hash.digest('hex') });
+    const { sha256, size } = await sha256File(at(name));
+    files.push({ path: name, ...meta, bytes: size, sha256 });
   };
 
   const paths: DemoDrive['paths'] = {

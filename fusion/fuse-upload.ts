@@ -4,6 +4,7 @@
  * for a miss; only features within the drive's box (+ a margin) are read or written.
  */
 
+import { boxOf, growBox } from '../core/geo.ts';
 import { localFrame } from '../core/local-frame.ts';
 import type { Sql } from '../db/index.ts';
 import type { StageContext } from '../queue/index.ts';
@@ -97,14 +98,7 @@ export async function fuseUploadIn(tx: Sql, uploadId: string, opts: FuseOptions 
   const first = frames[0];
   if (!first) return result;
   const f = localFrame(first.lat, first.lon);
-  const dLat = MARGIN_M / 111_000;
-  const dLon = dLat / Math.cos((first.lat * Math.PI) / 180);
-  const bbox: [number, number, number, number] = [
-    Math.min(...frames.map((p) => p.lon)) - dLon,
-    Math.min(...frames.map((p) => p.lat)) - dLat,
-    Math.max(...frames.map((p) => p.lon)) + dLon,
-    Math.max(...frames.map((p) => p.lat)) + dLat,
-  ];
+  const bbox = growBox(boxOf(frames), MARGIN_M);
   await lockArea(tx, bbox);
   const existing = await loadFeaturesIn(tx, bbox);
 
@@ -237,13 +231,7 @@ export async function fuseUploadIn(tx: Sql, uploadId: string, opts: FuseOptions 
     return e ? [r, e] : [r];
   });
   if (moved.length > 0) {
-    const pad = 20 / 111_000;
-    result.dirtyBbox = [
-      Math.min(...moved.map((p) => p.lon)) - pad / Math.cos((first.lat * Math.PI) / 180),
-      Math.min(...moved.map((p) => p.lat)) - pad,
-      Math.max(...moved.map((p) => p.lon)) + pad / Math.cos((first.lat * Math.PI) / 180),
-      Math.max(...moved.map((p) => p.lat)) + pad,
-    ];
+    result.dirtyBbox = growBox(boxOf(moved), 20);
     await markDirty(tx, result.dirtyBbox, `fusion:${uploadId}`);
   }
   return result;

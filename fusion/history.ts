@@ -1,4 +1,5 @@
 /** The map at any date (from map_feature_versions) and settled reviews, which confirm, reject or relabel a feature. */
+import { growBox } from '../core/geo.ts';
 import type { Sql } from '../db/index.ts';
 import type { FeatureStatus } from '../db/schema.ts';
 import { confidenceOf, statusOf } from './combine.ts';
@@ -93,8 +94,7 @@ export async function applyFeatureReview(
       value = case when ${relabel} then ${review.value ?? null}::text else value end
     where id = ${id} returning class, value, version`;
   await recordVersions(tx, [id], [`review:${review.decision}`], null);
-  const d = 20 / 111_000;
-  await markDirty(tx, [f.lon - d * 1.5, f.lat - d, f.lon + d * 1.5, f.lat + d], `review:${id}`);
+  await markDirty(tx, growBox([f.lon, f.lat, f.lon, f.lat], 20), `review:${id}`);
   return { status, confidence, class: r!.class, value: r!.value, version: r!.version };
 }
 

@@ -1,5 +1,5 @@
 /** Loads the live (not retired) pieces inside a bounding box from PostGIS into an in-memory RoadGraph. */
-import { EARTH_RADIUS_M } from '../core/geo.ts';
+import { boxOf, growBox } from '../core/geo.ts';
 import type { TrackPoint } from '../core/track.ts';
 import type { Sql } from '../db/connect.ts';
 import { buildRoadGraph, type GraphPiece, type RoadGraph } from './match-graph.ts';
@@ -25,19 +25,7 @@ export function decodeWkbLineString(buf: Uint8Array): Array<[number, number]> {
 
 /** The track's bounding box grown by `marginM` metres on every side. */
 export function trackBbox(points: ReadonlyArray<Pick<TrackPoint, 'lat' | 'lon'>>, marginM = 1000): BBox {
-  let w = Infinity;
-  let s = Infinity;
-  let e = -Infinity;
-  let n = -Infinity;
-  for (const p of points) {
-    w = Math.min(w, p.lon);
-    e = Math.max(e, p.lon);
-    s = Math.min(s, p.lat);
-    n = Math.max(n, p.lat);
-  }
-  const dLat = (marginM / EARTH_RADIUS_M) * (180 / Math.PI);
-  const dLon = dLat / Math.max(0.01, Math.cos((((s + n) / 2) * Math.PI) / 180));
-  return [w - dLon, s - dLat, e + dLon, n + dLat];
+  return growBox(boxOf(points), marginM);
 }
 
 interface PieceRow {

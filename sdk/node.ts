@@ -24,7 +24,11 @@ export function describeFile(file: string): Pick<DeclaredFile, 'role' | 'content
   return table[ext] ?? { role: 'sidecar', contentType: 'application/octet-stream' };
 }
 
-/** Size and SHA-256 of a file, streamed. */
+/**
+ * Size and SHA-256 of a file, streamed. The sdk keeps its own copy of storage's sha256File because it may import only
+ * core and api (it ships to the companion app without the server's S3 client), and because a client hashing a file
+ * it is about to upload must notice the file changing under it (the size check below).
+ */
 export async function hashFile(file: string): Promise<{ size: number; sha256: string }> {
   const h = createHash('sha256');
   let size = 0;

@@ -6,17 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MapmintError } from '../core/errors.ts';
 import { type BlobInfo, type BlobStore, isValidKey, keyFor, type PutFileOptions } from './blob-store.ts';
-
-/** Hashes a file by streaming it (never whole in memory). */
-export async function sha256File(file: string): Promise<{ sha256: string; size: number }> {
-  const h = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-    h.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { sha256: h.digest('hex'), size };
-}
+import { sha256File } from './hash-file.ts';
 
 /**
  * Hashes a file about to be stored (or takes the trusted `knownSha256` and only stats it) and enforces

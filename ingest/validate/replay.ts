@@ -3,6 +3,7 @@
  * point-wise comparison. Two real drives of one street differ by metres of independent GPS error and lane; a
  * re-upload differs by centimetres (added jitter) or by one constant offset, and keeps the speed profile.
  */
+import { growBox } from '../../core/geo.ts';
 import type { Track, TrackPoint } from '../../core/track.ts';
 import { clamp01, dist, type LocalXY, median, projector } from './local-metrics.ts';
 import { THRESHOLDS } from './thresholds.ts';
@@ -176,23 +177,19 @@ export function replaySimilarity(a: TrackFingerprint, b: TrackFingerprint): Repl
  */
 export function replayCandidates<T extends TrackFingerprint>(fp: TrackFingerprint, earlier: readonly T[]): T[] {
   if (fp.lat.length === 0) return [];
-  const marginDeg = THRESHOLDS.replay.bboxMarginM / 111_320;
-  const lonScale = 1 / Math.max(0.05, Math.cos((((fp.bbox[1] + fp.bbox[3]) / 2) * Math.PI) / 180));
   const step = Math.max(1, Math.floor(fp.lat.length / 64));
   const scored: Array<{ c: T; f: number }> = [];
   for (const c of earlier) {
-    const [x0, y0, x1, y1] = c.bbox;
-    const mx = marginDeg * lonScale;
     if (c.lat.length === 0) continue;
-    if (fp.bbox[0] > x1 + mx || fp.bbox[2] < x0 - mx || fp.bbox[1] > y1 + marginDeg || fp.bbox[3] < y0 - marginDeg)
-      continue;
+    const [x0, y0, x1, y1] = growBox(c.bbox, THRESHOLDS.replay.bboxMarginM);
+    if (fp.bbox[0] > x1 || fp.bbox[2] < x0 || fp.bbox[1] > y1 || fp.bbox[3] < y0) continue;
     let inside = 0;
     let total = 0;
     for (let i = 0; i < fp.lat.length; i += step) {
       const la = (fp.lat[i] as number) / E7;
       const lo = (fp.lon[i] as number) / E7;
       total++;
-      if (lo >= x0 - mx && lo <= x1 + mx && la >= y0 - marginDeg && la <= y1 + marginDeg) inside++;
+      if (lo >= x0 && lo <= x1 && la >= y0 && la <= y1) inside++;
     }
     if (inside / total >= 0.5) scored.push({ c, f: inside / total });
   }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { boxOf, growBox } from '../../core/geo.ts';
 import { buildTiles, layersOfReason, readCurrent, updateDirtyTiles, updateTiles } from '../../tiler/index.ts';
 import type { TestDatabase } from '../support/db.ts';
 import { goldenDataset } from './support/dataset.ts';
@@ -39,13 +40,7 @@ const featureIds = (tiles: Tiles, key: string) =>
 
 /** What fusion's markDirty writes: a [w, s, e, n] box padded by about 20 m. */
 async function markDirty(points: [number, number][], reason: string): Promise<void> {
-  const d = 20 / 111_000;
-  const box = [
-    Math.min(...points.map((p) => p[0])) - d * 1.5,
-    Math.min(...points.map((p) => p[1])) - d,
-    Math.max(...points.map((p) => p[0])) + d * 1.5,
-    Math.max(...points.map((p) => p[1])) + d,
-  ];
+  const box = growBox(boxOf(points.map(([lon, lat]) => ({ lon, lat }))), 20);
   await db.sql`insert into tile_dirty_areas (bbox, reason) values (${db.sql.json(box)}, ${reason})`;
 }
 

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { pathToFileURL } from 'node:url';
 import { MapmintError } from '../../core/index.ts';
+import { sha256File } from '../../storage/index.ts';
 import { type ConvertResult, ensureConverted } from '../convert/index.ts';
 import { COCO_LABELS } from '../detect/coco-labels.ts';
 import { LOCK_FILE, MODEL_PATHS, MODELS_DIR } from './paths.ts';
@@ -55,11 +56,9 @@ export async function readLock(file = LOCK_FILE): Promise<LockedPackage[]> {
 }
 
 /** sha256 hex of a file, or undefined when it does not exist. */
-export async function sha256File(file: string): Promise<string | undefined> {
+async function sha256IfPresent(file: string): Promise<string | undefined> {
   try {
-    return createHash('sha256')
-      .update(await readFile(file))
-      .digest('hex');
+    return (await sha256File(file)).sha256;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -68,7 +67,7 @@ export async function sha256File(file: string): Promise<string | undefined> {
 
 async function allPresent(pkg: LockedPackage, root: string): Promise<boolean> {
   for (const f of pkg.files) {
-    if ((await sha256File(path.join(root, pkg.dir, f.as))) !== f.sha256) return false;
+    if ((await sha256IfPresent(path.join(root, pkg.dir, f.as))) !== f.sha256) return false;
   }
   return true;
 }

@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { Sql } from '../../db/index.ts';
-import type { BlobStore } from '../../storage/index.ts';
+import { type BlobStore, sha256File } from '../../storage/index.ts';
 import { cropRgb, encodeCropJpeg, padBox, pixelBox, type RgbImage } from '../image/raw-image.ts';
 import type { FrameDetection } from './analyse-frame.ts';
 
@@ -13,9 +11,7 @@ export interface ModelRun {
 
 /** The sha256 (first 16 hex) of a model file: the version recorded with each detection. */
 export async function fileVersion(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex').slice(0, 16);
+  return (await sha256File(path)).sha256.slice(0, 16);
 }
 
 /** Saves a review crop (box padded by 20 %, from the already blurred frame); returns its blob key. */
