@@ -2,7 +2,6 @@
  * Small value helpers shared by the telemetry readers: input decoding, coordinate checks, time parsing.
  * Pure functions; no I/O.
  */
-import { invalid } from '../../core/index.ts';
 
 /** Raw telemetry as the readers accept it: already-decoded text or bytes. */
 export type TelemetryData = string | Uint8Array;
@@ -77,10 +76,4 @@ export function normHeading(deg: number | undefined): number | undefined {
   if (deg === undefined || !Number.isFinite(deg)) return undefined;
   const h = deg % 360;
   return h < 0 ? h + 360 : h;
-}
-
-/** Throw `code` unless `points` is non-empty; `what` says where we looked. */
-export function requirePoints<T>(points: T[], code: string, what: string): T[] {
-  if (points.length === 0) throw invalid(code, what);
-  return points;
 }

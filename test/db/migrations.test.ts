@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { migrate } from '../../db/connect.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { seedUpload } from '../support/seed.ts';
 
 let t: TestDatabase;
 before(async () => {
@@ -50,13 +51,8 @@ test('migrating again is a no-op', async () => {
 });
 
 test('the audit trail is append-only', async () => {
-  const [c] =
-    await t.sql`insert into contributors (address) values ('0x0000000000000000000000000000000000000001') returning id`;
-  const [d] =
-    await t.sql`insert into devices (contributor_id, device_key, make, model) values (${c!.id}, 'k', 'm', 'm') returning id`;
-  const [u] = await t.sql`insert into uploads (contributor_id, device_id, manifest, content_hash, byte_size)
-                          values (${c!.id}, ${d!.id}, '{}', 'h', 1) returning id`;
-  await t.sql`insert into upload_events (upload_id, to_status, step, actor) values (${u!.id}, 'receiving', 'test', 'test')`;
+  const { uploadId } = await seedUpload(t.sql);
+  await t.sql`insert into upload_events (upload_id, to_status, step, actor) values (${uploadId}, 'receiving', 'test', 'test')`;
   await assert.rejects(t.sql`update upload_events set actor = 'x'`, /append-only/);
   await assert.rejects(t.sql`delete from upload_events`, /append-only/);
   const rows = await t.sql`select actor from upload_events`;

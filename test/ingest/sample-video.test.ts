@@ -24,6 +24,7 @@ import { readTrack } from '../../ingest/telemetry/index.ts';
 import { alignVideoToTrack, FFMPEG_PATH, probeVideo } from '../../ingest/video/index.ts';
 import { LocalBlobStore } from '../../storage/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { seedUpload } from '../support/seed.ts';
 import { sharedFile } from '../support/shared-data.ts';
 
 const INTERVAL = 4;
@@ -58,14 +59,7 @@ function trueS(t: number): number {
 }
 
 async function uploadRow(): Promise<string> {
-  const { sql } = db;
-  const [c] =
-    await sql`insert into contributors (address) values (${`0x${Math.random().toString(16).slice(2).padEnd(40, '0').slice(0, 40)}`}) returning id`;
-  const [d] =
-    await sql`insert into devices (contributor_id, device_key, make, model) values (${c!.id}, 'k', 'mapmint', 'demo') returning id`;
-  const [u] =
-    await sql`insert into uploads (contributor_id, device_id, manifest, content_hash, byte_size) values (${c!.id}, ${d!.id}, '{}', 'h', 0) returning id`;
-  return u!.id as string;
+  return (await seedUpload(db.sql, { byteSize: 0 })).uploadId;
 }
 
 test('demo drive: spacing along the true route, no frames while stopped, poses near truth, rows idempotent', async () => {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -19,11 +19,13 @@ import {
   readTrack,
 } from '../../ingest/telemetry/index.ts';
 import { buildMp4, cammPacket } from '../support/mp4-builder.ts';
+import { requireTool } from '../support/require-tool.ts';
 import { sharedFile } from '../support/shared-data.ts';
 
 const video = (name: string) => sharedFile('video', name);
 const iso = (t: number) => new Date(t).toISOString();
 const FFPROBE = '/usr/bin/ffprobe';
+const FFPROBE_MISSING = requireTool(FFPROBE, 'apt-get install ffmpeg (or npm run setup)');
 
 describe('GoPro GPMF', () => {
   it('gopro_max_heromode.mp4: GPS5 from 11 payloads, within the exiftool bbox, anchored to GPSU', async () => {
@@ -82,8 +84,7 @@ describe('GoPro GPMF', () => {
     assert.equal(r6(Math.max(...track.points.map((p) => p.lon))), -117.331067);
   });
 
-  it('the gpmd sample table matches ffprobe packet positions, sizes and times', async (t) => {
-    if (!existsSync(FFPROBE)) return t.skip('ffprobe not installed');
+  it('the gpmd sample table matches ffprobe packet positions, sizes and times', { skip: FFPROBE_MISSING }, async () => {
     for (const name of ['gopro_max_heromode.mp4', 'gopro_hero5_karma.mp4']) {
       const out = execFileSync(FFPROBE, [
         '-v',

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { JOB_NAMES, openQueue, type Queue } from '../../queue/index.ts';
 import { LocalBlobStore } from '../../storage/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { seedUpload } from '../support/seed.ts';
 import { REPO_ROOT } from '../support/shared-data.ts';
 
 let db: TestDatabase;
@@ -32,16 +33,11 @@ after(async () => {
 /** Makes an upload whose files are stored, in state `received`, with its job enqueued. */
 async function receivedUpload(bytes = 4096): Promise<string> {
   const blob = await blobs.putBuffer(randomBytes(bytes));
-  const [c] =
-    await db.sql`insert into contributors (address) values (${`0x${randomBytes(20).toString('hex')}`}) returning id`;
-  const [d] =
-    await db.sql`insert into devices (contributor_id, device_key, make, model) values (${c!.id}, 'k', 'Acme', 'Cam') returning id`;
-  const [u] = await db.sql`insert into uploads (contributor_id, device_id, manifest, content_hash, byte_size, status)
-                           values (${c!.id}, ${d!.id}, '{}', ${randomBytes(32).toString('hex')}, ${bytes}, 'received') returning id`;
+  const { uploadId } = await seedUpload(db.sql, { status: 'received', byteSize: bytes });
   await db.sql`insert into upload_files (upload_id, idx, name, role, content_type, declared_size, declared_sha256, status, blob_key)
-               values (${u!.id}, 0, 'drive.mp4', 'video', 'video/mp4', ${bytes}, ${blob.sha256}, 'received', ${blob.key})`;
-  await queue.send('upload.received', { uploadId: u!.id });
-  return u!.id;
+               values (${uploadId}, 0, 'drive.mp4', 'video', 'video/mp4', ${bytes}, ${blob.sha256}, 'received', ${blob.key})`;
+  await queue.send('upload.received', { uploadId });
+  return uploadId;
 }
 
 function startWorker(): ChildProcess & { log: string[] } {

@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { buildTiles, tilesPlugin } from '../../tiler/index.ts';
+import { CHROMIUM_MISSING, launchBrowser, screenshotDir, watch } from '../support/browser.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { insertDrives, insertSegments, syntheticCity, useFixedCoverage } from './support/dataset.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const OUTPUT = path.join(import.meta.dirname, '..', '..', 'test-output');
+const OUTPUT = screenshotDir('tiler');
 
 let db: TestDatabase;
 let dir = '';
@@ -39,19 +38,7 @@ before(async () => {
   await app.register(tilesPlugin, { dir });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // Software WebGL: headless Chromium without a GPU only offers SwiftShader when asked explicitly.
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--enable-unsafe-swiftshader',
-      '--use-angle=swiftshader',
-    ],
-  });
+  browser = await launchBrowser();
 });
 after(async () => {
   await browser?.close();
@@ -61,17 +48,10 @@ after(async () => {
 });
 
 test('the map page renders every layer that has data, without console errors', {
-  skip: !existsSync(CHROMIUM),
+  skip: CHROMIUM_MISSING,
 }, async () => {
   const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
-  });
+  const problems = watch(page);
   await page.goto(`${base}/map`);
   await page.waitForFunction(
     // `window.map` is the #map element until the page's module has run, so check that it is the MapLibre map.
@@ -113,5 +93,3 @@ test('the map page renders every layer that has data, without console errors', {
   assert.deepEqual(problems, []);
   assert.equal(await page.evaluate(() => (window as unknown as { mapError?: string }).mapError ?? null), null);
 });
-
-mkdirSync(OUTPUT, { recursive: true });

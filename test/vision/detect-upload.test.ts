@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import {
   type VisionModels,
 } from '../../vision/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { seedUpload } from '../support/seed.ts';
 import { sharedFile } from '../support/shared-data.ts';
 
 let db: TestDatabase;
@@ -41,20 +41,15 @@ after(async () => {
 /** An upload with the given shared images stored (unblurred) as its frames. */
 async function uploadWithFrames(images: string[]): Promise<{ id: string; keys: string[] }> {
   const sql = db.sql;
-  const [c] =
-    await sql`insert into contributors (address) values (${`0x${randomBytes(20).toString('hex')}`}) returning id`;
-  const [d] =
-    await sql`insert into devices (contributor_id, device_key, make, model) values (${c!.id}, 'k', 'A', 'B') returning id`;
-  const [u] = await sql`insert into uploads (contributor_id, device_id, manifest, content_hash, byte_size, status)
-    values (${c!.id}, ${d!.id}, '{}', ${randomBytes(32).toString('hex')}, 1, 'done') returning id`;
+  const { uploadId } = await seedUpload(sql, { status: 'done' });
   const keys: string[] = [];
   for (const [idx, name] of images.entries()) {
     const { key } = await ctx.blobs.putBuffer(await readFile(sharedFile('images', name)));
     keys.push(key);
     await sql`insert into frames (upload_id, idx, geom, captured_at, blob_key, width, height, quality)
-      values (${u!.id}, ${idx}, ST_SetSRID(ST_MakePoint(13.4, 52.5), 4326), now(), ${key}, 1, 1, '{"sharpness":1,"brightness":1}')`;
+      values (${uploadId}, ${idx}, ST_SetSRID(ST_MakePoint(13.4, 52.5), 4326), now(), ${key}, 1, 1, '{"sharpness":1,"brightness":1}')`;
   }
-  return { id: u!.id as string, keys };
+  return { id: uploadId, keys };
 }
 
 test('blurStoredFrames re-points frames at blurred blobs; detectUpload stores a set per model version', {

@@ -6,7 +6,6 @@
  * wallet. No page may log a console error. Screenshots: test-output/web/.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,11 +17,18 @@ import { distributorAt } from '../../contracts/index.ts';
 import { grantReviewer } from '../../review/index.ts';
 import { closeEpoch, DEFAULT_REWARDS, publishEpoch } from '../../rewards/index.ts';
 import { buildWeb } from '../../web/build.ts';
+import {
+  injectWallet,
+  launchBrowser,
+  renderedLayers,
+  screenshotDir,
+  CHROMIUM_MISSING as skip,
+  watch,
+} from '../support/browser.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { CHROMIUM, injectWallet, launchBrowser, OUTPUT, renderedLayers, watch } from './support/browser.ts';
 import { seedWebData, type WebData } from './support/dataset.ts';
 
-const skip = !existsSync(CHROMIUM);
+const OUTPUT = screenshotDir('web');
 let s: TestServer;
 let browser: Browser;
 let data: WebData;

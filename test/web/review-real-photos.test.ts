@@ -6,8 +6,7 @@
  * the page's local development key.
  */
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,9 +17,10 @@ import { REVIEW_CLASSES } from '../../review/index.ts';
 import { buildTiles } from '../../tiler/index.ts';
 import { blurStoredFrames, detectUpload, openPrivacyBlur, openVisionModels } from '../../vision/index.ts';
 import { buildWeb } from '../../web/build.ts';
+import { launchBrowser, screenshotDir, CHROMIUM_MISSING as skip, watch } from '../support/browser.ts';
+import { seedUpload } from '../support/seed.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { sharedFile } from '../support/shared-data.ts';
-import { CHROMIUM, launchBrowser, OUTPUT, watch } from './support/browser.ts';
 
 // Where each photo was taken (EXIF GPS where it has one; road554 has none and is placed beside the first).
 const PHOTOS = [
@@ -28,7 +28,7 @@ const PHOTOS = [
   { name: 'roadsign_road554.png', lat: 45.51695, lon: -122.5727 },
   { name: 'yolov5_bus.jpg', lat: 40.411389, lon: -3.707364 },
 ];
-const skip = !existsSync(CHROMIUM);
+const OUTPUT = screenshotDir('web');
 let s: TestServer;
 let browser: Browser;
 let webDir = '';
@@ -41,14 +41,7 @@ before(async () => {
   process.env.MAPMINT_WEB_DIR = webDir;
   s = await startTestServer({ openReview: true, reviewDetectionBelow: 1 });
   const sql = s.db.sql;
-  const [c] =
-    await sql`insert into contributors (address) values (${`0x${randomBytes(20).toString('hex')}`}) returning id`;
-  const [d] = await sql`insert into devices (contributor_id, device_key, make, model) values (${c!.id}, 'k', 'A', 'B')
-    returning id`;
-  const [u] = await sql`insert into uploads (contributor_id, device_id, manifest, content_hash, byte_size, status,
-      validation) values (${c!.id}, ${d!.id}, '{}', ${randomBytes(32).toString('hex')}, 1, 'done', '{"verdict":"accepted"}')
-    returning id`;
-  uploadId = u!.id;
+  ({ uploadId } = await seedUpload(sql, { status: 'done', validation: { verdict: 'accepted' } }));
   for (const [idx, p] of PHOTOS.entries()) {
     const bytes = await readFile(sharedFile('images', p.name));
     const { key } = await s.blobs.putBuffer(bytes);

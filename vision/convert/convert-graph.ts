@@ -108,10 +108,3 @@ export function convertGraphModel(model: TfGraphModel, opts: ConvertOptions = {}
   });
   return g.encode({ name: 'converted', inputs, outputs: outInfo, opset: OPSET, metadata: opts.metadata });
 }
-
-/** The distinct op types a graph uses, with counts (to list what a converter must map). */
-export function opCensus(model: TfGraphModel): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const n of model.nodes) counts[n.op] = (counts[n.op] ?? 0) + 1;
-  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
-}

@@ -339,9 +339,6 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 
-/** The TF ops this converter maps. */
-export const SUPPORTED_OPS: readonly string[] = ['Const', 'Placeholder', ...Object.keys(HANDLERS)].sort();
-
 /** Emits the ONNX nodes for one TF node (Const and Placeholder are handled by the caller). */
 export function mapOp(n: TfNode, c: ConvertContext): void {
   const h = HANDLERS[n.op];

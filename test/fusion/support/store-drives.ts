@@ -1,8 +1,7 @@
-/** Writes synthetic drives as uploads (device, frames, detections) and scores fused features against the truth. */
-import { randomUUID } from 'node:crypto';
 import type { Sql } from '../../../db/index.ts';
 import type { DemoObject } from '../../../demo/index.ts';
 import { localFrame } from '../../../fusion/index.ts';
+import { type SeededDevice, seedDevice, seedUpload } from '../../support/seed.ts';
 import type { SynthData, SynthDrive } from './synthetic.ts';
 
 /** Inserts one contributor + device for the data set and one upload per drive; returns the upload ids in order. */
@@ -11,27 +10,21 @@ export async function storeDrives(
   data: SynthData,
   opts: { shuffle?: () => number; drives?: number[] } = {},
 ): Promise<string[]> {
-  const [c] =
-    await sql`insert into contributors (address) values (${`0x${randomUUID().replaceAll('-', '').padEnd(40, '0')}`}) returning id`;
-  const [d] = await sql`insert into devices (contributor_id, device_key, make, model, hfov_deg, mount_yaw_deg)
-    values (${c!.id}, ${randomUUID()}, 'mapmint', 'synthetic', ${data.camera.hfovDeg}, ${data.camera.mountYawDeg}) returning id`;
+  const device = await seedDevice(sql, { model: 'synthetic', ...data.camera });
   const ids: string[] = [];
   for (const k of opts.drives ?? data.drives.map((_, i) => i))
-    ids.push(await storeDrive(sql, c!.id, d!.id, data.drives[k] as SynthDrive, data, opts.shuffle));
+    ids.push(await storeDrive(sql, device, data.drives[k] as SynthDrive, data, opts.shuffle));
   return ids;
 }
 
 async function storeDrive(
   sql: Sql,
-  contributor: string,
-  device: string,
+  device: SeededDevice,
   drive: SynthDrive,
   data: SynthData,
   shuffle?: () => number,
 ): Promise<string> {
-  const id = randomUUID();
-  await sql`insert into uploads (id, contributor_id, device_id, status, manifest, content_hash, byte_size)
-    values (${id}, ${contributor}, ${device}, 'processing', '{}', ${id}, 1)`;
+  const { uploadId: id } = await seedUpload(sql, { device, status: 'processing' });
   const order = drive.frames.map((_, i) => i);
   if (shuffle) order.sort(() => shuffle() - 0.5);
   for (let s = 0; s < order.length; s += 4000) {

@@ -1,33 +1,23 @@
-/**
- * Review fixtures written straight into a test database: drivers with uploads, frames whose blurred JPEGs are real
- * (made here with sharp: a 320x180 gradient with a coloured block where the "sign" is) and stored in a real blob
- * store, detections with stored crops, and fused map features with their observations and first version, as fusion
- * would leave them.
- */
-import { randomUUID } from 'node:crypto';
 import { Wallet } from 'ethers';
 import sharp from 'sharp';
 import type { Sql } from '../../../db/index.ts';
 import type { BlobStore } from '../../../storage/index.ts';
+import type { UploadStatus } from '../../../uploads/index.ts';
+import { seedDevice, seedUpload } from '../../support/seed.ts';
 
 export const FRAME_W = 320;
 export const FRAME_H = 180;
 
-/** A contributor (random wallet unless given) with one device; returns its id, address and device. */
+/** A contributor (checksummed random wallet unless given) with one device; returns its id, address and device. */
 export async function driver(sql: Sql, address = Wallet.createRandom().address) {
-  const [c] = await sql<{ id: string }[]>`insert into contributors (address) values (${address})
-    on conflict (address) do update set address = excluded.address returning id`;
-  const [d] = await sql<{ id: string }[]>`insert into devices (contributor_id, device_key, make, model)
-    values (${c!.id}, ${randomUUID()}, 'mapmint', 'fixture') returning id`;
-  return { id: c!.id, address, deviceId: d!.id };
+  const d = await seedDevice(sql, { address, model: 'fixture' });
+  return { id: d.contributorId, address, deviceId: d.deviceId };
 }
 
 /** An upload (status `done` unless given) of a driver. */
-export async function upload(sql: Sql, who: { id: string; deviceId: string }, status = 'done'): Promise<string> {
-  const id = randomUUID();
-  await sql`insert into uploads (id, contributor_id, device_id, status, manifest, content_hash, byte_size)
-    values (${id}, ${who.id}, ${who.deviceId}, ${status}, '{}', ${id}, 1)`;
-  return id;
+export async function upload(sql: Sql, who: { id: string; deviceId: string }, status: UploadStatus = 'done') {
+  const device = { contributorId: who.id, deviceId: who.deviceId, address: '' };
+  return (await seedUpload(sql, { device, status })).uploadId;
 }
 
 /** A real JPEG: a horizontal gradient seeded by `shade`, with a red block at the detection box. */

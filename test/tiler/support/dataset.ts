@@ -5,6 +5,7 @@
  */
 import type { Sql } from '../../../db/index.ts';
 import { mulberry32 } from '../../support/prng.ts';
+import { seedDevice, seedUpload } from '../../support/seed.ts';
 
 type LonLat = [number, number];
 
@@ -47,17 +48,12 @@ export async function insertSegments(sql: Sql, rows: readonly SegmentRow[]): Pro
 
 /** Insert drives: one contributor and device own them all; uploads, tracks (with M = Unix seconds), frames. */
 export async function insertDrives(sql: Sql, drives: readonly DriveRow[]): Promise<void> {
-  const [c] = await sql<{ id: string }[]>`
-    insert into contributors (address) values ('0x' || lpad(to_hex((random() * 1e9)::int), 40, '0')) returning id`;
-  const [d] = await sql<{ id: string }[]>`
-    insert into devices (contributor_id, device_key, make, model) values (${c!.id}, 'tiler-test', 'test', 'cam')
-    returning id`;
+  const device = await seedDevice(sql);
   for (const drive of drives) {
     const t0 = drive.startedAt.getTime() / 1000;
     const m = drive.coords.map(([x, y], i) => `${x} ${y} ${t0 + i}`).join(',');
     const endedAt = new Date(drive.startedAt.getTime() + (drive.coords.length - 1) * 1000);
-    await sql`insert into uploads (id, contributor_id, device_id, status, manifest, content_hash, byte_size)
-      values (${drive.uploadId}, ${c!.id}, ${d!.id}, 'done', '{}', ${drive.uploadId}, 1)`;
+    await seedUpload(sql, { device, id: drive.uploadId, status: 'done' });
     await sql`insert into tracks (upload_id, geom, source_format, point_count, length_m, started_at, ended_at,
         points_blob_key, fingerprint, segments)
       values (${drive.uploadId}, ST_GeomFromText(${`LINESTRING M(${m})`}, 4326), 'gpx', ${drive.coords.length},

@@ -1,14 +1,24 @@
-/** Browser plumbing for the web tests: Debian's Chromium via playwright-core, console watching, an injected wallet. */
+/**
+ * Browser plumbing for the tests that drive a page (web app, tiler /map): Debian's Chromium via playwright-core,
+ * console watching, an injected wallet.
+ */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type BaseWallet, getBytes, type JsonRpcProvider, toQuantity } from 'ethers';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { requireTool } from './require-tool.ts';
 
-/** Debian's Chromium; the tests skip where it is missing. */
-export const CHROMIUM = '/usr/bin/chromium';
-/** Screenshots go here (gitignored). */
-export const OUTPUT = path.join(import.meta.dirname, '..', '..', '..', 'test-output', 'web');
-mkdirSync(OUTPUT, { recursive: true });
+/** Debian's Chromium. */
+const CHROMIUM = '/usr/bin/chromium';
+/** Skip reason when Chromium is missing (false when it is there); under CI=true a missing Chromium fails instead. */
+export const CHROMIUM_MISSING = requireTool(CHROMIUM, 'apt-get install chromium (or npm run setup)');
+
+/** The folder for one suite's screenshots under test-output/ (gitignored), created on first use. */
+export function screenshotDir(suite: string): string {
+  const dir = path.join(import.meta.dirname, '..', '..', 'test-output', suite);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
 /** Headless Chromium with software WebGL (SwiftShader), which MapLibre needs without a GPU. */
 export function launchBrowser(): Promise<Browser> {
