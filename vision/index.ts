@@ -1,7 +1,6 @@
 /** vision: model fetching and conversion, detectors and the class taxonomy. */
 export * from './convert/index.ts';
 export type { TfConst, TfNode } from './convert/read-graph-model.ts';
-export { COCO_LABELS } from './detect/coco-labels.ts';
 export { createDetector, type DetectorConfig, detectorConfigFromEnv } from './detect/config.ts';
 export {
   type Candidate,
@@ -18,14 +17,13 @@ export { OnnxDetector, type OnnxDetectorOptions } from './detect/onnx-detector.t
 export { type ImageTransform, type PreprocessSpec, preprocess, toImageBox } from './detect/preprocess.ts';
 export { sessionOptions } from './detect/session-options.ts';
 export {
-  type MapFeatureClass,
   mapModelClass,
   normaliseClassName,
   TAXONOMY,
   type TaxonomyEntry,
 } from './detect/taxonomy.ts';
-export type { Box, Detection, Detector, ImageInput, RgbImage } from './detect/types.ts';
 export { decodeRgb, encodeCropJpeg, encodeJpeg, isPlainJpeg, isRgbImage } from './image/raw-image.ts';
+export { COCO_LABELS } from './models/coco-labels.ts';
 export {
   convertCenterNet,
   fetchModels,
@@ -72,3 +70,4 @@ export {
   readStreetNames,
   type SignReading,
 } from './signs/read-signs.ts';
+export type { Box, Detection, Detector, ImageInput, MapFeatureClass, RgbImage } from './types.ts';

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { MapmintError } from '../../core/index.ts';
 import { convertCenterNet } from '../models/fetch-models.ts';
 import { MODEL_PATHS } from '../models/paths.ts';
+import type { Detector } from '../types.ts';
 import { readLabelsFile } from './labels.ts';
 import { OnnxDetector } from './onnx-detector.ts';
-import type { Detector } from './types.ts';
 
 /** Settings shared by every model. */
 export interface RuntimeSettings {

@@ -1,4 +1,4 @@
-import type { Box } from './types.ts';
+import type { Box } from '../types.ts';
 
 /** Intersection over union of two boxes (0 when either is empty). */
 export function iou(a: Box, b: Box): number {

@@ -1,5 +1,6 @@
 import { invalid } from '../../core/index.ts';
-import { COCO_LABELS } from './coco-labels.ts';
+import { COCO_LABELS } from '../models/coco-labels.ts';
+import type { Detection, Detector, ImageInput } from '../types.ts';
 import { type Candidate, decodeCenterNet, decodeYolo, type RawTensor, type YoloFormat } from './decode.ts';
 import { parseUltralyticsNames } from './labels.ts';
 import { type OnnxModelInfo, readOnnxModelInfo } from './model-info.ts';
@@ -7,7 +8,6 @@ import { InThreadRunner, type ModelRunner } from './model-runner.ts';
 import { nms } from './nms.ts';
 import { type ImageTransform, type PreprocessSpec, preprocess, toImageBox } from './preprocess.ts';
 import { mapModelClass } from './taxonomy.ts';
-import type { Detection, Detector, ImageInput } from './types.ts';
 import { WorkerSession } from './worker-session.ts';
 
 /** Options for an ONNX-backed detector. */

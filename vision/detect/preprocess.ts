@@ -1,5 +1,5 @@
 import { decodeRgb, resizeRgb } from '../image/raw-image.ts';
-import type { Box, ImageInput, RgbImage } from './types.ts';
+import type { Box, ImageInput, RgbImage } from '../types.ts';
 
 /** How model-input pixels map back to the original image: orig = (model - pad) / scale, per axis. */
 export interface ImageTransform {

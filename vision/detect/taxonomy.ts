@@ -1,20 +1,4 @@
-/** mapmint map-feature classes a detector can produce (Mapillary-style `--` separated names). */
-export type MapFeatureClass =
-  | 'regulatory--stop'
-  | 'traffic-light'
-  | 'fire-hydrant'
-  | 'parking-meter'
-  | 'bench'
-  | 'object--person'
-  | 'object--vehicle--car'
-  | 'object--vehicle--bus'
-  | 'object--vehicle--truck'
-  | 'object--vehicle--bicycle'
-  | 'object--vehicle--motorcycle'
-  /** Derived by OCR on sign candidates (vision/signs), not by a detector class: value = the limit. */
-  | 'speed-limit'
-  /** Derived by OCR on text near sign posts: value = the name read. */
-  | 'street-name-sign';
+import type { MapFeatureClass } from '../types.ts';
 
 /** Why a class is kept: a mappable feature, or context (and privacy: persons and vehicles get blurred). */
 export interface TaxonomyEntry {

@@ -1,8 +1,8 @@
 import jpegTurbo from '@julusian/jpeg-turbo';
 import sharp from 'sharp';
-import type { Box, ImageInput, RgbImage } from '../detect/types.ts';
+import type { Box, ImageInput, RgbImage } from '../types.ts';
 
-export type { RgbImage } from '../detect/types.ts';
+export type { RgbImage } from '../types.ts';
 
 /**
  * Decodes an image (path or bytes) once into RGB pixels, honouring EXIF orientation and embedded colour profiles.

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { MapmintError } from '../../core/index.ts';
 import { sha256File } from '../../storage/index.ts';
 import { type ConvertResult, ensureConverted } from '../convert/index.ts';
-import { COCO_LABELS } from '../detect/coco-labels.ts';
+import { COCO_LABELS } from './coco-labels.ts';
 import { LOCK_FILE, MODEL_PATHS, MODELS_DIR } from './paths.ts';
 import { extractFromTgz } from './read-tar.ts';
 

@@ -1,4 +1,4 @@
-import type { Box } from '../detect/types.ts';
+import type { Box } from '../types.ts';
 
 /** A text region found in a DB probability map, in map pixels. */
 export interface TextRegion {

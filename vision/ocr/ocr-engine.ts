@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { sessionOptions } from '../detect/session-options.ts';
-import type { Box } from '../detect/types.ts';
 import { cropRgb, pixelBox, type RgbImage, resizeRgb } from '../image/raw-image.ts';
 import { MODEL_PATHS } from '../models/paths.ts';
+import type { Box } from '../types.ts';
 import { ctcAlphabet, ctcGreedy, type Recognised } from './ctc.ts';
 import { type DbOptions, dbBoxes, type TextRegion } from './db-postprocess.ts';
 

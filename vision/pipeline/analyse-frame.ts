@@ -1,7 +1,7 @@
-import type { Box, Detection, Detector } from '../detect/types.ts';
 import { decodeRgb, type RgbImage } from '../image/raw-image.ts';
 import type { OcrEngine } from '../ocr/ocr-engine.ts';
 import { isSignCandidate, readSign, readStreetNames } from '../signs/read-signs.ts';
+import type { Box, Detection, Detector } from '../types.ts';
 
 /** One row-to-be of the detections table. */
 export interface FrameDetection {

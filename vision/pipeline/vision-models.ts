@@ -1,7 +1,7 @@
 import { createDetector, type DetectorConfig, detectorConfigFromEnv } from '../detect/config.ts';
-import type { Detector } from '../detect/types.ts';
 import { MODEL_PATHS } from '../models/paths.ts';
 import { OcrEngine } from '../ocr/ocr-engine.ts';
+import type { Detector } from '../types.ts';
 import { fileVersion, type ModelRun } from './store-detections.ts';
 
 /** The open models of the detection stage and the run id their detections are stored under. */

@@ -1,4 +1,4 @@
-import type { Box } from '../detect/types.ts';
+import type { Box } from '../types.ts';
 
 /** One SSD anchor: its centre in [0, 1] input coordinates. */
 export interface Anchor {

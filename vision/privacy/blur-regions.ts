@@ -1,6 +1,6 @@
 import sharp from 'sharp';
-import type { Box } from '../detect/types.ts';
 import { cropRgb, padBox, pasteRgb, pixelBox, type RgbImage } from '../image/raw-image.ts';
+import type { Box } from '../types.ts';
 
 /** How regions are blurred. */
 export interface BlurOptions {

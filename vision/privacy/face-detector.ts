@@ -1,9 +1,9 @@
 import * as ort from 'onnxruntime-node';
 import { nms } from '../detect/nms.ts';
 import { sessionOptions } from '../detect/session-options.ts';
-import type { Box } from '../detect/types.ts';
 import { type RgbImage, resizeRgb } from '../image/raw-image.ts';
 import { MODEL_PATHS } from '../models/paths.ts';
+import type { Box } from '../types.ts';
 import { type Anchor, decodeBlazeFace, ssdAnchors } from './blazeface-anchors.ts';
 
 /** A face found in a frame, box in frame pixels. */

@@ -1,9 +1,9 @@
 import { createDetector } from '../detect/config.ts';
 import { nms } from '../detect/nms.ts';
 import { mapModelClass } from '../detect/taxonomy.ts';
-import type { Detection, Detector } from '../detect/types.ts';
 import { decodeRgb, encodeJpeg, type RgbImage } from '../image/raw-image.ts';
 import { OcrEngine } from '../ocr/ocr-engine.ts';
+import type { Detection, Detector } from '../types.ts';
 import { blurRegions } from './blur-regions.ts';
 import { FaceDetector, type FaceOptions } from './face-detector.ts';
 import {

@@ -1,6 +1,6 @@
 import { mapModelClass } from '../detect/taxonomy.ts';
-import type { Box, Detection, RgbImage } from '../detect/types.ts';
 import type { TextRegion } from '../ocr/db-postprocess.ts';
+import type { Box, Detection, RgbImage } from '../types.ts';
 
 /** A region to blur and why. */
 export interface PrivacyRegion {

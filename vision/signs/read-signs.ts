@@ -1,6 +1,6 @@
-import type { Box, Detection } from '../detect/types.ts';
 import { padBox, type RgbImage } from '../image/raw-image.ts';
 import type { OcrEngine, TextLine } from '../ocr/ocr-engine.ts';
+import type { Box, Detection } from '../types.ts';
 import { parseSpeedLimit, parseStreetName } from './parse-sign.ts';
 
 /** What OCR made of a sign candidate. */

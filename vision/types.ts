@@ -1,4 +1,22 @@
-import type { MapFeatureClass } from './taxonomy.ts';
+/** The types every vision subfolder shares (boxes, images, detections, the detector interface): below them all. */
+
+/** mapmint map-feature classes a detector can produce (Mapillary-style `--` separated names). */
+export type MapFeatureClass =
+  | 'regulatory--stop'
+  | 'traffic-light'
+  | 'fire-hydrant'
+  | 'parking-meter'
+  | 'bench'
+  | 'object--person'
+  | 'object--vehicle--car'
+  | 'object--vehicle--bus'
+  | 'object--vehicle--truck'
+  | 'object--vehicle--bicycle'
+  | 'object--vehicle--motorcycle'
+  /** Derived by OCR on sign candidates (vision/signs), not by a detector class: value = the limit. */
+  | 'speed-limit'
+  /** Derived by OCR on text near sign posts: value = the name read. */
+  | 'street-name-sign';
 
 /** An axis-aligned box in pixels of the original image, origin top-left. */
 export interface Box {
