@@ -59,7 +59,13 @@ async function readTelemetry(f: DriveFile): Promise<Track> {
       `${f.name}: not GPX, NMEA, CSV, JSON, GPMF or CAMM`,
     );
   }
-  return readTrack({ path: f.path, format });
+  try {
+    return await readTrack({ path: f.path, format });
+  } catch (e) {
+    // The readers name the path they read, which here is a blob in the store: name the uploaded file instead.
+    if (!(e instanceof MapmintError)) throw e;
+    throw new MapmintError(e.kind, e.code, e.message.replaceAll(f.path, f.name), e.details);
+  }
 }
 
 /** Each video's own embedded telemetry (GPMF, CAMM, DJI subtitles, dashcam GPS), or undefined where it has none. */

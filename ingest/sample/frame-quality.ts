@@ -97,6 +97,12 @@ export function greyQuality(
   }
   let mean = sum / (w * h);
   if (opts.limitedRange) mean = ((mean - 16) * 255) / 219;
+  const scale = opts.limitedRange ? 255 / 219 : 1;
+  return { sharpness: laplacianVariance(small, w, h) * scale * scale, brightness: Math.max(0, Math.min(255, mean)) };
+}
+
+/** Variance of the 4-neighbour Laplacian over the interior of a `w` x `h` grey image (the sharpness figure). */
+export function laplacianVariance(small: Float32Array, w: number, h: number): number {
   let lsum = 0;
   let lsq = 0;
   for (let y = 1; y < h - 1; y++) {
@@ -114,8 +120,7 @@ export function greyQuality(
   }
   const m = (w - 2) * (h - 2);
   const lmean = lsum / m;
-  const scale = opts.limitedRange ? 255 / 219 : 1;
-  return { sharpness: (lsq / m - lmean * lmean) * scale * scale, brightness: Math.max(0, Math.min(255, mean)) };
+  return lsq / m - lmean * lmean;
 }
 
 /** The plane as 32-bit words when its rows start 4-byte aligned (so word x of a row holds pixels 4x..4x+3). */

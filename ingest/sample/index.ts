@@ -4,6 +4,7 @@ export {
   DEFAULT_QUALITY,
   type FrameQuality,
   greyQuality,
+  laplacianVariance,
   type QualityThresholds,
   qualityVerdict,
 } from './frame-quality.ts';

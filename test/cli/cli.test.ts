@@ -1,26 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { generateDrive } from '../../demo/index.ts';
-import { type CliResult, runCli } from '../support/cli.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { useCliSandbox } from '../support/cli.ts';
 
-let db: TestDatabase;
-let home: string;
-before(async () => {
-  db = await createTestDatabase();
-  home = await mkdtemp(path.join(tmpdir(), 'mapmint-cli-'));
-});
-after(async () => {
-  await db.drop();
-  await rm(home, { recursive: true, force: true });
-});
-
-function mapmint(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return runCli(args, { ...process.env, MAPMINT_HOME: home, DATABASE_URL: db.url, ...env });
-}
+const sb = useCliSandbox('mapmint-cli-');
+const { mapmint } = sb;
 
 test('mapmint --help lists the commands', async () => {
   const r = await mapmint(['--help']);
@@ -46,9 +31,9 @@ test('start runs a generated drive through upload and verification, then exits (
   // A 3 s drive is too short to be useful: validation quarantines it with its reason, nothing is dropped.
   assert.equal(doc.upload.status, 'quarantined');
   assert.match(r.stderr, /uploading demo drive/, 'progress is shown on stderr');
-  const [u] = await db.sql`select status from uploads where id = ${doc.upload.id}`;
+  const [u] = await sb.db.sql`select status from uploads where id = ${doc.upload.id}`;
   assert.equal(u!.status, 'quarantined');
-  const [v] = await db.sql`select validation->>'verdict' as verdict from uploads where id = ${doc.upload.id}`;
+  const [v] = await sb.db.sql`select validation->>'verdict' as verdict from uploads where id = ${doc.upload.id}`;
   assert.equal(v!.verdict, 'rejected');
 });
 
@@ -62,7 +47,7 @@ test('errors are typed: --json carries the code, the exit code tells the kind', 
   );
   assert.equal(r.code, 4);
   assert.equal((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'no_wallet');
-  const bad = await mapmint(['--json', 'wallet', 'new', '--out', path.join(home, 'k.json')], {
+  const bad = await mapmint(['--json', 'wallet', 'new', '--out', path.join(sb.dir, 'k.json')], {
     MAPMINT_KEYSTORE_PASSWORD: '',
   });
   assert.equal(bad.code, 2);
@@ -71,13 +56,13 @@ test('errors are typed: --json carries the code, the exit code tells the kind', 
 
 test('inspect prints the track summary and verdict without storing; ingest runs every step locally', async () => {
   const d = await generateDrive({
-    outDir: path.join(home, 'drive'),
+    outDir: path.join(sb.dir, 'drive'),
     seed: 9,
     pbf: false,
     route: { durationS: 20, start: 'stop-sign' },
     video: { width: 160, height: 90, fps: 10 },
   });
-  const [before] = await db.sql`select count(*)::int as n from uploads`;
+  const [before] = await sb.db.sql`select count(*)::int as n from uploads`;
   const ins = await mapmint(['--json', 'inspect', d.paths.video!, '--track', d.paths.gpx]);
   assert.equal(ins.code, 0, ins.stderr);
   const r = JSON.parse(ins.stdout) as {
@@ -90,7 +75,7 @@ test('inspect prints the track summary and verdict without storing; ingest runs 
   assert.equal(r.track.bbox.length, 4);
   assert.equal(r.videos.length, 1);
   assert.equal(r.verdict, 'accepted');
-  const [mid] = await db.sql`select count(*)::int as n from uploads`;
+  const [mid] = await sb.db.sql`select count(*)::int as n from uploads`;
   assert.equal(mid!.n, before!.n, 'inspect stores nothing');
   const ing = await mapmint(['--json', 'ingest', d.paths.video!, '--track', d.paths.gpx]);
   assert.equal(ing.code, 0, ing.stderr);
@@ -98,6 +83,6 @@ test('inspect prints the track summary and verdict without storing; ingest runs 
   assert.equal(u.status, 'done');
   assert.ok(u.frames > 0);
   assert.match(ing.stderr, /sampling/, 'a progress bar on stderr');
-  const [f] = await db.sql`select count(*)::int as n from frames where upload_id = ${u.id}`;
+  const [f] = await sb.db.sql`select count(*)::int as n from frames where upload_id = ${u.id}`;
   assert.equal(f!.n, u.frames);
 });

@@ -135,11 +135,28 @@ test('a worker killed with SIGKILL mid-job leaves nothing half-written, and the 
 test('two worker processes share one queue and every job is done exactly once', async () => {
   const ids: string[] = [];
   for (let i = 0; i < 16; i++) ids.push(await receivedUpload());
+  // Hold a table every job writes, so no job can finish: each worker takes one job at a time (concurrency 1), so two
+  // jobs blocked at once are one per worker, and neither can have drained the queue before the other started.
+  const blocker = await db.sql.reserve();
+  await blocker`begin`;
+  await blocker`lock table upload_events in exclusive mode`;
   const workers = [startWorker(), startWorker()];
+  /** Job ids a worker reported done on stderr (read while it runs, so no line is lost at exit). */
+  const doneBy = (w: { log: string[] }) => w.log.flatMap((l) => /upload\.received (\S+) done/.exec(l)?.[1] ?? []);
   try {
-    await until('all uploads to be verified', async () => {
+    try {
+      await until('each worker to hold a job', async () => {
+        const rows = await db.sql`select 1 from pg_stat_activity
+                                  where datname = current_database() and application_name = 'mapmint' and wait_event_type = 'Lock'`;
+        return rows.length === 2;
+      });
+    } finally {
+      await blocker`rollback`;
+      blocker.release();
+    }
+    await until('all uploads to be verified and reported', async () => {
       const [r] = await db.sql`select count(*)::int as n from uploads where id = any(${ids}) and status = 'validating'`;
-      return r!.n === ids.length;
+      return r!.n === ids.length && workers.flatMap(doneBy).length === ids.length;
     });
   } finally {
     await Promise.all(workers.map(stopChild));
@@ -148,12 +165,13 @@ test('two worker processes share one queue and every job is done exactly once', 
     await db.sql`select upload_id, count(*)::int as n from upload_events where upload_id = any(${ids}) group by 1`;
   assert.equal(perUpload.length, ids.length);
   assert.ok(perUpload.every((r) => r.n === 1));
-  const [steps] = await db.sql`select count(*)::int as n from step_runs where upload_id = any(${ids})`;
-  assert.equal(steps!.n, ids.length);
+  const steps = await db.sql<{ job_id: string }[]>`select job_id from step_runs where upload_id = any(${ids})`;
+  assert.equal(steps.length, ids.length);
   const [jobs] =
     await db.sql`select count(*)::int as n from pgboss.job where name = 'ingest.validate' and data->>'uploadId' = any(${ids})`;
   assert.equal(jobs!.n, ids.length);
-  // How the work was shared (stderr lines may be cut at exit, so this is a diagnostic, not an assertion).
-  const shared = workers.map((w) => w.log.filter((l) => l.includes('upload.received') && l.includes('done')).length);
-  process.stderr.write(`jobs reported per worker: ${shared.join(', ')}\n`);
+  // Both workers completed jobs, and between them exactly the jobs whose steps are recorded, none twice.
+  const [a, b] = workers.map(doneBy) as [string[], string[]];
+  assert.ok(a.length > 0 && b.length > 0, `jobs per worker: ${a.length}, ${b.length}`);
+  assert.deepEqual([...a, ...b].sort(), steps.map((r) => r.job_id).sort());
 });

@@ -1,30 +1,14 @@
 /** `mapmint reviewer grant|revoke`, run as a real process against a test database. */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Wallet } from 'ethers';
-import { type CliResult, runCli } from '../support/cli.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { useCliSandbox } from '../support/cli.ts';
 
-let db: TestDatabase;
-let home: string;
-before(async () => {
-  db = await createTestDatabase();
-  home = await mkdtemp(path.join(tmpdir(), 'mapmint-reviewer-cli-'));
-});
-after(async () => {
-  await db.drop();
-  await rm(home, { recursive: true, force: true });
-});
-
-function mapmint(args: string[]): Promise<CliResult> {
-  return runCli(args, { ...process.env, MAPMINT_HOME: home, DATABASE_URL: db.url });
-}
+const sb = useCliSandbox('mapmint-reviewer-cli-');
+const { mapmint } = sb;
 
 const rolesOf = async (address: string) =>
-  (await db.sql<{ roles: string[] }[]>`select roles from contributors where address = ${address}`)[0]?.roles;
+  (await sb.db.sql<{ roles: string[] }[]>`select roles from contributors where address = ${address}`)[0]?.roles;
 
 test('grant --senior, revoke --senior, revoke: roles in the database follow, JSON on stdout', async () => {
   const address = Wallet.createRandom().address;

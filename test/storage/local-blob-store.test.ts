@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { MapmintError } from '../../core/errors.ts';
 import { keyFor, LocalBlobStore } from '../../storage/index.ts';
+import { assertAbsentIsNotFound, isCode, sha } from './support/blob-store-contract.ts';
 
 let dir: string;
 let n = 0;
@@ -14,8 +14,6 @@ before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'mapmint-local-blobs-'));
 });
 after(async () => rm(dir, { recursive: true, force: true }));
-
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /** A fresh store and a source folder of its own for each test. */
 async function fresh(): Promise<{ store: LocalBlobStore; src: string }> {
@@ -37,10 +35,6 @@ async function blobFiles(store: LocalBlobStore): Promise<string[]> {
 async function tmpLeftovers(store: LocalBlobStore): Promise<string[]> {
   const t = path.join(store.root, 'tmp');
   return existsSync(t) ? readdir(t) : [];
-}
-
-function isCode(code: string) {
-  return (err: unknown) => err instanceof MapmintError && err.code === code;
 }
 
 test('a stored file is found under its SHA-256 key with the same bytes, and no temp file is left', async () => {
@@ -145,12 +139,7 @@ test('keys that are not content addresses are rejected before touching the disk'
 });
 
 test('absent blobs: stat is undefined, reads are not_found', async () => {
-  const { store } = await fresh();
-  const key = keyFor(sha(Buffer.from('never stored')));
-  assert.equal(await store.stat(key), undefined);
-  await assert.rejects(store.get(key), isCode('blob_not_found'));
-  await assert.rejects(store.getBuffer(key), isCode('blob_not_found'));
-  await assert.rejects(store.localPath(key), isCode('blob_not_found'));
+  await assertAbsentIsNotFound((await fresh()).store);
 });
 
 test('concurrent puts of the same content end with one intact blob and no temp files', async () => {

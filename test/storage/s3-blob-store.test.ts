@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -8,8 +8,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
-import { MapmintError } from '../../core/errors.ts';
 import { keyFor, openBlobStore, S3BlobStore, s3Client } from '../../storage/index.ts';
+import { assertAbsentIsNotFound, isCode, sha } from './support/blob-store-contract.ts';
 
 // A real S3-compatible server (s3rver) on loopback, with a bucket per test so tests don't see each other's objects.
 let dir: string;
@@ -48,9 +48,6 @@ after(async () => {
   await server?.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const isCode = (code: string) => (err: unknown) => err instanceof MapmintError && err.code === code;
 
 /** A store over an empty bucket of its own, a cache and a source folder. */
 async function fresh(prefix = ''): Promise<{ store: S3BlobStore; bucket: string; src: string }> {
@@ -133,11 +130,7 @@ test('putBuffer and getBuffer round-trip; a prefix is prepended to object keys o
 
 test('absent blobs: stat is undefined, reads are not_found; malformed keys are refused', async () => {
   const { store } = await fresh();
-  const key = keyFor(sha(Buffer.from('never stored')));
-  assert.equal(await store.stat(key), undefined);
-  await assert.rejects(store.get(key), isCode('blob_not_found'));
-  await assert.rejects(store.getBuffer(key), isCode('blob_not_found'));
-  await assert.rejects(store.localPath(key), isCode('blob_not_found'));
+  await assertAbsentIsNotFound(store);
   sent.length = 0;
   for (const bad of ['../../etc/passwd', `sha256/00/${'a'.repeat(64)}`, `sha256/aa/${'A'.repeat(64)}`]) {
     await assert.rejects(store.stat(bad), isCode('invalid_blob_key'));

@@ -1,6 +1,7 @@
 /** Runs the real `mapmint` CLI (cli/main.ts through tsx) as a child process, as a user would. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { type DatabaseAndDir, useDatabaseAndDir } from './db.ts';
 import { REPO_ROOT } from './shared-data.ts';
 
 /** What a finished CLI run left: its exit code (1 when killed by a signal) and its whole output. */
@@ -30,5 +31,16 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv): Promise
       stderr += d;
     });
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+/** A test file's database and MAPMINT_HOME, and `mapmint(args, env)` running the CLI against them. */
+export function useCliSandbox(prefix: string): DatabaseAndDir & {
+  mapmint(args: readonly string[], env?: Record<string, string>): Promise<CliResult>;
+} {
+  const box = useDatabaseAndDir(prefix);
+  return Object.assign(box, {
+    mapmint: (args: readonly string[], env: Record<string, string> = {}) =>
+      runCli(args, { ...process.env, MAPMINT_HOME: box.dir, DATABASE_URL: box.db.url, ...env }),
   });
 }

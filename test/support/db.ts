@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import postgres from 'postgres';
 import { ensureLocalCluster } from '../../db/cluster.ts';
 import { connect, migrate, type Sql } from '../../db/connect.ts';
@@ -68,4 +71,24 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await a.end();
     },
   };
+}
+
+/** A test file's fresh database and empty scratch folder (filled in by the `before` hook that useDatabaseAndDir adds). */
+export interface DatabaseAndDir {
+  db: TestDatabase;
+  dir: string;
+}
+
+/** Registers before/after hooks that give the calling test file a fresh database and scratch folder, then remove both. */
+export function useDatabaseAndDir(prefix: string): DatabaseAndDir {
+  const box = {} as DatabaseAndDir;
+  before(async () => {
+    box.db = await createTestDatabase();
+    box.dir = await mkdtemp(path.join(tmpdir(), prefix));
+  });
+  after(async () => {
+    await box.db?.drop();
+    if (box.dir) await rm(box.dir, { recursive: true, force: true });
+  });
+  return box;
 }
