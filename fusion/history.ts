@@ -3,18 +3,13 @@ import { growBox } from '../core/geo.ts';
 import type { Sql } from '../db/index.ts';
 import type { FeatureStatus } from '../db/schema.ts';
 import { confidenceOf, statusOf } from './combine.ts';
+import type { StoredFeature } from './read-features.ts';
 import { markDirty, recordVersions } from './write-features.ts';
 
-/** A feature as it was at some moment. */
-export interface MapFeatureAt {
-  id: number;
+/** A feature as it was at some moment: the stored feature's identity and state, and which version that was. */
+export interface MapFeatureAt
+  extends Pick<StoredFeature, 'id' | 'class' | 'value' | 'status' | 'confidence' | 'lat' | 'lon'> {
   version: number;
-  class: string;
-  value: string | null;
-  status: FeatureStatus;
-  confidence: number;
-  lat: number;
-  lon: number;
 }
 
 /** The features as the map showed them at `at` (fusion time), optionally within a [w, s, e, n] box, by id. */
