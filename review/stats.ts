@@ -1,5 +1,6 @@
 import type { ReviewStats } from '../api/review.ts';
 import type { Sql } from '../db/index.ts';
+import { creditsOfKind } from '../rewards/index.ts';
 
 export type { ReviewStats };
 
@@ -12,8 +13,6 @@ export async function reviewStats(sql: Sql, contributorId: string): Promise<Revi
     from reviews r
     left join review_outcomes o on o.item_kind = r.item_kind and o.item_id = r.item_id and o.status = 'settled'
     where r.reviewer_id = ${contributorId}`;
-  const [c] = await sql<{ credits: string }[]>`
-    select coalesce(sum(amount), 0)::text as credits from ledger_entries
-    where contributor_id = ${contributorId} and kind = 'review'`;
-  return { votes: s!.votes, settled: s!.settled, agreed: s!.agreed, credits: c!.credits };
+  const credits = await creditsOfKind(sql, contributorId, 'review');
+  return { votes: s!.votes, settled: s!.settled, agreed: s!.agreed, credits };
 }

@@ -2,6 +2,7 @@ import type { StageContext } from '../queue/index.ts';
 import { runStep } from '../uploads/index.ts';
 import type { RewardConfig } from './config.ts';
 import { openEpochForBooking } from './epochs.ts';
+import { insertLedgerEntries, type LedgerInsert } from './ledger.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -61,7 +62,7 @@ export async function bookUpload(ctx: StageContext, uploadId: string, cfg: Rewar
       where c.upload_id = ${uploadId} and c.counted order by c.covered_at, c.segment_id`;
     const epochId = await openEpochForBooking(tx, new Date(), cfg);
     const reputation = Math.min(1, Math.max(0, u.reputation));
-    const rows = [];
+    const rows: LedgerInsert[] = [];
     for (const c of candidates) {
       const rule = noveltyRule(c, cfg);
       if (!rule) continue;
@@ -85,14 +86,9 @@ export async function bookUpload(ctx: StageContext, uploadId: string, cfg: Rewar
         amount: amount.toString(),
       });
     }
-    let booked = 0;
-    let total = 0n;
-    for (let i = 0; i < rows.length; i += 500) {
-      const inserted = await tx<{ amount: string }[]>`
-        insert into ledger_entries ${tx(rows.slice(i, i + 500))} on conflict do nothing returning amount::text`;
-      booked += inserted.length;
-      for (const r of inserted) total += BigInt(r.amount);
-    }
+    const inserted = await insertLedgerEntries(tx, rows);
+    const booked = inserted.length;
+    const total = inserted.reduce((s, r) => s + BigInt(r.amount), 0n);
     // Novelty changed the coverage layer's `novel` flags: the tiles follow.
     await ctx.queue.send('tiler.update', { uploadId }, { tx });
     return { booked, amountWei: total.toString(), epoch: epochId, candidates: candidates.length };

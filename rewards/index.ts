@@ -3,6 +3,14 @@ export { type ClosedEpoch, type CloseEpochOptions, type CloseStep, closeEpoch } 
 export { DEFAULT_REWARDS, type RewardConfig, rewardConfigFromEnv } from './config.ts';
 export { epochAt, openEpochForBooking } from './epochs.ts';
 export {
+  bookReviewCredits,
+  creditsOfKind,
+  type EpochTotals,
+  epochTotals,
+  type ReviewCredit,
+  uploadEarnings,
+} from './ledger.ts';
+export {
   buildProofFile,
   type ClaimProof,
   decreasedAccounts,

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { MapmintError } from '../../core/errors.ts';
 import { stateDir } from '../../db/index.ts';
 import { readTrack } from '../../ingest/telemetry/index.ts';
-import { closeEpoch, rewardConfigFromEnv } from '../../rewards/index.ts';
+import { closeEpoch, epochTotals, rewardConfigFromEnv } from '../../rewards/index.ts';
 import { importRoads, loadGraph, matchTrack, matchUpload, trackBbox } from '../../roads/index.ts';
 import { openRuntime } from '../../worker/index.ts';
 import { emit, type GlobalFlags, log } from '../output.ts';
@@ -100,19 +100,7 @@ export function registerRoads(program: Command, flags: () => GlobalFlags): void 
     .action(async () => {
       const rt = await openRuntime();
       try {
-        const rows = await rt.sql<
-          {
-            epoch: number;
-            status: string;
-            entries: number;
-            contributors: number;
-            amount: string;
-            root: string | null;
-          }[]
-        >`
-          select e.id as epoch, e.status, count(l.id)::int as entries, count(distinct l.contributor_id)::int as contributors,
-                 coalesce(sum(l.amount), 0)::text as amount, e.root
-          from epochs e left join ledger_entries l on l.epoch_id = e.id group by e.id order by e.id`;
+        const rows = await epochTotals(rt.sql);
         emit(
           flags(),
           rows,
