@@ -1,16 +1,13 @@
 /** The map at any date (from map_feature_versions) and settled reviews, which confirm, reject or relabel a feature. */
 import { growBox } from '../core/geo.ts';
 import type { Sql } from '../db/index.ts';
-import type { FeatureStatus } from '../db/schema.ts';
+import type { FeatureStatus, mapFeatureVersions } from '../db/schema.ts';
 import { confidenceOf, statusOf } from './combine.ts';
-import type { StoredFeature } from './read-features.ts';
+import type { MapFeature } from './feature-rows.ts';
 import { markDirty, recordVersions } from './write-features.ts';
 
-/** A feature as it was at some moment: the stored feature's identity and state, and which version that was. */
-export interface MapFeatureAt
-  extends Pick<StoredFeature, 'id' | 'class' | 'value' | 'status' | 'confidence' | 'lat' | 'lon'> {
-  version: number;
-}
+/** A feature as it was at some moment: the shared feature shape with its version number. */
+export type MapFeatureAt = MapFeature & Pick<typeof mapFeatureVersions.$inferSelect, 'version'>;
 
 /** The features as the map showed them at `at` (fusion time), optionally within a [w, s, e, n] box, by id. */
 export async function mapAt(

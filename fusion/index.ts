@@ -16,6 +16,13 @@ export {
   statusOf,
   updateRemoval,
 } from './combine.ts';
+export {
+  countFeatures,
+  countUploadFeatures,
+  type FeatureSummary,
+  featureById,
+  type MapFeature,
+} from './feature-rows.ts';
 export { FUSION_STEP, type FuseOptions, type FuseResult, fuseUpload, fuseUploadIn } from './fuse-upload.ts';
 export {
   applyFeatureReview,

@@ -1,7 +1,10 @@
 /** The database side of fusion: reading an upload's posed detections and frames, nearby features, and writing back. */
 import type { Sql } from '../db/index.ts';
-import type { FeatureStatus } from '../db/schema.ts';
+import { uploadFrames } from '../ingest/index.ts';
+import { uploadCamera } from '../uploads/index.ts';
+import { newestRunDetections } from '../vision/index.ts';
 import { CLASS_GEOMETRY } from './classes.ts';
+import type { MapFeature } from './feature-rows.ts';
 import type { Observation, PosedDetection } from './observe.ts';
 import type { FramePose } from './visibility.ts';
 
@@ -12,47 +15,56 @@ export interface UploadFrame extends FramePose {
   speedMps: number | null;
 }
 
-/** The posed detections of an upload from its newest model run, for the classes fusion maps. */
+/** The posed detections of an upload from its newest model run, for the classes fusion maps (by detection id). */
 export async function loadDetections(tx: Sql, uploadId: string): Promise<PosedDetection[]> {
-  const rows = await tx<Array<Omit<PosedDetection, 'uploadId'>>>`
-    with run as (
-      select d.model_id, d.model_version from detections d join frames f on f.id = d.frame_id
-      where f.upload_id = ${uploadId}
-      group by 1, 2 order by max(d.created_at) desc, 1, 2 limit 1)
-    select d.id::float8 as "detectionId", f.id::float8 as "frameId",
-      extract(epoch from f.captured_at)::float8 * 1000 as t, ST_Y(f.geom) as lat, ST_X(f.geom) as lon,
-      f.heading_deg::float8 as "headingDeg", f.width as "frameWidth", f.height as "frameHeight",
-      dv.hfov_deg::float8 as "hfovDeg", dv.mount_yaw_deg::float8 as "mountYawDeg", d.class, d.score::float8 as score,
-      d.x1::float8 as x1, d.y1::float8 as y1, d.x2::float8 as x2, d.y2::float8 as y2, d.value
-    from detections d
-    join run on run.model_id = d.model_id and run.model_version = d.model_version
-    join frames f on f.id = d.frame_id
-    join uploads u on u.id = f.upload_id
-    join devices dv on dv.id = u.device_id
-    where f.upload_id = ${uploadId} and d.class = any(${Object.keys(CLASS_GEOMETRY)})`;
-  return rows.map((r) => ({ ...r, uploadId, t: Math.round(r.t) }));
+  const frames = await uploadFrames(tx, uploadId);
+  const camera = await uploadCamera(tx, uploadId);
+  const byId = new Map(frames.map((f) => [f.id, f]));
+  const dets = await newestRunDetections(tx, [...byId.keys()], Object.keys(CLASS_GEOMETRY));
+  return dets.map((d) => {
+    const f = byId.get(d.frameId)!;
+    return {
+      detectionId: d.id,
+      frameId: d.frameId,
+      uploadId,
+      t: f.capturedAt.getTime(),
+      lat: f.lat,
+      lon: f.lon,
+      headingDeg: f.headingDeg,
+      frameWidth: f.width,
+      frameHeight: f.height,
+      hfovDeg: camera?.hfovDeg ?? null,
+      mountYawDeg: camera?.mountYawDeg ?? 0,
+      class: d.class,
+      score: d.score,
+      x1: d.x1,
+      y1: d.y1,
+      x2: d.x2,
+      y2: d.y2,
+      value: d.value,
+    };
+  });
 }
 
-/** Every frame of the upload with its camera. */
+/** Every frame of the upload with its camera, by capture time. */
 export async function loadFrames(tx: Sql, uploadId: string): Promise<UploadFrame[]> {
-  const rows = await tx<UploadFrame[]>`
-    select f.id::float8 as id, extract(epoch from f.captured_at)::float8 * 1000 as t, ST_Y(f.geom) as lat,
-      ST_X(f.geom) as lon, f.heading_deg::float8 as "headingDeg", f.speed_mps::float8 as "speedMps", dv.mount_yaw_deg::float8 as "mountYawDeg", dv.hfov_deg::float8 as "hfovDeg",
-      f.width, f.height
-    from frames f join uploads u on u.id = f.upload_id join devices dv on dv.id = u.device_id
-    where f.upload_id = ${uploadId} order by f.captured_at, f.idx`;
-  return rows.map((r) => ({ ...r, t: Math.round(r.t) }));
+  const camera = await uploadCamera(tx, uploadId);
+  return (await uploadFrames(tx, uploadId, 'time')).map((f) => ({
+    id: f.id,
+    t: f.capturedAt.getTime(),
+    lat: f.lat,
+    lon: f.lon,
+    headingDeg: f.headingDeg,
+    speedMps: f.speedMps,
+    mountYawDeg: camera?.mountYawDeg ?? 0,
+    hfovDeg: camera?.hfovDeg ?? null,
+    width: f.width,
+    height: f.height,
+  }));
 }
 
-/** A stored feature, as fusion needs it. */
-export interface StoredFeature {
-  id: number;
-  class: string;
-  value: string | null;
-  status: FeatureStatus;
-  confidence: number;
-  lat: number;
-  lon: number;
+/** A stored feature, as fusion needs it: the shared feature shape with fusion's bookkeeping. */
+export interface StoredFeature extends MapFeature {
   sigmaM: number;
   facingDeg: number | null;
   firstSeen: number;

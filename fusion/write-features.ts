@@ -139,11 +139,5 @@ export async function writePasses(
              ${passes.map((p) => p.seen)}::int[]) as t(f, at, e, s)`;
 }
 
-/** Marks a [w, s, e, n] box for re-tiling. */
-export async function markDirty(
-  tx: Sql,
-  bbox: readonly [number, number, number, number],
-  reason: string,
-): Promise<void> {
-  await tx`insert into tile_dirty_areas (bbox, reason) values (${tx.json([...bbox])}, ${reason})`;
-}
+// The tiler owns tile_dirty_areas: fusion marks areas through its face (re-exported for fusion's own files).
+export { markDirty } from '../tiler/index.ts';

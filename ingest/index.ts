@@ -7,5 +7,15 @@ export {
   mergeClipTracks,
 } from './load-drive.ts';
 export { type SampleUploadOptions, sampleUpload } from './sample-upload.ts';
+export {
+  countFrames,
+  type DriveBounds,
+  driveExtent,
+  framesById,
+  type StoredFrame,
+  setFrameBlob,
+  trackPointsKey,
+  uploadFrames,
+} from './stored-drive.ts';
 export { type StoredReport, validateUpload } from './validate-upload.ts';
 export { verifyUpload } from './verify-upload.ts';

@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import type { FeatureDetails, ReviewCrop } from '../api/review.ts';
 import type { Sql } from '../db/index.ts';
 import type { ReviewItemKind } from '../db/schema.ts';
+import { featureById } from '../fusion/index.ts';
 import { type BlobStore, isValidKey } from '../storage/index.ts';
 
 /** A crop of one detection that supports an item (the wire type, declared once in api/review.ts). */
@@ -98,19 +99,23 @@ export type FeatureDetail = FeatureDetails;
 
 /** A feature with up to `maxFrames` of the frames that saw it (one per drive first, best first); undefined if none. */
 export async function featureDetail(sql: Sql, id: number, maxFrames = 6): Promise<FeatureDetail | undefined> {
-  const [f] = await sql<
-    Array<Omit<FeatureDetail, 'frames' | 'firstSeenAt' | 'lastSeenAt'> & { firstSeenAt: Date; lastSeenAt: Date }>
-  >`
-    select id::float8 as id, class, value, confidence::float8 as confidence, status, first_seen_at as "firstSeenAt",
-      last_seen_at as "lastSeenAt", ST_X(geom) as lon, ST_Y(geom) as lat, observation_count as observations,
-      drive_count as drives, votes_up as "votesUp", votes_down as "votesDown"
-    from map_features where id = ${id}`;
+  const f = await featureById(sql, id);
   if (!f) return undefined;
   const crops = (await cropsOf(sql, [{ kind: 'feature', id }], maxFrames)).get(`feature:${id}`) ?? [];
   return {
-    ...f,
+    id: f.id,
+    class: f.class,
+    value: f.value,
+    confidence: f.confidence,
+    status: f.status,
     firstSeenAt: publicDay(f.firstSeenAt),
     lastSeenAt: publicDay(f.lastSeenAt),
+    lon: f.lon,
+    lat: f.lat,
+    observations: f.observationCount,
+    drives: f.driveCount,
+    votesUp: f.votesUp,
+    votesDown: f.votesDown,
     frames: crops.map((c) => ({
       detectionId: c.detectionId,
       frameUrl: c.frameUrl,

@@ -1,29 +1,21 @@
+import { countFrames } from '../ingest/index.ts';
 import type { StageContext } from '../queue/index.ts';
-import { runStep } from '../uploads/index.ts';
+import { type CoveredPiece, coveredPieces, matchedLengthM } from '../roads/index.ts';
+import { runStep, uploadOwner } from '../uploads/index.ts';
 import type { RewardConfig } from './config.ts';
 import { openEpochForBooking } from './epochs.ts';
 import { insertLedgerEntries, type LedgerInsert } from './ledger.ts';
 
 const DAY_MS = 86_400_000;
 
-/** One covered piece as booking sees it. */
-interface Candidate {
-  segment_id: string;
-  covered_at: Date;
-  length_m: number;
-  class: string;
-  /** The latest counted coverage of this piece by any other accepted upload, or null. */
-  last_other: Date | null;
-}
-
 /** Why a piece earns or not: `first_coverage`, `refresh`, or null (covered recently by someone else). */
 export function noveltyRule(
-  c: Pick<Candidate, 'covered_at' | 'class' | 'last_other'>,
+  c: Pick<CoveredPiece, 'coveredAt' | 'class' | 'lastOther'>,
   cfg: RewardConfig,
 ): 'first_coverage' | 'refresh' | null {
-  if (!c.last_other) return 'first_coverage';
+  if (!c.lastOther) return 'first_coverage';
   const days = cfg.freshnessDays[c.class] ?? cfg.freshnessDays.default ?? 30;
-  return c.last_other.getTime() < c.covered_at.getTime() - days * DAY_MS ? 'refresh' : null;
+  return c.lastOther.getTime() < c.coveredAt.getTime() - days * DAY_MS ? 'refresh' : null;
 }
 
 /** base x length x factor in integer base units; the factor is kept to 1e-9. */
@@ -42,24 +34,15 @@ export function rewardWei(baseWeiPerKm: bigint, lengthM: number, factor: number)
  */
 export async function bookUpload(ctx: StageContext, uploadId: string, cfg: RewardConfig, jobId?: string) {
   return runStep(ctx.sql, { uploadId, step: 'rewards.book', jobId }, async (tx) => {
-    const [u] = await tx<{ status: string; verdict: string | null; contributor_id: string; reputation: number }[]>`
-      select u.status, u.validation->>'verdict' as verdict, u.contributor_id, c.reputation
-      from uploads u join contributors c on c.id = u.contributor_id where u.id = ${uploadId}`;
+    const u = await uploadOwner(tx, uploadId);
     if (!u || u.status === 'quarantined' || !u.verdict?.startsWith('accepted')) {
       return { booked: 0, amountWei: '0', reason: 'upload did not pass validation' };
     }
-    const [m] = await tx<{ matched_m: number; frames: number }[]>`
-      select coalesce((select sum(length_m) from upload_matches where upload_id = ${uploadId}), 0)::float8 as matched_m,
-             (select count(*) from frames where upload_id = ${uploadId})::int as frames`;
-    const matched = m?.matched_m ?? 0;
+    const matched = await matchedLengthM(tx, uploadId);
+    const frames = await countFrames(tx, uploadId);
     const quality =
-      matched > 0 ? Math.min(1, Math.max(cfg.minQuality, (m?.frames ?? 0) / (matched * cfg.expectedFramesPerM))) : 0;
-    const candidates = await tx<Candidate[]>`
-      select c.segment_id, c.covered_at, s.length_m, s.class,
-        (select max(o.covered_at) from coverage o join uploads ou on ou.id = o.upload_id
-          where o.segment_id = c.segment_id and o.upload_id <> c.upload_id and o.counted and ou.status <> 'quarantined') as last_other
-      from coverage c join road_segments s on s.id = c.segment_id
-      where c.upload_id = ${uploadId} and c.counted order by c.covered_at, c.segment_id`;
+      matched > 0 ? Math.min(1, Math.max(cfg.minQuality, frames / (matched * cfg.expectedFramesPerM))) : 0;
+    const candidates = await coveredPieces(tx, uploadId);
     const epochId = await openEpochForBooking(tx, new Date(), cfg);
     const reputation = Math.min(1, Math.max(0, u.reputation));
     const rows: LedgerInsert[] = [];
@@ -73,13 +56,13 @@ export async function bookUpload(ctx: StageContext, uploadId: string, cfg: Rewar
         reputation: Number(reputation.toFixed(4)),
       };
       const factor = multipliers.rule * multipliers.demand * multipliers.quality * multipliers.reputation;
-      const { base, amount } = rewardWei(cfg.baseWeiPerKm, c.length_m, factor);
+      const { base, amount } = rewardWei(cfg.baseWeiPerKm, c.lengthM, factor);
       rows.push({
         epoch_id: epochId,
-        contributor_id: u.contributor_id,
+        contributor_id: u.contributorId,
         kind: 'coverage',
         upload_id: uploadId,
-        segment_id: c.segment_id,
+        segment_id: c.segmentId,
         rule,
         base_amount: base.toString(),
         multipliers: tx.json(multipliers),

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { invalid } from '../core/errors.ts';
 import type { Sql } from '../db/connect.ts';
+import { markDirtyAreas } from '../tiler/index.ts';
 import { readNodeCoords, readWays } from './osm-source.ts';
 import { isDrivable } from './road-classes.ts';
 import { DEFAULT_MAX_PIECE_M, type RoadPiece, splitWays } from './split-ways.ts';
@@ -138,7 +139,7 @@ export async function importRoads(sql: Sql, file: string, opts: ImportRoadsOptio
     await tx`analyze road_stage`;
     // Tiles must be redrawn where pieces appear, change or are retired: new geometries and the old ones they
     // replace or remove, as one box per 0.05-degree cell (about 5 km) so a big import stays a bounded list.
-    await tx`
+    const dirty = await tx<Array<{ w: number; s: number; e: number; n: number }>>`
       with changed as (
         select ST_GeomFromText(t.wkt, 4326) as g from road_stage t left join road_segments s on s.id = t.id
           where s.id is null or s.content_hash <> t.content_hash or s.retired_at is not null
@@ -149,10 +150,14 @@ export async function importRoads(sql: Sql, file: string, opts: ImportRoadsOptio
         select s.geom from road_segments s where s.region = ${region} and s.retired_at is null
           and not exists (select 1 from road_stage t where t.id = s.id)
       )
-      insert into tile_dirty_areas (bbox, reason)
-      select jsonb_build_array(ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)), ${`roads:${region}`}
+      select ST_XMin(e) as w, ST_YMin(e) as s, ST_XMax(e) as e, ST_YMax(e) as n
       from (select ST_Extent(g) as e from changed
             group by floor(ST_X(ST_StartPoint(g)) / 0.05), floor(ST_Y(ST_StartPoint(g)) / 0.05)) c`;
+    await markDirtyAreas(
+      tx as unknown as Sql,
+      dirty.map((b) => [b.w, b.s, b.e, b.n]),
+      `roads:${region}`,
+    );
     await tx`insert into road_nodes (id, geom)
       select id, ST_SetSRID(ST_MakePoint(lon, lat), 4326) from road_node_stage
       on conflict (id) do update set geom = excluded.geom where not (road_nodes.geom ~= excluded.geom)`;

@@ -1,5 +1,7 @@
 import type { Track } from '../core/track.ts';
+import { trackPointsKey } from '../ingest/index.ts';
 import type { StageContext } from '../queue/index.ts';
+import { markDirty } from '../tiler/index.ts';
 import { runStep } from '../uploads/index.ts';
 import { estimateSigmaZ } from './candidates.ts';
 import { coverageOf } from './coverage.ts';
@@ -13,11 +15,9 @@ import { matchTrack } from './match-track.ts';
  */
 export async function matchUpload(ctx: StageContext, uploadId: string, jobId?: string) {
   return runStep(ctx.sql, { uploadId, step: 'roads.match', jobId }, async (tx) => {
-    const [t] = await tx<
-      { points_blob_key: string }[]
-    >`select points_blob_key from tracks where upload_id = ${uploadId}`;
-    if (!t) return { pieces: 0, reason: 'no validated track' };
-    const track = JSON.parse((await ctx.blobs.getBuffer(t.points_blob_key)).toString('utf8')) as Track;
+    const key = await trackPointsKey(tx, uploadId);
+    if (!key) return { pieces: 0, reason: 'no validated track' };
+    const track = JSON.parse((await ctx.blobs.getBuffer(key)).toString('utf8')) as Track;
     const graph = await loadGraph(tx, trackBbox(track.points, 300));
     // Newson & Krumm's own estimate of sigma_z from the data (section 4.1), floored at their 4.07 m.
     const sigmaZ = Math.max(4.07, estimateSigmaZ(graph, track.points) || 4.07);
@@ -57,7 +57,7 @@ export async function matchUpload(ctx: StageContext, uploadId: string, jobId?: s
       ext === undefined || ext.w === null
         ? [w, s, e, n]
         : [Math.min(w, ext.w), Math.min(s, ext.s), Math.max(e, ext.e), Math.max(n, ext.n)];
-    await tx`insert into tile_dirty_areas (bbox, reason) values (${tx.json(bb as never)}, ${`upload ${uploadId}`})`;
+    await markDirty(tx, bb, `upload ${uploadId}`);
     return {
       pieces: rows.length,
       matchedLengthM: Math.round(match.matchedLengthM),

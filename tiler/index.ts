@@ -11,6 +11,7 @@ export {
 export { ATTRIBUTION, type FieldType, LAYERS, type LayerSource, type LayerSpec, vectorLayers } from './layers.ts';
 export { LiveArchive, ServedTile } from './live-archive.ts';
 export { mapPage } from './map-page.ts';
+export { type DirtyBox, markDirty, markDirtyAreas } from './mark-dirty.ts';
 export * from './pmtiles/index.ts';
 export { renderTile } from './render-tiles.ts';
 export { parseRange, type TilesPluginOptions, tileJson, tilesPlugin } from './serve.ts';

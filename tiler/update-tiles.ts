@@ -8,6 +8,7 @@
  */
 import { tileIdToZxy, zxyToTileId } from '../core/tile-id.ts';
 import type { Sql } from '../db/index.ts';
+import { driveExtent } from '../ingest/index.ts';
 import { readCurrent, versionPath } from './archive-store.ts';
 import {
   archiveOptions,
@@ -79,16 +80,6 @@ export function dirtyRange(b: LonLatBounds, z: number): { x0: number; x1: number
     y0: clamp(Math.floor((MERCATOR_HALF - mercY(b.maxLat) - m) / s)),
     y1: clamp(Math.floor((MERCATOR_HALF - mercY(b.minLat) + m) / s)),
   };
-}
-
-async function uploadAreas(sql: Sql, uploadIds: readonly string[]): Promise<LonLatBounds[]> {
-  if (uploadIds.length === 0) return [];
-  return sql<LonLatBounds[]>`
-    select ST_XMin(e) as "minLon", ST_YMin(e) as "minLat", ST_XMax(e) as "maxLon", ST_YMax(e) as "maxLat"
-    from (select ST_Extent(g)::geometry as e from (
-      select geom as g from tracks where upload_id = any(${uploadIds}::uuid[])
-      union all select geom from frames where upload_id = any(${uploadIds}::uuid[])) u) t
-    where e is not null`;
 }
 
 /** A change with its layers as a bit mask over the resolved layers (bit i = layers[i]). */
@@ -268,7 +259,7 @@ export async function updateTiles(sql: Sql, opts: UpdateTilesOptions): Promise<B
       const changes: MaskedChange[] = [
         ...(opts.bboxes ?? []).map((bbox) => ({ bbox, mask: maskOf(layers, undefined) })),
         ...(opts.changes ?? []).map((c) => ({ bbox: c.bbox, mask: maskOf(layers, c.layers) })),
-        ...(await uploadAreas(db, opts.uploadIds ?? [])).map((bbox) => ({ bbox, mask: uploadMask })),
+        ...(await driveExtent(db, opts.uploadIds ?? [])).map((bbox) => ({ bbox, mask: uploadMask })),
       ].filter((c) => c.mask !== 0);
       const { dirty, jobs } = await dirtyTiles(db, layers, changes, settings);
       const extent = keptExtent(metadata, changes) ?? (await dataExtent(db, layers));

@@ -44,3 +44,12 @@ export {
   touchTransfer,
 } from './transfers.ts';
 export { runStep, type StepRef, setProgress, transition, type UploadStatus } from './upload-lifecycle.ts';
+export {
+  ensureContributor,
+  stepFinished,
+  type UploadCamera,
+  type UploadOwner,
+  uploadCamera,
+  uploadOwner,
+  uploadStatus,
+} from './upload-rows.ts';

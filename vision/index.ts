@@ -40,6 +40,12 @@ export { analyseFrame, type FrameDetection, withOcr } from './pipeline/analyse-f
 export { annotateImage } from './pipeline/annotate.ts';
 export { type DetectImagesOptions, detectImages, type ImageResult } from './pipeline/detect-images.ts';
 export { type DetectUploadOptions, type DetectUploadResult, detectUpload } from './pipeline/detect-upload.ts';
+export {
+  countDetections,
+  detectionById,
+  newestRunDetections,
+  type StoredDetection,
+} from './pipeline/read-detections.ts';
 export { type ModelRun, storeFrameDetections } from './pipeline/store-detections.ts';
 export { openVisionModels, type VisionModels } from './pipeline/vision-models.ts';
 export { decodeBlazeFace, ssdAnchors } from './privacy/blazeface-anchors.ts';

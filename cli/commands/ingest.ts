@@ -2,10 +2,17 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { type DriveFile, loadDrive, sampleUpload, validateUpload, verifyUpload } from '../../ingest/index.ts';
+import {
+  countFrames,
+  type DriveFile,
+  loadDrive,
+  sampleUpload,
+  validateUpload,
+  verifyUpload,
+} from '../../ingest/index.ts';
 import { validateTrack } from '../../ingest/validate/index.ts';
 import { declareFiles, describeFile } from '../../sdk/node.ts';
-import { acceptFile, createUpload, getUpload } from '../../uploads/create-upload.ts';
+import { acceptFile, createUpload, ensureContributor, getUpload } from '../../uploads/index.ts';
 import { openRuntime, sharedPrivacy } from '../../worker/index.ts';
 import { emit, type GlobalFlags, progressBar } from '../output.ts';
 import { localWallet } from '../wallet.ts';
@@ -101,9 +108,7 @@ export function registerIngest(program: Command, flags: () => GlobalFlags): void
         const tmp = await mkdtemp(path.join(tmpdir(), 'mapmint-ingest-'));
         try {
           const wallet = await localWallet();
-          const [c] = await rt.sql<{ id: string }[]>`insert into contributors (address) values (${wallet.address})
-          on conflict (address) do update set address = excluded.address returning id`;
-          const who = { contributorId: c!.id, address: wallet.address };
+          const who = { contributorId: await ensureContributor(rt.sql, wallet.address), address: wallet.address };
           const declared = (await declareFiles(all)).map((d, i) =>
             all[i] === o.track ? { ...d, role: 'track' as const } : d,
           );
@@ -161,10 +166,8 @@ export function registerIngest(program: Command, flags: () => GlobalFlags): void
             })
             .finally(() => bar.stop());
           const u = await getUpload(rt.sql, who, upload.id);
-          const [n] = await rt.sql<
-            { n: number }[]
-          >`select count(*)::int as n from frames where upload_id = ${upload.id}`;
-          emit(flags(), { ...u, frames: n?.n ?? 0 }, () => `${describeUpload(u as never)}\n  frames: ${n?.n ?? 0}`);
+          const n = await countFrames(rt.sql, upload.id);
+          emit(flags(), { ...u, frames: n }, () => `${describeUpload(u as never)}\n  frames: ${n}`);
         } finally {
           await rm(tmp, { recursive: true, force: true });
           await rt.close();

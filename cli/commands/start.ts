@@ -4,11 +4,14 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { type Sql, stateDir } from '../../db/index.ts';
 import { type DemoManifest, generateDrive } from '../../demo/index.ts';
-import { FUSION_STEP } from '../../fusion/index.ts';
-import { closeEpoch, rewardConfigFromEnv } from '../../rewards/index.ts';
+import { countUploadFeatures, FUSION_STEP } from '../../fusion/index.ts';
+import { countFrames, uploadFrames } from '../../ingest/index.ts';
+import { closeEpoch, rewardConfigFromEnv, uploadEarnings } from '../../rewards/index.ts';
 import { importRoads } from '../../roads/index.ts';
 import { MapmintClient } from '../../sdk/index.ts';
 import { uploadFiles } from '../../sdk/node.ts';
+import { stepFinished } from '../../uploads/index.ts';
+import { countDetections } from '../../vision/index.ts';
 import { openRuntime } from '../../worker/index.ts';
 import { emit, type GlobalFlags, log, progressBar } from '../output.ts';
 import { localWallet } from '../wallet.ts';
@@ -126,8 +129,7 @@ function demoSummary(r: Record<string, unknown>): string[] {
 async function waitForStep(sql: Sql, uploadId: string, step: string, timeoutMs = 300_000): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
-    const rows = await sql`select 1 from step_runs where upload_id = ${uploadId} and step = ${step}`;
-    if (rows.length > 0) return true;
+    if (await stepFinished(sql, uploadId, step)) return true;
     await new Promise((r) => setTimeout(r, 300));
   }
   return false;
@@ -193,9 +195,7 @@ export function registerStart(program: Command, flags: () => GlobalFlags): void 
           const after = await client.waitFor(up.id, (u) => u.status === 'done' || u.status === 'quarantined', {
             timeoutMs: 600_000,
           });
-          const [frames] = await rt.sql<
-            { n: number }[]
-          >`select count(*)::int as n from frames where upload_id = ${after.id}`;
+          const frames = await countFrames(rt.sql, after.id);
           log(describeUpload(after));
           const booked = after.status === 'done' ? await waitForStep(rt.sql, after.id, 'rewards.book') : false;
           if (after.status === 'done') {
@@ -204,17 +204,18 @@ export function registerStart(program: Command, flags: () => GlobalFlags): void 
             if (!fused)
               log('mapmint: fusion did not finish within 15 minutes; the tiles will show what is there so far');
           }
-          const [seen] = await rt.sql<{ detections: number; features: number }[]>`
-            select (select count(*)::int from detections d join frames f on f.id = d.frame_id where f.upload_id = ${after.id}) as detections,
-                   (select count(distinct feature_id)::int from feature_observations where upload_id = ${after.id}) as features`;
+          const frameIds = (await uploadFrames(rt.sql, after.id)).map((f) => f.id);
+          const seen = {
+            detections: await countDetections(rt.sql, frameIds),
+            features: await countUploadFeatures(rt.sql, after.id),
+          };
           const epoch = booked
             ? await closeEpoch(rt.sql, rewardConfigFromEnv(), { outDir: path.join(stateDir(), 'epochs') })
             : null;
           const payout = epoch?.root ? await demoPayout(rt.sql, client, wallet, epoch.epoch) : undefined;
           closeChain = payout?.close;
           const tiles = await demoTiles(rt.sql, svc.url);
-          const [mine] = await rt.sql<{ pieces: number; wei: string }[]>`
-            select count(*)::int as pieces, coalesce(sum(amount), 0)::text as wei from ledger_entries where upload_id = ${after.id}`;
+          const mine = await uploadEarnings(rt.sql, after.id);
           result = {
             ...result,
             contributor: wallet.address,
@@ -224,11 +225,11 @@ export function registerStart(program: Command, flags: () => GlobalFlags): void 
               status: after.status,
               reasons: after.reasons,
               validation: after.validation?.verdict,
-              frames: frames?.n ?? 0,
-              detections: seen?.detections ?? 0,
-              features: seen?.features ?? 0,
-              novelPieces: mine?.pieces ?? 0,
-              rewardWei: mine?.wei ?? '0',
+              frames,
+              detections: seen.detections,
+              features: seen.features,
+              novelPieces: mine.pieces,
+              rewardWei: mine.wei,
             },
             roads: { region: roads.region, pieces: roads.pieces, lengthM: Math.round(roads.lengthM) },
             epoch,

@@ -1,3 +1,4 @@
+import { uploadFrames } from '../../ingest/index.ts';
 import type { StageContext } from '../../queue/index.ts';
 import { runStep, setProgress } from '../../uploads/index.ts';
 import { analyseFrame } from './analyse-frame.ts';
@@ -45,14 +46,13 @@ export async function detectUpload(
       ctx.sql,
       { uploadId, step: `vision.detect:${run.modelId}@${run.modelVersion}`, jobId },
       async (tx) => {
-        const frames = await tx<{ id: number; idx: number; blob_key: string }[]>`
-        select id, idx, blob_key from frames where upload_id = ${uploadId} order by idx`;
+        const frames = await uploadFrames(tx, uploadId);
         const batch = Math.max(1, opts.batchSize ?? 16);
         let done = 0;
         let stored = 0;
         for (let i = 0; i < frames.length; i += batch) {
           const counts = await mapBounded(frames.slice(i, i + batch), opts.concurrency ?? 2, async (f) => {
-            const jpeg = await ctx.blobs.getBuffer(f.blob_key);
+            const jpeg = await ctx.blobs.getBuffer(f.blobKey);
             const r = await analyseFrame(jpeg, models);
             if (opts.annotateDir) await annotateImage(r.img, r.detections, `${opts.annotateDir}/frame-${f.idx}.jpg`);
             const n = await storeFrameDetections(tx, ctx.blobs, { id: f.id, ...r }, run);

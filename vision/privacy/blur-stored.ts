@@ -1,6 +1,8 @@
+import { setFrameBlob, uploadFrames } from '../../ingest/index.ts';
 import type { StageContext } from '../../queue/index.ts';
 import { runStep } from '../../uploads/index.ts';
 import { cropRgb, decodeRgb, encodeCropJpeg, padBox, pixelBox } from '../image/raw-image.ts';
+import { croppedDetections, setDetectionCrop } from '../pipeline/read-detections.ts';
 import { openPrivacyBlur, type PrivacyBlur } from './privacy-blur.ts';
 
 /**
@@ -16,22 +18,20 @@ export async function blurStoredFrames(
   const privacy = opts.privacy ?? (await openPrivacyBlur());
   try {
     return await runStep(ctx.sql, { uploadId, step: 'vision.blur' }, async (tx) => {
-      const frames = await tx<{ id: number; blob_key: string }[]>`
-        select id, blob_key from frames where upload_id = ${uploadId} order by idx`;
+      const frames = await uploadFrames(tx, uploadId);
       let regions = 0;
       for (const [i, f] of frames.entries()) {
-        const { jpeg, regions: r } = await privacy.blurJpeg(await ctx.blobs.getBuffer(f.blob_key));
+        const { jpeg, regions: r } = await privacy.blurJpeg(await ctx.blobs.getBuffer(f.blobKey));
         regions += r.length;
         const { key } = await ctx.blobs.putBuffer(jpeg);
-        await tx`update frames set blob_key = ${key} where id = ${f.id}`;
-        const dets = await tx<{ id: number; x1: number; y1: number; x2: number; y2: number }[]>`
-          select id, x1, y1, x2, y2 from detections where frame_id = ${f.id} and crop_blob_key is not null`;
+        await setFrameBlob(tx, f.id, key);
+        const dets = await croppedDetections(tx, f.id);
         if (dets.length > 0) {
           const img = await decodeRgb(jpeg);
           for (const d of dets) {
             const b = pixelBox(padBox(d, 0.2), img.width, img.height);
             const crop = b ? (await ctx.blobs.putBuffer(encodeCropJpeg(cropRgb(img, b), 90))).key : null;
-            await tx`update detections set crop_blob_key = ${crop} where id = ${d.id}`;
+            await setDetectionCrop(tx, d.id, crop);
           }
         }
         opts.onProgress?.({ done: i + 1, total: frames.length });
