@@ -1,8 +1,9 @@
 import type { Track } from '../core/track.ts';
 import type { Sql } from '../db/index.ts';
 import type { StageContext } from '../queue/index.ts';
-import { runStep, setProgress, transition } from '../uploads/index.ts';
+import { runStep, setProgress, transition, uploadValidation } from '../uploads/index.ts';
 import { type BeforeStore, sampleFrames, sampleImages } from './sample/index.ts';
+import { trackPointsKey } from './stored-drive.ts';
 import type { StoredReport } from './validate-upload.ts';
 import { uploadDriveFiles } from './validate-upload.ts';
 import { probeVideo } from './video/index.ts';
@@ -53,16 +54,16 @@ export async function sampleUpload(
 ) {
   return runStep(ctx.sql, { uploadId, step: 'ingest.sample', jobId }, async (tx) => {
     const files = await uploadDriveFiles(ctx, tx, uploadId);
-    const [row] = await tx<{ points_blob_key: string; validation: StoredReport }[]>`
-      select t.points_blob_key, u.validation from tracks t join uploads u on u.id = t.upload_id where t.upload_id = ${uploadId}`;
-    const track = JSON.parse((await ctx.blobs.getBuffer(row!.points_blob_key)).toString('utf8')) as Track;
+    const key = await trackPointsKey(tx, uploadId);
+    const validation = await uploadValidation<StoredReport>(tx, uploadId);
+    const track = JSON.parse((await ctx.blobs.getBuffer(key!)).toString('utf8')) as Track;
     const videos = files.filter((f) => f.role === 'video');
-    const total = row!.validation.videos.reduce((s, v) => s + v.durationS, 0);
+    const total = validation!.videos.reduce((s, v) => s + v.durationS, 0);
     const progress = progressWriter(ctx.sql, uploadId, total, opts.onProgress);
     let kept = 0;
     let before = 0;
     for (const [i, v] of videos.entries()) {
-      const placed = row!.validation.videos[i];
+      const placed = validation!.videos[i];
       if (!placed) continue;
       const r = await sampleFrames({
         video: await probeVideo(v.path),

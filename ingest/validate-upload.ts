@@ -2,7 +2,14 @@ import { MapmintError } from '../core/errors.ts';
 import type { Track } from '../core/track.ts';
 import type { Reason, Sql } from '../db/index.ts';
 import type { StageContext } from '../queue/index.ts';
-import { runStep, transition } from '../uploads/index.ts';
+import {
+  runStep,
+  sameDeviceUploads,
+  setValidation,
+  storedFiles,
+  transition,
+  uploadManifest,
+} from '../uploads/index.ts';
 import { deviceConflict } from './device-conflict.ts';
 import { type ClipGap, type Drive, type DriveFile, loadDrive } from './load-drive.ts';
 import { type TrackFingerprint, trackFingerprint, type ValidationReport, validateTrack } from './validate/index.ts';
@@ -17,10 +24,9 @@ export type StoredReport = Omit<ValidationReport, 'trimmed'> & {
 
 /** The files of an upload, as paths into the blob store. */
 export async function uploadDriveFiles(ctx: StageContext, tx: Sql, uploadId: string): Promise<DriveFile[]> {
-  const rows = await tx<{ name: string; role: DriveFile['role']; blob_key: string }[]>`
-    select name, role, blob_key from upload_files where upload_id = ${uploadId} order by idx`;
   const out: DriveFile[] = [];
-  for (const r of rows) out.push({ name: r.name, role: r.role, path: await ctx.blobs.localPath(r.blob_key) });
+  for (const r of await storedFiles(tx, uploadId))
+    out.push({ name: r.name, role: r.role, path: await ctx.blobs.localPath(r.blobKey as string) });
   return out;
 }
 
@@ -48,11 +54,11 @@ async function sameDeviceOverlapping(tx: Sql, uploadId: string, track: Track) {
   if (times.length === 0) return [];
   const start = new Date(Math.min(...times));
   const end = new Date(Math.max(...times));
+  const others = await sameDeviceUploads(tx, uploadId);
+  if (others.length === 0) return [];
   return tx<{ uploadId: string; fingerprint: TrackFingerprint }[]>`
-    select t.upload_id as "uploadId", t.fingerprint from tracks t
-    join uploads o on o.id = t.upload_id join uploads me on me.id = ${uploadId}
-    where o.device_id = me.device_id and o.id <> me.id and o.status <> 'quarantined'
-      and t.started_at < ${end} and t.ended_at > ${start}`;
+    select upload_id as "uploadId", fingerprint from tracks
+    where upload_id = any(${others}::uuid[]) and started_at < ${end} and ended_at > ${start}`;
 }
 
 /** WKT of a LineStringM whose M is Unix seconds. */
@@ -75,15 +81,14 @@ function rejectReasons(r: ValidationReport): Reason[] {
  */
 export async function validateUpload(ctx: StageContext, uploadId: string, jobId?: string) {
   return runStep(ctx.sql, { uploadId, step: 'ingest.validate', jobId }, async (tx) => {
-    const [u] = await tx<{ manifest: { startTime?: string; timeOffsetMs?: number } }[]>`
-      select manifest from uploads where id = ${uploadId}`;
+    const manifest = await uploadManifest<{ startTime?: string; timeOffsetMs?: number }>(tx, uploadId);
     let drive: Drive;
     try {
-      drive = await loadDrive(await uploadDriveFiles(ctx, tx, uploadId), u!.manifest);
+      drive = await loadDrive(await uploadDriveFiles(ctx, tx, uploadId), manifest!);
     } catch (err) {
       if (!(err instanceof MapmintError) || err.kind === 'internal' || err.kind === 'dependency_missing') throw err;
       const reasons: Reason[] = [{ code: err.code, message: err.message }];
-      await tx`update uploads set validation = ${tx.json({ verdict: 'rejected', reasons } as never)} where id = ${uploadId}`;
+      await setValidation(tx, uploadId, { verdict: 'rejected', reasons });
       await transition(tx, uploadId, 'quarantined', { step: 'ingest.validate', actor: 'worker', reasons });
       return { verdict: 'rejected', reasons: [err.code] };
     }
@@ -117,7 +122,7 @@ export async function validateUpload(ctx: StageContext, uploadId: string, jobId?
       })),
       gaps: drive.gaps,
     };
-    await tx`update uploads set validation = ${tx.json(stored as never)} where id = ${uploadId}`;
+    await setValidation(tx, uploadId, stored);
     if (report.verdict === 'rejected') {
       await transition(tx, uploadId, 'quarantined', {
         step: 'ingest.validate',

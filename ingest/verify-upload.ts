@@ -1,15 +1,7 @@
 import type { Reason } from '../db/index.ts';
 import type { StageContext } from '../queue/index.ts';
 import { keyFor, sha256File } from '../storage/index.ts';
-import { runStep, transition } from '../uploads/index.ts';
-
-interface FileRow {
-  idx: number;
-  name: string;
-  declared_sha256: string;
-  declared_size: number;
-  blob_key: string | null;
-}
+import { earlierDuplicate, runStep, storedFiles, transition } from '../uploads/index.ts';
 
 /**
  * First step after the last byte arrives: re-hash every stored file against the manifest, catch content already
@@ -18,34 +10,27 @@ interface FileRow {
 export async function verifyUpload(ctx: StageContext, uploadId: string, jobId?: string): Promise<{ skipped: boolean }> {
   const r = await runStep(ctx.sql, { uploadId, step: 'upload.received', jobId }, async (tx) => {
     const reasons: Reason[] = [];
-    const files = await tx<
-      FileRow[]
-    >`select idx, name, declared_sha256, declared_size::float8 as declared_size, blob_key
-                                      from upload_files where upload_id = ${uploadId} order by idx`;
+    const files = await storedFiles(tx, uploadId);
     for (const f of files) {
-      if (f.blob_key !== keyFor(f.declared_sha256)) {
+      if (f.blobKey !== keyFor(f.declaredSha256)) {
         reasons.push({ code: 'file_missing', message: `file ${f.idx} (${f.name}) was never stored` });
         continue;
       }
-      const path = await ctx.blobs.localPath(f.blob_key).catch(() => undefined);
+      const path = await ctx.blobs.localPath(f.blobKey).catch(() => undefined);
       const actual = path ? await sha256File(path) : undefined;
-      if (!actual || actual.sha256 !== f.declared_sha256 || actual.size !== f.declared_size) {
+      if (!actual || actual.sha256 !== f.declaredSha256 || actual.size !== f.declaredSize) {
         reasons.push({
           code: 'file_corrupt',
           message: `file ${f.idx} (${f.name}) no longer matches its SHA-256: the stored copy is damaged or missing`,
         });
       }
     }
-    const [me] = await tx<{ content_hash: string; contributor_id: string }[]>`
-      select content_hash, contributor_id from uploads where id = ${uploadId}`;
-    const earlier = await tx<{ id: string }[]>`
-      select id from uploads where content_hash = ${me!.content_hash} and contributor_id <> ${me!.contributor_id}
-        and created_at < (select created_at from uploads where id = ${uploadId}) order by created_at limit 1`;
-    if (earlier[0]) {
+    const earlier = await earlierDuplicate(tx, uploadId);
+    if (earlier) {
       reasons.push({
         code: 'duplicate_content',
-        message: `identical files were uploaded earlier by another contributor (upload ${earlier[0].id})`,
-        details: { originalUploadId: earlier[0].id },
+        message: `identical files were uploaded earlier by another contributor (upload ${earlier})`,
+        details: { originalUploadId: earlier },
       });
     }
     if (reasons.length > 0) {

@@ -2,6 +2,7 @@ import { getAddress } from 'ethers';
 import { invalid, MapmintError } from '../core/errors.ts';
 import type { Sql } from '../db/index.ts';
 import type { ContributorRole } from '../db/schema.ts';
+import { addContributorRoles, removeContributorRoles } from '../uploads/index.ts';
 
 /** A signed-in contributor acting as a reviewer, with the roles in force for this request. */
 export interface Reviewer {
@@ -58,12 +59,7 @@ export async function grantReviewer(
 ): Promise<{ address: string; roles: ContributorRole[] }> {
   const a = checksummed(address);
   const add: ContributorRole[] = opts.senior ? ['reviewer', 'senior'] : ['reviewer'];
-  const [row] = await sql<{ address: string; roles: ContributorRole[] }[]>`
-    insert into contributors (address, roles) values (${a}, ${add}::text[])
-    on conflict (address) do update set roles = array(
-      select distinct r from unnest(contributors.roles || excluded.roles) as r order by r)
-    returning address, roles`;
-  return row!;
+  return addContributorRoles(sql, a, add);
 }
 
 /**
@@ -77,9 +73,7 @@ export async function revokeReviewer(
 ): Promise<{ address: string; roles: ContributorRole[] }> {
   const a = checksummed(address);
   const drop: ContributorRole[] = opts.seniorOnly ? ['senior'] : ['reviewer', 'senior'];
-  const [row] = await sql<{ address: string; roles: ContributorRole[] }[]>`
-    update contributors set roles = array(select r from unnest(roles) as r where r <> all(${drop}::text[]) order by r)
-    where address = ${a} returning address, roles`;
+  const row = await removeContributorRoles(sql, a, drop);
   if (!row) throw new MapmintError('not_found', 'unknown_contributor', `no contributor with address ${a}`);
   return row;
 }

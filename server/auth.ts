@@ -3,6 +3,7 @@ import { getAddress, verifyMessage } from 'ethers';
 import { SiweMessage } from 'siwe';
 import { MapmintError } from '../core/errors.ts';
 import type { Sql } from '../db/index.ts';
+import { ensureContributor } from '../uploads/index.ts';
 
 /** A signed-in contributor. */
 export interface Principal {
@@ -77,14 +78,12 @@ export async function signIn(
                           where nonce = ${msg.nonce} and used_at is null and expires_at > now() returning nonce`;
     if (used.length === 0)
       throw unauthorized('siwe_bad_nonce', 'unknown, expired or already used nonce: request a new one');
-    const [c] = await tx<{ id: string }[]>`
-      insert into contributors (address) values (${address})
-      on conflict (address) do update set address = excluded.address returning id`;
+    const contributorId = await ensureContributor(tx as unknown as Sql, address);
     const token = randomBytes(32).toString('base64url');
     const [s] = await tx<{ expires_at: Date }[]>`
       insert into sessions (token_hash, contributor_id, expires_at)
-      values (${hashToken(token)}, ${c!.id}, now() + make_interval(secs => ${policy.tokenTtlSeconds})) returning expires_at`;
-    return { token, address, contributorId: c!.id, expiresAt: s!.expires_at.toISOString() };
+      values (${hashToken(token)}, ${contributorId}, now() + make_interval(secs => ${policy.tokenTtlSeconds})) returning expires_at`;
+    return { token, address, contributorId, expiresAt: s!.expires_at.toISOString() };
   })) as { token: string; address: string; contributorId: string; expiresAt: string };
 }
 
@@ -97,6 +96,8 @@ export function hashToken(token: string): string {
 export async function authenticate(sql: Sql, header: string | null | undefined): Promise<Principal> {
   const m = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(header ?? '');
   if (!m) throw unauthorized('missing_token', 'send Authorization: Bearer <token> from POST /v1/auth/verify');
+  // One statement per authenticated request: the session and its contributor in a single round trip (the join on
+  // contributors, owned by uploads/, is the one read of it outside uploads/ kept for that reason).
   const [row] = await sql<{ id: string; address: string; roles: string[] }[]>`
     select c.id, c.address, c.roles from sessions s join contributors c on c.id = s.contributor_id
     where s.token_hash = ${hashToken(m[1]!)} and s.expires_at > now()`;

@@ -45,11 +45,21 @@ export {
 } from './transfers.ts';
 export { runStep, type StepRef, setProgress, transition, type UploadStatus } from './upload-lifecycle.ts';
 export {
+  addContributorRoles,
+  type ContributorRoles,
+  earlierDuplicate,
   ensureContributor,
+  removeContributorRoles,
+  type StoredFile,
+  sameDeviceUploads,
+  setValidation,
   stepFinished,
+  storedFiles,
   type UploadCamera,
   type UploadOwner,
   uploadCamera,
+  uploadManifest,
   uploadOwner,
   uploadStatus,
+  uploadValidation,
 } from './upload-rows.ts';
