@@ -92,6 +92,7 @@ export async function loadFeaturesIn(
       observation_count as "observationCount", drive_count as "driveCount", mean_score::float8 as "meanScore",
       votes_up as "votesUp", votes_down as "votesDown", removal_probability::float8 as "removalProbability",
       consecutive_misses as misses,
+      -- review's settled relabels, read in the same statement (the db/README.md exception): one per feature in the box
       (select jsonb_build_object('class', o.class, 'value', o.value) from review_outcomes o
         where o.item_kind = 'feature' and o.item_id = map_features.id and o.status = 'settled' and o.decision = 'relabel'
       ) as relabel
@@ -124,6 +125,8 @@ export async function loadPasses(
 export async function loadObservations(tx: Sql, featureIds: readonly number[]): Promise<Map<number, Observation[]>> {
   const out = new Map<number, Observation[]>();
   if (featureIds.length === 0) return out;
+  // Joined with vision's detections for their class and frame (the db/README.md exception): one statement for every
+  // observation of the features being re-estimated.
   const rows = await tx<Array<Observation & { featureId: number }>>`
     select o.feature_id::float8 as "featureId", o.detection_id::float8 as "detectionId", o.upload_id as "uploadId",
       d.frame_id::float8 as "frameId", extract(epoch from o.captured_at)::float8 * 1000 as t, d.class, o.value,
@@ -148,6 +151,8 @@ export async function nearestRoads(
 ): Promise<Array<{ class: string; coords: Array<[number, number]> } | undefined>> {
   const out: Array<{ class: string; coords: Array<[number, number]> } | undefined> = points.map(() => undefined);
   if (points.length === 0) return out;
+  // A PostGIS nearest-neighbour (KNN `<->` on the GiST index) per point over roads' pieces, in one statement (the
+  // db/README.md exception): through a roads function it would be the same query with another owner's name on it.
   const rows = await tx<Array<{ i: number; class: string; geojson: string }>>`
     select p.i::int - 1 as i, s.class, ST_AsGeoJSON(s.geom) as geojson
     from unnest(${points.map((p) => p.lon)}::float8[], ${points.map((p) => p.lat)}::float8[]) with ordinality as p(lon, lat, i)

@@ -49,6 +49,9 @@ export async function cropsOf(
   const fids = items.filter((i) => i.kind === 'feature').map((i) => i.id);
   const dids = items.filter((i) => i.kind === 'detection').map((i) => i.id);
   const rows: CropRow[] = [];
+  // One statement per kind, reading fusion's observations, vision's detections and ingest's frames (the db/README.md
+  // exception): the per-drive ranking and the cut at `max` run in SQL, so a much-seen feature never ships all of its
+  // observations to be ranked here.
   if (fids.length > 0) {
     rows.push(
       ...(await sql<CropRow[]>`

@@ -23,6 +23,9 @@ export async function reviewQueue(
 ): Promise<{ items: QueueItem[]; classes: string[] }> {
   const senior = isSenior(who.roles);
   const me = who.contributorId;
+  // Each kind is one statement over fusion's, vision's, ingest's and uploads' tables (the db/README.md exception):
+  // the own-capture and quarantine filters, the ordering and the limit must run together in the database, or the
+  // queue would fetch every candidate to keep `limit` of them.
   const features = await sql<Row[]>`
     select 'feature' as kind, f.id::float8 as id, f.class, f.value, f.confidence::float8 as score, f.status,
       coalesce(o.status = 'escalated', false) as escalated,

@@ -42,6 +42,8 @@ async function loadItem(
   id: number,
   me: string,
 ): Promise<{ class: string; value: string | null; own: boolean } | undefined> {
+  // One read inside the vote's transaction, joining the item's table with the uploads behind it (the db/README.md
+  // exception): the own-capture check must see the same snapshot as the vote it guards.
   const [row] =
     kind === 'feature'
       ? await tx<{ class: string; value: string | null; own: boolean }[]>`

@@ -101,7 +101,9 @@ export async function closeEpoch(sql: Sql, cfg: RewardConfig, opts: CloseEpochOp
     const totals = alreadyClosed
       ? await tx<Total[]>`
           select contributor_id, address, cumulative::text from epoch_balances where epoch_id = ${id} order by address`
-      : await tx<Total[]>`
+      : // The ledger's totals with each contributor's wallet (uploads/ owns contributors) in one statement, ordered by
+        // address as the Merkle leaves are (the db/README.md exception).
+        await tx<Total[]>`
           select l.contributor_id, c.address, sum(l.amount)::text as cumulative
           from ledger_entries l join contributors c on c.id = l.contributor_id
           where l.epoch_id <= ${id} group by l.contributor_id, c.address having sum(l.amount) > 0 order by c.address`;

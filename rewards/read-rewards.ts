@@ -15,6 +15,8 @@ export async function myRewards(sql: Sql, contributorId: string) {
 
 /** The road pieces a contributor's uploads covered, with what each earned (newest first). */
 export async function myCoverage(sql: Sql, contributorId: string, limit = 1000) {
+  // Roads' coverage, the uploads behind it and the ledger in one statement (the db/README.md exception): the newest
+  // `limit` pieces of one contributor, ordered and cut in the database.
   return sql<
     {
       segmentId: string;
@@ -39,6 +41,8 @@ export async function myCoverage(sql: Sql, contributorId: string, limit = 1000) 
  */
 export async function coverageGeoJson(sql: Sql, bbox: [number, number, number, number], epoch: number, limit = 5000) {
   const [w, s, e, n] = bbox;
+  // One PostGIS statement over roads' pieces and coverage, the uploads' status and the ledger (the db/README.md
+  // exception): a box query with correlated per-piece aggregates, which per-owner calls would turn into one per piece.
   const rows = await sql<
     {
       id: string;
