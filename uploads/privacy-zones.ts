@@ -55,6 +55,8 @@ export async function listPrivacyZones(sql: Sql, who: Uploader): Promise<Privacy
 
 /** Marks the zone's box for re-rendering and enqueues the tile update, inside the caller's transaction. */
 async function redrawZone(tx: Sql, queue: Queue, zoneId: string, change: 'add' | 'delete'): Promise<void> {
+  // The tiler owns tile_dirty_areas, but importing its markDirty here would close a cycle (tiler -> ingest -> uploads),
+  // so this one insert stays (db/README.md).
   await tx`
     insert into tile_dirty_areas (bbox, reason)
     select jsonb_build_array(ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)), ${`privacy:${zoneId}`}
