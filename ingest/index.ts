@@ -11,7 +11,6 @@ export {
   countFrames,
   type DriveBounds,
   driveExtent,
-  framesById,
   type StoredFrame,
   setFrameBlob,
   trackPointsKey,

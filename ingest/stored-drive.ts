@@ -27,13 +27,6 @@ export async function uploadFrames(sql: Sql, uploadId: string, by: 'idx' | 'time
     order by ${by === 'time' ? sql`captured_at, idx` : sql`idx`}`;
 }
 
-/** Some frames by id (any order); ids with no frame are left out. */
-export async function framesById(sql: Sql, ids: readonly number[]): Promise<StoredFrame[]> {
-  if (ids.length === 0) return [];
-  return sql<StoredFrame[]>`
-    select ${frameColumns(sql)} from frames where id = any(${ids as number[]}::bigint[])`;
-}
-
 /** How many frames an upload has. */
 export async function countFrames(sql: Sql, uploadId: string): Promise<number> {
   const [n] = await sql<{ n: number }[]>`select count(*)::int as n from frames where upload_id = ${uploadId}`;

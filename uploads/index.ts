@@ -60,6 +60,5 @@ export {
   uploadCamera,
   uploadManifest,
   uploadOwner,
-  uploadStatus,
   uploadValidation,
 } from './upload-rows.ts';

@@ -10,12 +10,6 @@ type DeviceRow = typeof devices.$inferSelect;
 type ContributorRow = typeof contributors.$inferSelect;
 type FileRow = typeof uploadFiles.$inferSelect;
 
-/** An upload's status; undefined if there is no such upload. */
-export async function uploadStatus(sql: Sql, uploadId: string): Promise<UploadRow['status'] | undefined> {
-  const [u] = await sql<Pick<UploadRow, 'status'>[]>`select status from uploads where id = ${uploadId}`;
-  return u?.status;
-}
-
 /** The camera an upload was captured with (its declared device): field of view and mount yaw, in degrees. */
 export type UploadCamera = Pick<DeviceRow, 'hfovDeg' | 'mountYawDeg'>;
 

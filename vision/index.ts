@@ -42,7 +42,6 @@ export { type DetectImagesOptions, detectImages, type ImageResult } from './pipe
 export { type DetectUploadOptions, type DetectUploadResult, detectUpload } from './pipeline/detect-upload.ts';
 export {
   countDetections,
-  detectionById,
   newestRunDetections,
   type StoredDetection,
 } from './pipeline/read-detections.ts';

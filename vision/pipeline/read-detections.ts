@@ -45,12 +45,6 @@ export async function newestRunDetections(
     order by d.id`;
 }
 
-/** One detection by id; undefined if none. */
-export async function detectionById(sql: Sql, id: number): Promise<StoredDetection | undefined> {
-  const [d] = await sql<StoredDetection[]>`select ${detectionColumns(sql, true)} from detections d where d.id = ${id}`;
-  return d;
-}
-
 /** The detections on a frame that have a review crop (the privacy step re-cuts them). */
 export async function croppedDetections(sql: Sql, frameId: number): Promise<StoredDetection[]> {
   return sql<StoredDetection[]>`
