@@ -23,6 +23,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { invalid, MapmintError } from '../../core/errors.ts';
 import { FFMPEG_PATH } from './ffmpeg-binaries.ts';
+import { timedOut, videoLimits } from './limits.ts';
 import type { VideoProbe } from './probe-video.ts';
 
 /**
@@ -53,6 +54,11 @@ export interface DecodeOptions {
   seekS?: number;
   /** Filled while decoding: frames yielded and ffmpeg's complaints. */
   stats?: DecodeStats;
+  /**
+   * ffmpeg is killed after `baseS + perVideoS * seconds of video asked for` (`video_decode_timeout`); default from
+   * `videoLimits()` (120 s + 4x).
+   */
+  timeout?: { baseS: number; perVideoS: number };
 }
 
 /** What the decoder saw. */
@@ -195,11 +201,19 @@ interface FfmpegRun {
   child: ReturnType<typeof spawn>;
   times: number[];
   tail: string[];
-  exited: { error?: string } | undefined;
+  exited: { error?: string; timedOutS?: number } | undefined;
 }
 
-/** Starts ffmpeg writing raw frames to `writeFd` and parses its stderr (frame times, warnings) as it runs. */
-function startFfmpeg(args: string[], writeFd: number, offset: number, stats: DecodeStats, wakeup: Wakeup): FfmpegRun {
+/**
+ * Starts ffmpeg writing raw frames to `writeFd` and parses its stderr (frame times, warnings) as it runs; it is killed
+ * after `timeoutS`.
+ */
+function startFfmpeg(
+  args: string[],
+  writeFd: number,
+  ctx: { offset: number; stats: DecodeStats; wakeup: Wakeup; timeoutS: number },
+): FfmpegRun {
+  const { offset, stats, wakeup } = ctx;
   let child: ReturnType<typeof spawn>;
   try {
     child = spawn(FFMPEG_PATH, args, { stdio: ['ignore', writeFd, 'pipe'] });
@@ -208,6 +222,11 @@ function startFfmpeg(args: string[], writeFd: number, offset: number, stats: Dec
     closeSync(writeFd);
   }
   const run: FfmpegRun = { child, times: [], tail: [], exited: undefined };
+  const timer = setTimeout(() => {
+    run.exited ??= { error: `killed after ${ctx.timeoutS} s`, timedOutS: ctx.timeoutS };
+    child.kill('SIGKILL');
+    wakeup.wake();
+  }, ctx.timeoutS * 1000);
   let partial = '';
   let timeBase: number | undefined;
   const onLine = (line: string): void => {
@@ -233,10 +252,12 @@ function startFfmpeg(args: string[], writeFd: number, offset: number, stats: Dec
     for (const line of lines) onLine(line);
   });
   child.on('error', (e: Error) => {
-    run.exited = { error: e.message };
+    clearTimeout(timer);
+    run.exited ??= { error: e.message };
     wakeup.wake();
   });
   child.on('close', (code: number | null, signal: string | null) => {
+    clearTimeout(timer);
     if (partial) onLine(partial);
     run.exited ??= code === 0 ? {} : { error: `ffmpeg exited with ${signal ? `signal ${signal}` : `code ${code}`}` };
     wakeup.wake();
@@ -254,6 +275,8 @@ async function* pumpFrames(
   const timeOf = async (k: number): Promise<number> => {
     while (run.times[k] === undefined && !run.exited) await ctx.wakeup.sleep();
     const t = run.times[k];
+    if (t === undefined && run.exited?.timedOutS !== undefined)
+      throw timedOut(ctx.path, 'decode', run.exited.timedOutS);
     if (t === undefined)
       throw new MapmintError('internal', 'decode_no_timestamp', `${ctx.path}: no pts for output frame ${k}`);
     return t;
@@ -276,12 +299,22 @@ async function* pumpFrames(
 /** Waits for ffmpeg to exit; a failed run is `video_corrupt` with its last words. */
 async function checkExit(run: FfmpegRun, file: string, wakeup: Wakeup): Promise<void> {
   while (!run.exited) await wakeup.sleep();
+  if (run.exited.timedOutS !== undefined) throw timedOut(file, 'decode', run.exited.timedOutS);
   if (!run.exited.error) return;
   const said = [...run.tail.slice(-5), run.exited.error].join(' | ');
   throw invalid('video_corrupt', `${file}: ffmpeg could not decode it: ${said.slice(-600)}`, {
     file,
     ffmpeg: said,
   });
+}
+
+/** The decode's deadline: a base plus a multiple of the seconds of video asked for (from the seek to the last window). */
+function decodeTimeoutS(opts: DecodeOptions): number {
+  const limits = videoLimits();
+  const t = opts.timeout ?? { baseS: limits.decodeBaseS, perVideoS: limits.decodePerVideoS };
+  const end = opts.windows?.[opts.windows.length - 1]?.[1] ?? opts.probe.durationS;
+  const seconds = Math.max(0, (Number.isFinite(end) ? end : 0) - Math.max(0, opts.seekS ?? 0));
+  return t.baseS + t.perVideoS * seconds;
 }
 
 /** Yields decoded frames in presentation order; the ffmpeg process is killed if the consumer stops early. */
@@ -308,7 +341,7 @@ export async function* decodeFrames(opts: DecodeOptions): AsyncGenerator<RawFram
       // One output frame per filtered frame: no duplication to a constant rate.
       ...['-fps_mode', 'passthrough', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1'],
     ];
-    run = startFfmpeg(args, writeFd, probe.formatStartS, stats, wakeup);
+    run = startFfmpeg(args, writeFd, { offset: probe.formatStartS, stats, wakeup, timeoutS: decodeTimeoutS(opts) });
     yield* pumpFrames(ring, run, size, { path: probe.path, stats, wakeup });
     await checkExit(run, probe.path, wakeup);
   } finally {
