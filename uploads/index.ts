@@ -43,4 +43,4 @@ export {
   type TransferLimits,
   touchTransfer,
 } from './transfers.ts';
-export { runStep, type StepRef, setProgress, transition, type UploadStatus } from './upload-lifecycle.ts';
+export { runStep, type StepRef, setProgress, stepDone, transition, type UploadStatus } from './upload-lifecycle.ts';

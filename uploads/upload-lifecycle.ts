@@ -82,6 +82,12 @@ export async function runStep<T extends Record<string, unknown>>(
   })) as { skipped: boolean; output: T | undefined };
 }
 
+/** Whether a step already ran to completion (a step that works outside runStep's transaction checks first). */
+export async function stepDone(sql: Sql, ref: StepRef): Promise<boolean> {
+  const rows = await sql`select 1 from step_runs where upload_id = ${ref.uploadId} and step = ${ref.step}`;
+  return rows.length > 0;
+}
+
 /**
  * Records a step's live progress (outside the step's transaction, so status pages see it while the step runs).
  * Progress is advisory: a rolled-back step leaves a stale row that the step's retry overwrites.

@@ -35,6 +35,8 @@ export interface SamplingOptions extends SelectionRules, QualityThresholds {
   concurrency: number;
   /** Added to the video frame index to make the row `idx` (several videos in one upload); default 0. */
   idxOffset: number;
+  /** Frames per committed batch of rows when `db` is given; default 50. */
+  batchFrames: number;
 }
 
 /** Input of {@link sampleFrames}. */
@@ -47,8 +49,13 @@ export interface SampleFramesInput {
   blobs: BlobStore;
   opts?: Partial<Omit<SamplingOptions, 'jpeg'>> & { jpeg?: Partial<JpegOptions> };
   beforeStore?: BeforeStore;
-  /** Also insert the rows (batched, idempotent); otherwise the caller inserts them with `insertFrames`. */
+  /**
+   * Also insert the rows, a batch at a time as frames are stored (idempotent; pass a connection, not a transaction,
+   * for each batch to commit on its own); otherwise the caller inserts them with `insertFrames`.
+   */
   db?: { sql: Sql; uploadId: string };
+  /** Row indices already stored by an earlier, interrupted run: kept as before but not stored again. */
+  stored?: ReadonlySet<number>;
   onProgress?: (p: { pts: number; durationS: number; kept: number }) => void;
 }
 
@@ -70,6 +77,8 @@ export interface SampleStats extends PlanCounts {
   /** Piped frames not needed because an earlier frame of their window was kept. */
   spare: number;
   inserted: number;
+  /** Kept frames found already stored (`stored`) and not stored again. */
+  resumed: number;
   decodeWarnings: string[];
 }
 
@@ -95,7 +104,15 @@ export async function sampleFrames(
   input: SampleFramesInput,
 ): Promise<{ frames: SampledFrame[]; stats: SampleStats; probe: VideoProbe }> {
   const probe = typeof input.video === 'string' ? await probeVideo(input.video) : input.video;
-  const o = { ...DEFAULT_RULES, ...DEFAULT_QUALITY, maxWidth: 1920, concurrency: 3, idxOffset: 0, ...input.opts };
+  const o = {
+    ...DEFAULT_RULES,
+    ...DEFAULT_QUALITY,
+    maxWidth: 1920,
+    concurrency: 3,
+    idxOffset: 0,
+    batchFrames: 50,
+    ...input.opts,
+  };
   const jpeg = { ...DEFAULT_JPEG, ...input.opts?.jpeg };
   const t0 = typeof input.align === 'number' ? input.align : input.align.t0Ms;
   const poses = new TrackPoses(input.track);
@@ -117,13 +134,23 @@ export async function sampleFrames(
     dark: 0,
     spare: 0,
     inserted: 0,
+    resumed: 0,
     decodeWarnings: decodeStats.warnings,
   };
+  const db = input.db;
   const writer = new FrameWriter({
     blobs: input.blobs,
     concurrency: o.concurrency,
     jpeg,
     ...(input.beforeStore ? { beforeStore: input.beforeStore } : {}),
+    ...(db
+      ? {
+          onBatch: async (b: SampledFrame[]) => {
+            stats.inserted += await insertFrames(db.sql, db.uploadId, b);
+          },
+        }
+      : {}),
+    batchFrames: o.batchFrames,
   });
   const matrix = matrixFor(probe.colorSpace, probe.displayHeight);
   // RGB buffers reused once their JPEG is encoded (at most `concurrency` + 1 exist; the hook blurs in them first): a
@@ -151,6 +178,10 @@ export async function sampleFrames(
     state[w] = KEPT;
     stats.kept++;
     const index = nearest(times, f.ptsS);
+    if (input.stored?.has(o.idxOffset + index)) {
+      stats.resumed++;
+      return;
+    }
     // Converted now: `f.data` is the decoder's buffer, reused for the next frame.
     const rgb = yuv420ToRgb(f.data, f.width, f.height, matrix, rgbFree.pop());
     await writer.add(
@@ -210,6 +241,5 @@ export async function sampleFrames(
   }
   stats.decoded = stats.pipedPicks + stats.pipedFallbacks;
   const frames = await writer.finish();
-  if (input.db) stats.inserted = await insertFrames(input.db.sql, input.db.uploadId, frames);
   return { frames, stats, probe };
 }

@@ -27,9 +27,14 @@ export interface SampleImagesInput {
     jpeg?: Partial<JpegOptions>;
     idxOffset?: number;
     concurrency?: number;
+    /** Frames per committed batch of rows when `db` is given; default 50. */
+    batchFrames?: number;
   };
   beforeStore?: BeforeStore;
+  /** Also insert the rows, a batch at a time as images are stored (see SampleFramesInput.db). */
   db?: { sql: Sql; uploadId: string };
+  /** Row indices already stored by an earlier, interrupted run: not stored again. */
+  stored?: ReadonlySet<number>;
 }
 
 /** Why an image was not kept. */
@@ -83,11 +88,14 @@ export async function sampleImages(
     } else skipped.push({ image, reason: 'no_pose', detail: r.reason ?? 'outside the track' });
   }
   located.sort((a, b) => a.t - b.t);
+  const db = input.db;
   const writer = new FrameWriter({
     blobs: input.blobs,
     concurrency: o.concurrency,
     jpeg,
     ...(input.beforeStore ? { beforeStore: input.beforeStore } : {}),
+    ...(db ? { onBatch: async (b) => void (await insertFrames(db.sql, db.uploadId, b)) } : {}),
+    ...(o.batchFrames !== undefined ? { batchFrames: o.batchFrames } : {}),
   });
   let last: (typeof located)[number] | undefined;
   for (const [k, im] of located.entries()) {
@@ -142,6 +150,7 @@ export async function sampleImages(
       continue;
     }
     last = { ...im, ...(heading !== undefined ? { heading } : {}) };
+    if (input.stored?.has(o.idxOffset + k)) continue;
     const meta = {
       idx: o.idxOffset + k,
       t: im.t,
@@ -160,6 +169,5 @@ export async function sampleImages(
     );
   }
   const frames = await writer.finish();
-  if (input.db) await insertFrames(input.db.sql, input.db.uploadId, frames);
   return { frames, skipped };
 }
