@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -14,9 +14,8 @@ import { MapmintError, type Track, type TrackPoint } from '../../core/index.ts';
 import { bufferSource, readMp4TelemetrySource, readTrack } from '../../ingest/telemetry/index.ts';
 import { trackFingerprint, validateTrack } from '../../ingest/validate/index.ts';
 import { decodeFrames, probeVideo } from '../../ingest/video/index.ts';
-import { hostileMp4 } from '../support/hostile-mp4.ts';
+import { hostileMp4, realGpmfPayload } from '../support/hostile-mp4.ts';
 import { writeLongTrack } from '../support/long-track.ts';
-import { sharedFile } from '../support/shared-data.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mapmint-limits-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,14 +74,6 @@ describe('long tracks', () => {
     await rejects(readTrack({ path: file, limits: { maxJsonBytes: 1 << 20 } }), 'telemetry_too_large');
   });
 });
-
-/** The first GPMF DEVC payload of a real GoPro file: key, type 0, struct size, repeat, then size*repeat bytes. */
-function realGpmfPayload(): Uint8Array {
-  const bytes = readFileSync(sharedFile('video', 'gopro_max_heromode.mp4'));
-  const at = bytes.indexOf(Buffer.from('DEVC'));
-  const len = 8 + bytes[at + 5]! * bytes.readUInt16BE(at + 6);
-  return new Uint8Array(bytes.subarray(at, at + len));
-}
 
 describe('GPMF samples pointing at the same bytes', () => {
   it('2,000 chunks all pointing at one payload are mp4_overlapping_samples, not 2,000 decodes', async () => {

@@ -8,14 +8,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { hostileMp4 } from '../support/hostile-mp4.ts';
+import { hostileMp4, realGpmfPayload } from '../support/hostile-mp4.ts';
 import { writeLongTrack } from '../support/long-track.ts';
 import { ascii, box, concat, u32 } from '../support/mp4-builder.ts';
-import { sharedFile } from '../support/shared-data.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mapmint-memory-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,12 +37,6 @@ function write(name: string, bytes: Uint8Array): string {
   return file;
 }
 
-function gpmfPayload(): Uint8Array {
-  const bytes = readFileSync(sharedFile('video', 'gopro_max_heromode.mp4'));
-  const at = bytes.indexOf(Buffer.from('DEVC'));
-  return new Uint8Array(bytes.subarray(at, at + 8 + bytes[at + 5]! * bytes.readUInt16BE(at + 6)));
-}
-
 describe('MP4 sample tables under a 128 MiB heap', () => {
   it('a fixed-size stsz declaring 40 million 1-byte samples (the file is that big)', () => {
     const file = write(
@@ -61,12 +54,12 @@ describe('MP4 sample tables under a 128 MiB heap', () => {
   });
 
   it('stts declaring 50 million entries in a 16-byte box', () => {
-    const file = write('stts.mp4', hostileMp4({ payload: gpmfPayload(), samples: 1, sttsEntries: 50_000_000 }));
+    const file = write('stts.mp4', hostileMp4({ payload: realGpmfPayload(), samples: 1, sttsEntries: 50_000_000 }));
     assert.equal(readInChild(file).code, 'mp4_bad_table');
   });
 
   it('200,000 chunks pointing at one GPMF payload', () => {
-    const file = write('repeat.mp4', hostileMp4({ payload: gpmfPayload(), samples: 200_000 }));
+    const file = write('repeat.mp4', hostileMp4({ payload: realGpmfPayload(), samples: 200_000 }));
     assert.equal(readInChild(file).code, 'mp4_overlapping_samples');
   });
 

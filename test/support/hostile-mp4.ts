@@ -3,8 +3,17 @@
  * at the same bytes, a fixed-size stsz declaring millions of samples, a table box declaring more entries than it
  * holds). Built with the byte helpers of mp4-builder.ts; layouts as in ISO/IEC 14496-12 section 8.7.
  */
+import { readFileSync } from 'node:fs';
 import type { Mp4Track, Sample } from '../../ingest/telemetry/mp4.ts';
 import { ascii, box, concat, u16, u32 } from './mp4-builder.ts';
+import { sharedFile } from './shared-data.ts';
+
+/** The first GPMF DEVC payload of a real GoPro file: key, type 0, struct size, repeat, then size*repeat bytes. */
+export function realGpmfPayload(): Uint8Array {
+  const bytes = readFileSync(sharedFile('video', 'gopro_max_heromode.mp4'));
+  const at = bytes.indexOf(Buffer.from('DEVC'));
+  return new Uint8Array(bytes.subarray(at, at + 8 + bytes[at + 5]! * bytes.readUInt16BE(at + 6)));
+}
 
 /** Every sample of a track's (lazy) table, in order. */
 export async function allSamples(track: Mp4Track): Promise<Sample[]> {
