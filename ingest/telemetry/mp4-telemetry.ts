@@ -58,9 +58,10 @@ async function readDjiSubtitles(src: ByteSource, tracks: Mp4Track[]): Promise<Tr
   for (const t of tracks.filter((t) => t.sampleEntry === 'tx3g' || t.handlerType === 'sbtl')) {
     const timescale = t.timescale > 0 ? t.timescale : 1;
     const cues: Cue[] = [];
-    for (const s of t.samples) {
+    // Through sampleBytes: a forged subtitle table cannot read the same bytes again and again either.
+    for await (const { bytes, s } of sampleBytes(src, t)) {
       if (s.size > MAX_SUBTITLE_SAMPLE_BYTES) continue;
-      cues.push({ startMs: (s.time / timescale) * 1000, text: tx3gText(await src.read(s.offset, s.size)) });
+      cues.push({ startMs: (s.time / timescale) * 1000, text: tx3gText(bytes) });
     }
     let track: Track;
     try {

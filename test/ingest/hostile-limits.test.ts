@@ -71,7 +71,7 @@ describe('long tracks', () => {
 
   it('json: a file over the JSON byte cap is telemetry_too_large before it is parsed', async () => {
     const file = await writeLongTrack(dir, 'json', 50_000);
-    await rejects(readTrack({ path: file, limits: { maxJsonBytes: 1 << 20 } }), 'telemetry_too_large');
+    await rejects(readTrack({ path: file, limits: { maxWholeFileBytes: 1 << 20 } }), 'telemetry_too_large');
   });
 });
 
