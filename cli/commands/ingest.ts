@@ -55,14 +55,17 @@ async function inspect(files: string[], track?: string) {
   const lats = pts.map((p) => p.lat);
   const lons = pts.map((p) => p.lon);
   const times = pts.map((p) => p.t).filter(Number.isFinite);
+  // reduce, not Math.min(...xs): a spread of 130,000+ values (a 2-hour 18 Hz GoPro track) overflows the stack.
+  const min = (xs: number[]) => xs.reduce((a, b) => Math.min(a, b));
+  const max = (xs: number[]) => xs.reduce((a, b) => Math.max(a, b));
   return {
     trackFrom: drive.trackFrom,
     track: {
       format: drive.track.format,
       points: pts.length,
-      start: times.length ? new Date(Math.min(...times)).toISOString() : null,
-      end: times.length ? new Date(Math.max(...times)).toISOString() : null,
-      bbox: pts.length ? [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)] : [],
+      start: times.length ? new Date(min(times)).toISOString() : null,
+      end: times.length ? new Date(max(times)).toISOString() : null,
+      bbox: pts.length ? [min(lons), min(lats), max(lons), max(lats)] : [],
       lengthM: report.stats.lengthM,
     },
     videos: drive.videos.map((v) => ({

@@ -38,45 +38,40 @@ export function greyQuality(
   const k = Math.max(1, Math.round(width / TARGET_WIDTH));
   const w = Math.floor(width / k);
   const h = Math.floor(height / k);
-  if (w < 3 || h < 3) {
-    // Too small to have edges: no sharpness to speak of, brightness still measured.
-    let s = 0;
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) s += plane[y * stride + x] as number;
-    const m = s / Math.max(1, width * height);
-    return { sharpness: 0, brightness: opts.limitedRange ? ((m - 16) * 255) / 219 : m };
-  }
+  const range = (m: number) => (opts.limitedRange ? ((m - 16) * 255) / 219 : m);
+  // Too small to have edges: no sharpness to speak of, brightness still measured.
+  if (w < 3 || h < 3) return { sharpness: 0, brightness: range(planeMean(plane, width, height, stride)) };
   const small = new Float32Array(w * h);
+  const mean = range(downsample(plane, { stride, height, k, w, h }, small) / (w * h));
+  const scale = opts.limitedRange ? 255 / 219 : 1;
+  return { sharpness: laplacianVariance(small, w, h) * scale * scale, brightness: Math.max(0, Math.min(255, mean)) };
+}
+
+/** Mean of every pixel of the plane. */
+function planeMean(plane: Uint8Array, width: number, height: number, stride: number): number {
+  let s = 0;
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) s += plane[y * stride + x] as number;
+  return s / Math.max(1, width * height);
+}
+
+/**
+ * Box-averages the plane by `k` into `small` (w x h) and returns the sum of `small`. Split by phase only: the loops
+ * stay whole inside (one call per frame, or per row on the 1080p path), so splitting costs nothing measurable.
+ */
+function downsample(
+  plane: Uint8Array,
+  g: { stride: number; height: number; k: number; w: number; h: number },
+  small: Float32Array,
+): number {
+  const { stride, k, w, h } = g;
   const inv = 1 / (k * k);
   let sum = 0;
   // Box sums are integers, so summing them in any order gives the same figure; only v and sum are floating point.
   const acc = new Int32Array(w);
-  const words = k === 4 ? wordView(plane, stride, height) : undefined;
+  const words = k === 4 ? wordView(plane, stride, g.height) : undefined;
   for (let y = 0; y < h; y++) {
     if (words) {
-      // 1080p (k = 4): a 4x4 box is one 32-bit word from each of 4 rows, their bytes summed in two 16-bit lanes
-      // (SWAR: each lane at most 8 x 255) and the lanes added once.
-      const r0 = (y * 4 * stride) >> 2;
-      const r1 = r0 + (stride >> 2);
-      const r2 = r1 + (stride >> 2);
-      const r3 = r2 + (stride >> 2);
-      for (let x = 0; x < w; x++) {
-        const q0 = words[r0 + x] as number;
-        const q1 = words[r1 + x] as number;
-        const q2 = words[r2 + x] as number;
-        const q3 = words[r3 + x] as number;
-        const lanes =
-          (q0 & 0x00ff00ff) +
-          ((q0 >>> 8) & 0x00ff00ff) +
-          (q1 & 0x00ff00ff) +
-          ((q1 >>> 8) & 0x00ff00ff) +
-          (q2 & 0x00ff00ff) +
-          ((q2 >>> 8) & 0x00ff00ff) +
-          (q3 & 0x00ff00ff) +
-          ((q3 >>> 8) & 0x00ff00ff);
-        const v = ((lanes & 0xffff) + (lanes >>> 16)) * inv;
-        small[y * w + x] = v;
-        sum += v;
-      }
+      sum += downsampleRow4(words, (y * 4 * stride) >> 2, stride >> 2, small, y * w, w);
       continue;
     }
     acc.fill(0);
@@ -95,10 +90,37 @@ export function greyQuality(
       sum += v;
     }
   }
-  let mean = sum / (w * h);
-  if (opts.limitedRange) mean = ((mean - 16) * 255) / 219;
-  const scale = opts.limitedRange ? 255 / 219 : 1;
-  return { sharpness: laplacianVariance(small, w, h) * scale * scale, brightness: Math.max(0, Math.min(255, mean)) };
+  return sum;
+}
+
+/**
+ * One output row at k = 4 (1080p): a 4x4 box is one 32-bit word from each of 4 rows, their bytes summed in two
+ * 16-bit lanes (SWAR: each lane at most 8 x 255) and the lanes added once. Returns the row's sum.
+ */
+function downsampleRow4(words: Uint32Array, r0: number, step: number, small: Float32Array, out: number, w: number) {
+  const r1 = r0 + step;
+  const r2 = r1 + step;
+  const r3 = r2 + step;
+  let sum = 0;
+  for (let x = 0; x < w; x++) {
+    const q0 = words[r0 + x] as number;
+    const q1 = words[r1 + x] as number;
+    const q2 = words[r2 + x] as number;
+    const q3 = words[r3 + x] as number;
+    const lanes =
+      (q0 & 0x00ff00ff) +
+      ((q0 >>> 8) & 0x00ff00ff) +
+      (q1 & 0x00ff00ff) +
+      ((q1 >>> 8) & 0x00ff00ff) +
+      (q2 & 0x00ff00ff) +
+      ((q2 >>> 8) & 0x00ff00ff) +
+      (q3 & 0x00ff00ff) +
+      ((q3 >>> 8) & 0x00ff00ff);
+    const v = ((lanes & 0xffff) + (lanes >>> 16)) / 16;
+    small[out + x] = v;
+    sum += v;
+  }
+  return sum;
 }
 
 /** Variance of the 4-neighbour Laplacian over the interior of a `w` x `h` grey image (the sharpness figure). */

@@ -21,7 +21,13 @@ import {
 import { type FallbackSpan, fallbackRuns } from './fallback-runs.ts';
 import { DEFAULT_QUALITY, greyQuality, type QualityThresholds, qualityVerdict } from './frame-quality.ts';
 import { insertFrames } from './insert-frames.ts';
-import { DEFAULT_RULES, type PlanCounts, planFrames, type SelectionRules } from './plan-frames.ts';
+import {
+  DEFAULT_RULES,
+  type Pick as FramePick,
+  type PlanCounts,
+  planFrames,
+  type SelectionRules,
+} from './plan-frames.ts';
 import { type BeforeStore, DEFAULT_JPEG, FrameWriter, type JpegOptions, type SampledFrame } from './store-frames.ts';
 import { TrackPoses } from './track-pose.ts';
 import { matrixFor, yuv420ToRgb } from './yuv-to-rgb.ts';
@@ -35,6 +41,8 @@ export interface SamplingOptions extends SelectionRules, QualityThresholds {
   concurrency: number;
   /** Added to the video frame index to make the row `idx` (several videos in one upload); default 0. */
   idxOffset: number;
+  /** Frames per committed batch of rows when `db` is given; default 50. */
+  batchFrames: number;
 }
 
 /** Input of {@link sampleFrames}. */
@@ -47,8 +55,13 @@ export interface SampleFramesInput {
   blobs: BlobStore;
   opts?: Partial<Omit<SamplingOptions, 'jpeg'>> & { jpeg?: Partial<JpegOptions> };
   beforeStore?: BeforeStore;
-  /** Also insert the rows (batched, idempotent); otherwise the caller inserts them with `insertFrames`. */
+  /**
+   * Also insert the rows, a batch at a time as frames are stored (idempotent; pass a connection, not a transaction,
+   * for each batch to commit on its own); otherwise the caller inserts them with `insertFrames`.
+   */
   db?: { sql: Sql; uploadId: string };
+  /** Row indices already stored by an earlier, interrupted run: kept as before but not stored again. */
+  stored?: ReadonlySet<number>;
   onProgress?: (p: { pts: number; durationS: number; kept: number }) => void;
 }
 
@@ -70,6 +83,8 @@ export interface SampleStats extends PlanCounts {
   /** Piped frames not needed because an earlier frame of their window was kept. */
   spare: number;
   inserted: number;
+  /** Kept frames found already stored (`stored`) and not stored again. */
+  resumed: number;
   decodeWarnings: string[];
 }
 
@@ -90,57 +105,120 @@ const UNSEEN = 0;
 const FAILED = 1;
 const KEPT = 2;
 
-/** Samples a video against its track; returns the stored frames (in idx order) and what was dropped why. */
-export async function sampleFrames(
-  input: SampleFramesInput,
-): Promise<{ frames: SampledFrame[]; stats: SampleStats; probe: VideoProbe }> {
-  const probe = typeof input.video === 'string' ? await probeVideo(input.video) : input.video;
-  const o = { ...DEFAULT_RULES, ...DEFAULT_QUALITY, maxWidth: 1920, concurrency: 3, idxOffset: 0, ...input.opts };
-  const jpeg = { ...DEFAULT_JPEG, ...input.opts?.jpeg };
-  const t0 = typeof input.align === 'number' ? input.align : input.align.t0Ms;
-  const poses = new TrackPoses(input.track);
-  const times = await frameTimes(probe);
-  const { picks, counts } = planFrames({ times, poseAt: (i) => poses.at(t0 + (times[i] as number) * 1000), rules: o });
-  const half = 0.4 / probe.fps;
-  const at = (i: number): number => times[i] as number;
-  const decodeStats: DecodeStats = { yielded: 0, warnings: [] };
-  const stats: SampleStats = {
-    ...counts,
-    frames: times.length,
-    picks: picks.length,
-    decoded: 0,
-    pipedPicks: 0,
-    pipedFallbacks: 0,
-    fallbackRuns: 0,
-    kept: 0,
-    blurred: 0,
-    dark: 0,
-    spare: 0,
-    inserted: 0,
-    decodeWarnings: decodeStats.warnings,
-  };
-  const writer = new FrameWriter({
-    blobs: input.blobs,
-    concurrency: o.concurrency,
-    jpeg,
-    ...(input.beforeStore ? { beforeStore: input.beforeStore } : {}),
-  });
-  const matrix = matrixFor(probe.colorSpace, probe.displayHeight);
+/** One video's sampling in progress: the plan, what became of each pick, and the writer storing kept frames. */
+class VideoSampler {
+  readonly stats: SampleStats;
+  private readonly decodeStats: DecodeStats = { yielded: 0, warnings: [] };
+  private readonly writer: FrameWriter;
+  private readonly matrix: ReturnType<typeof matrixFor>;
   // RGB buffers reused once their JPEG is encoded (at most `concurrency` + 1 exist; the hook blurs in them first): a
   // fresh 6 MB buffer per 1080p frame cost more in page faults and GC than the conversion itself.
-  const rgbFree: Buffer[] = [];
-  const state = new Uint8Array(picks.length);
-  let progressPts = 0;
+  private readonly rgbFree: Buffer[] = [];
+  private readonly state: Uint8Array;
+  private readonly half: number;
+  private progressPts = 0;
+
+  constructor(
+    private readonly input: SampleFramesInput,
+    private readonly probe: VideoProbe,
+    private readonly o: SamplingOptions,
+    private readonly plan: {
+      t0: number;
+      poses: TrackPoses;
+      times: Float64Array;
+      picks: FramePick[];
+      counts: PlanCounts;
+    },
+  ) {
+    this.stats = {
+      ...plan.counts,
+      frames: plan.times.length,
+      picks: plan.picks.length,
+      decoded: 0,
+      pipedPicks: 0,
+      pipedFallbacks: 0,
+      fallbackRuns: 0,
+      kept: 0,
+      blurred: 0,
+      dark: 0,
+      spare: 0,
+      inserted: 0,
+      resumed: 0,
+      decodeWarnings: this.decodeStats.warnings,
+    };
+    const db = input.db;
+    this.writer = new FrameWriter({
+      blobs: input.blobs,
+      concurrency: o.concurrency,
+      jpeg: o.jpeg,
+      ...(input.beforeStore ? { beforeStore: input.beforeStore } : {}),
+      ...(db
+        ? {
+            onBatch: async (b: SampledFrame[]) => {
+              this.stats.inserted += await insertFrames(db.sql, db.uploadId, b);
+            },
+          }
+        : {}),
+      batchFrames: o.batchFrames,
+    });
+    this.matrix = matrixFor(probe.colorSpace, probe.displayHeight);
+    this.state = new Uint8Array(plan.picks.length);
+    this.half = 0.4 / probe.fps;
+  }
+
+  private at(i: number): number {
+    return this.plan.times[i] as number;
+  }
+
+  /** The first pass's windows: each pick's own frame alone. */
+  pickSpans(): FallbackSpan[] {
+    return this.plan.picks.map((p, w) => ({
+      pick: w,
+      start: this.at(p.first) - this.half,
+      end: this.at(p.first) + this.half,
+    }));
+  }
+
+  /** The fallback pass's windows: the next frames of each pick still without a kept frame. */
+  fallbackSpans(): FallbackSpan[] {
+    const spans: FallbackSpan[] = [];
+    for (const [w, p] of this.plan.picks.entries()) {
+      if (this.state[w] === KEPT) continue;
+      const from = this.state[w] === UNSEEN ? p.first : p.first + 1;
+      if (from <= p.last) spans.push({ pick: w, start: this.at(from) - this.half, end: this.at(p.last) + this.half });
+    }
+    return spans;
+  }
+
+  /** Pipes the frames of `spans` (sorted, disjoint) and hands each to `consider` with the pick it belongs to. */
+  async pipe(spans: FallbackSpan[], seekS?: number): Promise<number> {
+    let piped = 0;
+    let j = 0;
+    const frames = decodeFrames({
+      probe: this.probe,
+      windows: spans.map((s): [number, number] => [s.start, s.end]),
+      maxWidth: this.o.maxWidth,
+      stats: this.decodeStats,
+      ...(seekS !== undefined ? { seekS } : {}),
+    });
+    for await (const f of frames) {
+      piped++;
+      while (j < spans.length - 1 && f.ptsS > (spans[j] as FallbackSpan).end) j++;
+      await this.consider(f, (spans[j] as FallbackSpan).pick);
+    }
+    return piped;
+  }
 
   /** Checks one piped frame of pick `w` and queues it for storage if it is the first good one. */
-  const consider = async (f: RawFrame, w: number): Promise<void> => {
+  private async consider(f: RawFrame, w: number): Promise<void> {
+    const { stats, state, o } = this;
     if (state[w] === KEPT) {
       stats.spare++;
       return;
     }
     state[w] = FAILED;
-    const t = t0 + f.ptsS * 1000;
-    const pose = poses.at(t);
+    const t = this.plan.t0 + f.ptsS * 1000;
+    const pose = this.plan.poses.at(t);
     if (!pose) return;
     const quality = greyQuality(f.data, { width: f.width, height: f.height, limitedRange: true });
     const verdict = qualityVerdict(quality, o);
@@ -150,66 +228,64 @@ export async function sampleFrames(
     }
     state[w] = KEPT;
     stats.kept++;
-    const index = nearest(times, f.ptsS);
+    const index = nearest(this.plan.times, f.ptsS);
+    if (this.input.stored?.has(o.idxOffset + index)) {
+      stats.resumed++;
+      return;
+    }
     // Converted now: `f.data` is the decoder's buffer, reused for the next frame.
-    const rgb = yuv420ToRgb(f.data, f.width, f.height, matrix, rgbFree.pop());
-    await writer.add(
+    const rgb = yuv420ToRgb(f.data, f.width, f.height, this.matrix, this.rgbFree.pop());
+    const meta = { idx: o.idxOffset + index, t, lat: pose.lat, lon: pose.lon, headingDeg: pose.headingDeg ?? null };
+    await this.writer.add(
       {
-        idx: o.idxOffset + index,
-        t,
-        lat: pose.lat,
-        lon: pose.lon,
-        headingDeg: pose.headingDeg ?? null,
+        ...meta,
         speedMps: pose.speedMps,
         width: f.width,
         height: f.height,
         quality,
-        reason: (picks[w] as { reason: string }).reason,
+        reason: (this.plan.picks[w] as { reason: string }).reason,
         source: index,
       },
       () => rgb,
-      (done) => rgbFree.push(done),
+      (done) => this.rgbFree.push(done),
     );
-    progressPts = Math.max(progressPts, f.ptsS);
-    input.onProgress?.({ pts: progressPts, durationS: probe.durationS, kept: stats.kept });
-  };
+    this.progressPts = Math.max(this.progressPts, f.ptsS);
+    this.input.onProgress?.({ pts: this.progressPts, durationS: this.probe.durationS, kept: stats.kept });
+  }
 
-  /** Pipes the frames of `spans` (sorted, disjoint) and hands each to `consider` with the pick it belongs to. */
-  const pipe = async (spans: FallbackSpan[], seekS?: number): Promise<number> => {
-    let piped = 0;
-    let j = 0;
-    const windows = spans.map((s): [number, number] => [s.start, s.end]);
-    const frames = decodeFrames({
-      probe,
-      windows,
-      maxWidth: o.maxWidth,
-      stats: decodeStats,
-      ...(seekS !== undefined ? { seekS } : {}),
-    });
-    for await (const f of frames) {
-      piped++;
-      while (j < spans.length - 1 && f.ptsS > (spans[j] as FallbackSpan).end) j++;
-      await consider(f, (spans[j] as FallbackSpan).pick);
-    }
-    return piped;
-  };
+  /** Waits for the last frames to be stored (and their rows committed). */
+  finish(): Promise<SampledFrame[]> {
+    this.stats.decoded = this.stats.pipedPicks + this.stats.pipedFallbacks;
+    return this.writer.finish();
+  }
+}
 
+/** Samples a video against its track; returns the stored frames (in idx order) and what was dropped why. */
+export async function sampleFrames(
+  input: SampleFramesInput,
+): Promise<{ frames: SampledFrame[]; stats: SampleStats; probe: VideoProbe }> {
+  const probe = typeof input.video === 'string' ? await probeVideo(input.video) : input.video;
+  const defaults = { maxWidth: 1920, concurrency: 3, idxOffset: 0, batchFrames: 50 };
+  const o: SamplingOptions = {
+    ...DEFAULT_RULES,
+    ...DEFAULT_QUALITY,
+    ...defaults,
+    ...input.opts,
+    jpeg: { ...DEFAULT_JPEG, ...input.opts?.jpeg },
+  };
+  const t0 = typeof input.align === 'number' ? input.align : input.align.t0Ms;
+  const poses = new TrackPoses(input.track);
+  const times = await frameTimes(probe);
+  const { picks, counts } = planFrames({ times, poseAt: (i) => poses.at(t0 + (times[i] as number) * 1000), rules: o });
+  const sampler = new VideoSampler(input, probe, o, { t0, poses, times, picks, counts });
   // First pass: the picked frames alone.
-  stats.pipedPicks = await pipe(picks.map((p, w) => ({ pick: w, start: at(p.first) - half, end: at(p.first) + half })));
+  sampler.stats.pipedPicks = await sampler.pipe(sampler.pickSpans());
   // Fallback pass: the next frames of each pick still without a frame, by seeking (rare on real drives; a drive
   // where every pick fails, e.g. at night, costs about a second decode).
-  const spans: FallbackSpan[] = [];
-  for (const [w, p] of picks.entries()) {
-    if (state[w] === KEPT) continue;
-    const from = state[w] === UNSEEN ? p.first : p.first + 1;
-    if (from <= p.last) spans.push({ pick: w, start: at(from) - half, end: at(p.last) + half });
+  for (const run of fallbackRuns(sampler.fallbackSpans())) {
+    sampler.stats.fallbackRuns++;
+    sampler.stats.pipedFallbacks += await sampler.pipe(run.spans, run.seekS);
   }
-  for (const run of fallbackRuns(spans)) {
-    stats.fallbackRuns++;
-    stats.pipedFallbacks += await pipe(run.spans, run.seekS);
-  }
-  stats.decoded = stats.pipedPicks + stats.pipedFallbacks;
-  const frames = await writer.finish();
-  if (input.db) stats.inserted = await insertFrames(input.db.sql, input.db.uploadId, frames);
-  return { frames, stats, probe };
+  const frames = await sampler.finish();
+  return { frames, stats: sampler.stats, probe };
 }

@@ -11,7 +11,13 @@ import type { Track } from '../../core/track.ts';
 import type { Sql } from '../../db/connect.ts';
 import type { BlobStore } from '../../storage/blob-store.ts';
 import { readExifPoint } from '../telemetry/index.ts';
-import { DEFAULT_QUALITY, greyQuality, type QualityThresholds, qualityVerdict } from './frame-quality.ts';
+import {
+  DEFAULT_QUALITY,
+  type FrameQuality,
+  greyQuality,
+  type QualityThresholds,
+  qualityVerdict,
+} from './frame-quality.ts';
 import { insertFrames } from './insert-frames.ts';
 import { DEFAULT_RULES, type SelectionRules } from './plan-frames.ts';
 import { type BeforeStore, DEFAULT_JPEG, FrameWriter, type JpegOptions, type SampledFrame } from './store-frames.ts';
@@ -27,9 +33,14 @@ export interface SampleImagesInput {
     jpeg?: Partial<JpegOptions>;
     idxOffset?: number;
     concurrency?: number;
+    /** Frames per committed batch of rows when `db` is given; default 50. */
+    batchFrames?: number;
   };
   beforeStore?: BeforeStore;
+  /** Also insert the rows, a batch at a time as images are stored (see SampleFramesInput.db). */
   db?: { sql: Sql; uploadId: string };
+  /** Row indices already stored by an earlier, interrupted run: not stored again. */
+  stored?: ReadonlySet<number>;
 }
 
 /** Why an image was not kept. */
@@ -48,16 +59,20 @@ async function exifTime(file: string): Promise<number | undefined> {
   return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : undefined;
 }
 
-/** Samples an image sequence; returns stored frames (idx = position in time order + idxOffset) and the skipped. */
-export async function sampleImages(
-  input: SampleImagesInput,
-): Promise<{ frames: SampledFrame[]; skipped: SkippedImage[] }> {
-  const o = { ...DEFAULT_RULES, ...DEFAULT_QUALITY, idxOffset: 0, concurrency: 2, ...input.opts };
-  const jpeg = { ...DEFAULT_JPEG, ...input.opts?.jpeg };
-  const poses = input.track ? new TrackPoses(input.track) : undefined;
-  const skipped: SkippedImage[] = [];
-  const located: Array<{ image: string; t: number; lat: number; lon: number; heading?: number; speed?: number }> = [];
-  for (const image of input.images) {
+/** An image placed in time and space. */
+interface Located {
+  image: string;
+  t: number;
+  lat: number;
+  lon: number;
+  heading?: number;
+  speed?: number;
+}
+
+/** Places each image: from the sidecar track at its time when there is one, else from its own EXIF GPS. */
+async function locateImages(images: string[], poses: TrackPoses | undefined, skipped: SkippedImage[]) {
+  const located: Located[] = [];
+  for (const image of images) {
     const r = await readExifPoint(image);
     const t = r.point?.t ?? (poses ? await exifTime(image) : undefined);
     const pose = poses && t !== undefined ? poses.at(t) : undefined;
@@ -82,23 +97,66 @@ export async function sampleImages(
       });
     } else skipped.push({ image, reason: 'no_pose', detail: r.reason ?? 'outside the track' });
   }
-  located.sort((a, b) => a.t - b.t);
+  return located.sort((a, b) => a.t - b.t);
+}
+
+/** Upright size and quality of an image (from a 480 px wide grey copy), or why it cannot be used. */
+async function imageQuality(
+  image: string,
+  o: QualityThresholds,
+): Promise<{ size: { width: number; height: number }; quality: FrameQuality } | SkippedImage> {
+  let grey: { data: Buffer; info: OutputInfo };
+  let size: { width: number; height: number };
+  try {
+    const meta = await sharp(image).metadata();
+    const swap = (meta.orientation ?? 1) >= 5;
+    size = { width: (swap ? meta.height : meta.width) ?? 0, height: (swap ? meta.width : meta.height) ?? 0 };
+    grey = await sharp(image)
+      .rotate()
+      .resize({ width: Math.min(480, size.width) })
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    return { image, reason: 'unreadable', detail: e instanceof Error ? e.message : String(e) };
+  }
+  const quality = greyQuality(grey.data, {
+    width: grey.info.width,
+    height: grey.info.height,
+    stride: grey.info.width * grey.info.channels,
+  });
+  const verdict = qualityVerdict(quality, o);
+  if (!verdict) return { size, quality };
+  const detail = `sharpness ${quality.sharpness.toFixed(1)}, brightness ${quality.brightness.toFixed(1)}`;
+  return { image, reason: verdict, detail };
+}
+
+/** The image's heading: its own, else towards the next image, else from the last kept one. */
+function headingOf(im: Located, next: Located | undefined, last: Located | undefined): number | undefined {
+  if (im.heading !== undefined) return im.heading;
+  if (next) return bearing(im.lat, im.lon, next.lat, next.lon);
+  return last ? bearing(last.lat, last.lon, im.lat, im.lon) : undefined;
+}
+
+/** Samples an image sequence; returns stored frames (idx = position in time order + idxOffset) and the skipped. */
+export async function sampleImages(
+  input: SampleImagesInput,
+): Promise<{ frames: SampledFrame[]; skipped: SkippedImage[] }> {
+  const o = { ...DEFAULT_RULES, ...DEFAULT_QUALITY, idxOffset: 0, concurrency: 2, ...input.opts };
+  const skipped: SkippedImage[] = [];
+  const located = await locateImages(input.images, input.track ? new TrackPoses(input.track) : undefined, skipped);
+  const db = input.db;
   const writer = new FrameWriter({
     blobs: input.blobs,
     concurrency: o.concurrency,
-    jpeg,
+    jpeg: { ...DEFAULT_JPEG, ...input.opts?.jpeg },
     ...(input.beforeStore ? { beforeStore: input.beforeStore } : {}),
+    ...(db ? { onBatch: async (b) => void (await insertFrames(db.sql, db.uploadId, b)) } : {}),
+    ...(o.batchFrames !== undefined ? { batchFrames: o.batchFrames } : {}),
   });
-  let last: (typeof located)[number] | undefined;
+  let last: Located | undefined;
   for (const [k, im] of located.entries()) {
-    const next = located[k + 1];
-    const heading =
-      im.heading ??
-      (next
-        ? bearing(im.lat, im.lon, next.lat, next.lon)
-        : last
-          ? bearing(last.lat, last.lon, im.lat, im.lon)
-          : undefined);
+    const heading = headingOf(im, located[k + 1], last);
     if (last) {
       const d = haversine(last.lat, last.lon, im.lat, im.lon);
       const turned =
@@ -110,38 +168,13 @@ export async function sampleImages(
         continue;
       }
     }
-    let grey: { data: Buffer; info: OutputInfo };
-    let size: { width: number; height: number };
-    try {
-      const upright = sharp(im.image).rotate();
-      const meta = await sharp(im.image).metadata();
-      const swap = (meta.orientation ?? 1) >= 5;
-      size = { width: (swap ? meta.height : meta.width) ?? 0, height: (swap ? meta.width : meta.height) ?? 0 };
-      grey = await upright
-        .clone()
-        .resize({ width: Math.min(480, size.width) })
-        .greyscale()
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-    } catch (e) {
-      skipped.push({ image: im.image, reason: 'unreadable', detail: e instanceof Error ? e.message : String(e) });
-      continue;
-    }
-    const quality = greyQuality(grey.data, {
-      width: grey.info.width,
-      height: grey.info.height,
-      stride: grey.info.width * grey.info.channels,
-    });
-    const verdict = qualityVerdict(quality, o);
-    if (verdict) {
-      skipped.push({
-        image: im.image,
-        reason: verdict,
-        detail: `sharpness ${quality.sharpness.toFixed(1)}, brightness ${quality.brightness.toFixed(1)}`,
-      });
+    const q = await imageQuality(im.image, o);
+    if ('reason' in q) {
+      skipped.push(q);
       continue;
     }
     last = { ...im, ...(heading !== undefined ? { heading } : {}) };
+    if (input.stored?.has(o.idxOffset + k)) continue;
     const meta = {
       idx: o.idxOffset + k,
       t: im.t,
@@ -149,8 +182,8 @@ export async function sampleImages(
       lon: im.lon,
       headingDeg: heading ?? null,
       speedMps: im.speed ?? null,
-      ...size,
-      quality,
+      ...q.size,
+      quality: q.quality,
       reason: k === 0 ? 'first' : 'distance',
       source: im.image,
     };
@@ -159,7 +192,5 @@ export async function sampleImages(
       sharp(im.image).rotate().removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer(),
     );
   }
-  const frames = await writer.finish();
-  if (input.db) await insertFrames(input.db.sql, input.db.uploadId, frames);
-  return { frames, skipped };
+  return { frames: await writer.finish(), skipped };
 }

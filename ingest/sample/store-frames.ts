@@ -75,14 +75,49 @@ export function encodeRgb(
     .toBuffer();
 }
 
+/** Options of {@link FrameWriter}. */
+export interface FrameWriterOptions {
+  blobs: BlobStore;
+  beforeStore?: BeforeStore;
+  /** Frames encoding/storing at once; default 3. */
+  concurrency?: number;
+  jpeg?: JpegOptions;
+  /**
+   * Called with each `batchFrames` stored frames (and the rest at `finish`), e.g. to insert and commit their rows, so a
+   * crash loses at most one batch. Awaited before more frames are queued.
+   */
+  onBatch?: (frames: SampledFrame[]) => Promise<void>;
+  /** Frames per `onBatch` call; default 50. */
+  batchFrames?: number;
+}
+
 /** A bounded queue of frames being encoded and stored. */
 export class FrameWriter {
   private readonly inFlight: Array<Promise<SampledFrame>> = [];
   private readonly done: SampledFrame[] = [];
-  private readonly opts: { blobs: BlobStore; beforeStore?: BeforeStore; concurrency: number; jpeg: JpegOptions };
+  private pending: SampledFrame[] = [];
+  private readonly opts: FrameWriterOptions & { concurrency: number; jpeg: JpegOptions; batchFrames: number };
 
-  constructor(opts: { blobs: BlobStore; beforeStore?: BeforeStore; concurrency?: number; jpeg?: JpegOptions }) {
-    this.opts = { ...opts, concurrency: Math.max(1, opts.concurrency ?? 3), jpeg: opts.jpeg ?? DEFAULT_JPEG };
+  constructor(opts: FrameWriterOptions) {
+    this.opts = {
+      ...opts,
+      concurrency: Math.max(1, opts.concurrency ?? 3),
+      jpeg: opts.jpeg ?? DEFAULT_JPEG,
+      batchFrames: Math.max(1, opts.batchFrames ?? 50),
+    };
+  }
+
+  private async settle(job: Promise<SampledFrame>): Promise<void> {
+    const frame = await job;
+    this.done.push(frame);
+    this.pending.push(frame);
+    if (this.opts.onBatch && this.pending.length >= this.opts.batchFrames) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length > 0) await this.opts.onBatch?.(batch);
   }
 
   /**
@@ -92,7 +127,7 @@ export class FrameWriter {
    */
   async add(meta: FrameMeta, pixels: () => Promise<Buffer> | Buffer, release?: (rgb: Buffer) => void): Promise<void> {
     while (this.inFlight.length >= this.opts.concurrency)
-      this.done.push(await (this.inFlight.shift() as Promise<SampledFrame>));
+      await this.settle(this.inFlight.shift() as Promise<SampledFrame>);
     const job = (async (): Promise<SampledFrame> => {
       const rgb = await pixels();
       try {
@@ -114,7 +149,8 @@ export class FrameWriter {
 
   /** Waits for every queued frame; returns all stored frames in `idx` order. */
   async finish(): Promise<SampledFrame[]> {
-    while (this.inFlight.length > 0) this.done.push(await (this.inFlight.shift() as Promise<SampledFrame>));
+    while (this.inFlight.length > 0) await this.settle(this.inFlight.shift() as Promise<SampledFrame>);
+    await this.flush();
     return this.done.sort((a, b) => a.idx - b.idx);
   }
 }

@@ -9,6 +9,7 @@
 import { createReadStream } from 'node:fs';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { invalid, MapmintError, type Track, type TrackPoint } from '../../core/index.ts';
+import { telemetryLimits, tooManyPoints } from './limits.ts';
 import { isValidLatLon, normHeading, num, parseTime, type TelemetryData, toText } from './parse-values.ts';
 
 /** Options for the GPX reader. */
@@ -19,6 +20,8 @@ export interface GpxOptions {
    * for callers that only need geometry (routes drawn in an editor).
    */
   missingTime?: 'throw' | 'drop' | 'nan';
+  /** Most points read before `telemetry_too_large`; default from `telemetryLimits()`. */
+  maxPoints?: number;
 }
 
 // Child elements whose text we keep, by local name; speed/course may sit at any depth inside <extensions>.
@@ -48,11 +51,13 @@ class GpxReader {
   private sawRoot = false;
   /** Line of the first point without <time>, per kind; the missing-time policy applies at the end. */
   private readonly firstUntimed = new Map<'trk' | 'rte', number>();
+  private readonly maxPoints: number;
 
   constructor(
     private readonly source: string,
     private readonly options: GpxOptions,
   ) {
+    this.maxPoints = options.maxPoints ?? telemetryLimits().maxPoints;
     const p = this.parser;
     p.on('error', (e) => {
       throw invalid('gpx_malformed', `${source}: XML error at line ${p.line}, column ${p.column}: ${e.message}`, {
@@ -175,6 +180,7 @@ class GpxReader {
     }
     if ((name === 'trkpt' || name === 'rtept') && this.pointDepth() < 0) {
       this.point = undefined;
+      if (this.trk.length + this.rte.length >= this.maxPoints) throw tooManyPoints(this.source, this.maxPoints);
       (p.kind === 'trk' ? this.trk : this.rte).push(this.toPoint(p));
     }
   }

@@ -5,17 +5,18 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MapmintError, type Track, type TrackFormat } from '../../core/index.ts';
-import { parseCsv } from './csv.ts';
+import { readCsvFile } from './csv.ts';
 import { looksLikeDjiSrt, parseDjiSrt } from './dji-srt.ts';
 import { readExifDirectory } from './exif.ts';
 import { readGpxFile } from './gpx.ts';
 import { parseJson } from './json.ts';
+import { type TelemetryLimits, telemetryLimits, tooManyPoints } from './limits.ts';
 import { readMp4Telemetry } from './mp4-telemetry.ts';
 import { readNmeaFile } from './nmea.ts';
 
 export { type ByteSource, bufferSource, openFileSource } from './byte-source.ts';
 export { gpsFromCamm, gpsSecondsToUnixMs } from './camm.ts';
-export { parseCsv, parseCsvTracks } from './csv.ts';
+export { parseCsv, parseCsvTracks, readCsvFile, readCsvFileTracks } from './csv.ts';
 export { decodeFreeGpsBlock, readDashcamGps } from './dashcam-gps.ts';
 export { djiCuesToTrack, parseDjiSrt, parseSrtCues } from './dji-srt.ts';
 export { readExifDirectory, readExifPoint, readExifSequence } from './exif.ts';
@@ -23,6 +24,7 @@ export { parseKlv } from './gpmf.ts';
 export { gpsFromGpmf } from './gpmf-gps.ts';
 export { type GpxOptions, parseGpx, readGpxFile } from './gpx.ts';
 export { parseJson } from './json.ts';
+export { type TelemetryLimits, telemetryLimits } from './limits.ts';
 export { readMovie } from './mp4.ts';
 export { readMp4Telemetry, readMp4TelemetrySource } from './mp4-telemetry.ts';
 export { NmeaParser, parseNmea, readNmeaFile } from './nmea.ts';
@@ -31,10 +33,10 @@ export { NmeaParser, parseNmea, readNmeaFile } from './nmea.ts';
 export interface TrackInput {
   path: string;
   format?: TrackFormat;
+  /** Overrides of the size limits (default `telemetryLimits()`: environment, then built-in). */
+  limits?: Partial<TelemetryLimits>;
 }
 
-// CSV and JSON sidecars are parsed in memory; 256 MiB is ~4 million CSV rows, far beyond a day of 1 Hz driving.
-const MAX_SIDECAR_BYTES = 256 << 20;
 const SNIFF_BYTES = 4096;
 const EXT: Record<string, TrackFormat> = {
   '.gpx': 'gpx',
@@ -86,10 +88,17 @@ async function readHead(file: string): Promise<Uint8Array> {
   }
 }
 
-async function readSidecar(file: string): Promise<Buffer> {
+/** A sidecar parsed whole (JSON, DJI SRT), refused above `maxBytes` before anything is read. */
+async function readWholeSidecar(file: string, maxBytes: number): Promise<Buffer> {
   const { size } = await stat(file);
-  if (size > MAX_SIDECAR_BYTES) {
-    throw new MapmintError('too_large', 'telemetry_too_large', `${file}: ${size} bytes is above the sidecar limit`);
+  if (size > maxBytes) {
+    throw new MapmintError(
+      'too_large',
+      'telemetry_too_large',
+      `${file}: ${size} bytes is above the ${maxBytes}-byte limit for a JSON or SRT sidecar: send the track as GPX ` +
+        'or CSV, which are read as a stream, or split the drive',
+      { size, maxBytes },
+    );
   }
   return readFile(file);
 }
@@ -105,25 +114,31 @@ export async function readTrack(input: TrackInput): Promise<Track> {
     throw new MapmintError('not_found', 'telemetry_not_found', `${file}: cannot read (${msg})`);
   }
   const format = input.format ?? (info.isDirectory() ? 'exif' : sniffFormat(await readHead(file), file));
+  const limits = telemetryLimits(input.limits);
+  const { maxPoints } = limits;
+  const capped = (track: Track): Track => {
+    if (track.points.length > maxPoints) throw tooManyPoints(file, maxPoints);
+    return track;
+  };
   switch (format) {
     case 'gpx':
-      return readGpxFile(file);
+      return readGpxFile(file, { maxPoints });
     case 'nmea':
-      return readNmeaFile(file);
+      return readNmeaFile(file, { maxPoints });
     case 'gpmf':
     case 'camm':
-      return readMp4Telemetry(file, format);
+      return capped(await readMp4Telemetry(file, format));
     case 'novatek':
     case 'blackvue':
-      return readMp4Telemetry(file);
+      return capped(await readMp4Telemetry(file));
     case 'csv':
-      return parseCsv(await readSidecar(file), file);
+      return readCsvFile(file, { maxPoints });
     case 'json':
-      return parseJson(await readSidecar(file), file);
+      return parseJson(await readWholeSidecar(file, limits.maxWholeFileBytes), file, { maxPoints });
     case 'dji-srt':
-      return parseDjiSrt(await readSidecar(file), file);
+      return capped(parseDjiSrt(await readWholeSidecar(file, limits.maxWholeFileBytes), file));
     case 'exif':
-      return readExifDirectory(file);
+      return capped(await readExifDirectory(file));
     default:
       throw new MapmintError(
         'unsupported_media',

@@ -7,6 +7,7 @@
  */
 import { invalid, type Track, type TrackPoint } from '../../core/index.ts';
 import { type Field, normName, readExtras, readTime, resolveFields } from './fields.ts';
+import { telemetryLimits, tooManyPoints } from './limits.ts';
 import { isValidLatLon, num, type TelemetryData, toText } from './parse-values.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -107,7 +108,7 @@ function toPoints(root: Json, source: string): TrackPoint[] {
 }
 
 /** Parse a JSON or GeoJSON telemetry sidecar into a Track. */
-export function parseJson(data: TelemetryData, source = 'json'): Track {
+export function parseJson(data: TelemetryData, source = 'json', opts: { maxPoints?: number } = {}): Track {
   let root: Json;
   try {
     root = JSON.parse(toText(data)) as Json;
@@ -116,5 +117,7 @@ export function parseJson(data: TelemetryData, source = 'json'): Track {
   }
   const points = toPoints(root, source);
   if (points.length === 0) throw invalid('json_no_points', `${source}: the point list is empty`);
+  const maxPoints = opts.maxPoints ?? telemetryLimits().maxPoints;
+  if (points.length > maxPoints) throw tooManyPoints(source, maxPoints);
   return { format: 'json', points };
 }

@@ -9,7 +9,7 @@ import { readDashcamGps } from './dashcam-gps.ts';
 import { type Cue, djiCuesToTrack, tx3gText } from './dji-srt.ts';
 import { parseKlv } from './gpmf.ts';
 import { type GpmfPayload, gpsFromGpmf } from './gpmf-gps.ts';
-import { type Mp4Track, readMovie } from './mp4.ts';
+import { type Mp4Track, readMovie, type Sample } from './mp4.ts';
 
 // A GPMF payload is about 1 s of sensor data (~6 KiB on a GoPro MAX); CAMM packets are under 100 bytes. 16 MiB per
 // sample is far above both and stops a forged stsz from making us allocate the whole file.
@@ -22,12 +22,32 @@ export function telemetryKind(track: Mp4Track): 'gpmf' | 'camm' | undefined {
   return undefined;
 }
 
-async function readSample(src: ByteSource, track: Mp4Track, index: number): Promise<Uint8Array> {
-  const s = track.samples[index]!;
-  if (s.size > MAX_SAMPLE_BYTES) {
-    throw invalid('mp4_sample_too_large', `${src.name}: ${track.path} sample ${index + 1} is ${s.size} bytes`);
+/**
+ * The samples of a track with their bytes, refusing forged tables that point at the same bytes again and again: a
+ * sample overlapping the one before is `mp4_overlapping_samples`, and so is reading more bytes in total than the file
+ * has (samples that do not overlap cannot add up to more), which bounds the work at one pass over the file.
+ */
+async function* sampleBytes(src: ByteSource, track: Mp4Track): AsyncGenerator<{ bytes: Uint8Array; s: Sample }> {
+  let total = 0;
+  let prevStart = 0;
+  let prevEnd = 0;
+  let i = 0;
+  for await (const s of track.samples) {
+    i++;
+    const where = `${src.name}: ${track.path} sample ${i}`;
+    if (s.size > MAX_SAMPLE_BYTES) throw invalid('mp4_sample_too_large', `${where} is ${s.size} bytes`);
+    total += s.size;
+    const overlaps = s.size > 0 && s.offset < prevEnd && s.offset + s.size > prevStart;
+    if (overlaps || total > src.size) {
+      throw invalid(
+        'mp4_overlapping_samples',
+        `${where} (bytes ${s.offset}..${s.offset + s.size}) ${overlaps ? 'overlaps the sample before it' : `brings the bytes read to ${total}, more than the file's ${src.size}`}: the sample table is forged or corrupt`,
+        { path: track.path, sample: i, offset: s.offset },
+      );
+    }
+    if (s.size > 0) [prevStart, prevEnd] = [s.offset, s.offset + s.size];
+    yield { bytes: await src.read(s.offset, s.size), s };
   }
-  return src.read(s.offset, s.size);
 }
 
 // A DJI subtitle sample is one cue of a few hundred bytes.
@@ -38,9 +58,10 @@ async function readDjiSubtitles(src: ByteSource, tracks: Mp4Track[]): Promise<Tr
   for (const t of tracks.filter((t) => t.sampleEntry === 'tx3g' || t.handlerType === 'sbtl')) {
     const timescale = t.timescale > 0 ? t.timescale : 1;
     const cues: Cue[] = [];
-    for (const s of t.samples) {
+    // Through sampleBytes: a forged subtitle table cannot read the same bytes again and again either.
+    for await (const { bytes, s } of sampleBytes(src, t)) {
       if (s.size > MAX_SUBTITLE_SAMPLE_BYTES) continue;
-      cues.push({ startMs: (s.time / timescale) * 1000, text: tx3gText(await src.read(s.offset, s.size)) });
+      cues.push({ startMs: (s.time / timescale) * 1000, text: tx3gText(bytes) });
     }
     let track: Track;
     try {
@@ -56,7 +77,7 @@ async function readDjiSubtitles(src: ByteSource, tracks: Mp4Track[]): Promise<Tr
 /** Read GPS from the telemetry track of an MP4 opened as a ByteSource (the caller closes it). */
 export async function readMp4TelemetrySource(src: ByteSource, prefer?: 'gpmf' | 'camm'): Promise<Track> {
   const movie = await readMovie(src);
-  const candidates = movie.tracks.filter((t) => telemetryKind(t) !== undefined && t.samples.length > 0);
+  const candidates = movie.tracks.filter((t) => telemetryKind(t) !== undefined && t.samples.count > 0);
   const track = candidates.find((t) => telemetryKind(t) === prefer) ?? candidates[0];
   if (!track) {
     const subtitles = await readDjiSubtitles(src, movie.tracks);
@@ -75,23 +96,16 @@ export async function readMp4TelemetrySource(src: ByteSource, prefer?: 'gpmf' | 
   const timescale = track.timescale > 0 ? track.timescale : 1;
   if (telemetryKind(track) === 'gpmf') {
     const payloads: GpmfPayload[] = [];
-    for (let i = 0; i < track.samples.length; i++) {
-      const s = track.samples[i]!;
-      const where = `${src.name}: ${track.path} sample ${i + 1} (file offset ${s.offset})`;
-      payloads.push({
-        klv: parseKlv(await readSample(src, track, i), where),
-        time: s.time / timescale,
-        duration: s.duration / timescale,
-      });
+    for await (const { bytes, s } of sampleBytes(src, track)) {
+      const where = `${src.name}: ${track.path} sample ${payloads.length + 1} (file offset ${s.offset})`;
+      payloads.push({ klv: parseKlv(bytes, where), time: s.time / timescale, duration: s.duration / timescale });
     }
     const out = gpsFromGpmf(payloads, src.name);
     out.meta = { ...out.meta, payloads: String(payloads.length) };
     return out;
   }
   const samples: CammSample[] = [];
-  for (let i = 0; i < track.samples.length; i++) {
-    samples.push({ bytes: await readSample(src, track, i), time: track.samples[i]!.time / timescale });
-  }
+  for await (const { bytes, s } of sampleBytes(src, track)) samples.push({ bytes, time: s.time / timescale });
   return gpsFromCamm(samples, movie.creationTime, src.name);
 }
 

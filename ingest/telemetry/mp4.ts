@@ -2,10 +2,14 @@
  * Minimal ISO-BMFF (MP4/QuickTime) reader: box headers (ISO/IEC 14496-12 section 4.2, 32-bit size, 64-bit
  * `largesize` when size is 1, to-end-of-container when size is 0), `moov/mvhd`, and per `trak` the `mdhd` timescale,
  * `hdlr`, `stsd` sample entry type and the sample table (`stts`, `stsc`, `stsz`/`stz2`, `stco`/`co64`, section 8.6-8.7).
- * Reads go through a ByteSource: only box headers and the sample tables are loaded, never `mdat`.
+ * Reads go through a ByteSource: box headers are read, sample tables are streamed in chunks when iterated, never
+ * expanded in memory, and `mdat` is never loaded.
  */
 import { invalid } from '../../core/index.ts';
 import type { ByteSource } from './byte-source.ts';
+import { SampleTable, type TableRef, type Tables } from './sample-table.ts';
+
+export type { Sample, SampleTable } from './sample-table.ts';
 
 /** One box header: its type, where it starts, where its payload starts and where it ends. */
 export interface Box {
@@ -16,14 +20,6 @@ export interface Box {
   path: string;
 }
 
-/** One media sample: file offset, byte size, decode time and duration in the track timescale. */
-export interface Sample {
-  offset: number;
-  size: number;
-  time: number;
-  duration: number;
-}
-
 /** What we know about one track. */
 export interface Mp4Track {
   id: number;
@@ -32,7 +28,8 @@ export interface Mp4Track {
   handlerName: string;
   sampleEntry: string;
   timescale: number;
-  samples: Sample[];
+  /** The sample table, read lazily from the file: nothing per sample is held in memory. */
+  samples: SampleTable;
 }
 
 /** The parsed movie: tracks and the creation time from `mvhd` (Unix ms, undefined when zero). */
@@ -41,9 +38,14 @@ export interface Mp4Movie {
   tracks: Mp4Track[];
 }
 
-// Tables are bounded by their box size before any allocation; this caps a sample table at 50 million entries so a
-// forged count cannot make us allocate gigabytes (a 10 h 60 fps video has 2.2 million video samples).
-const MAX_ENTRIES = 50_000_000;
+/**
+ * Sample tables are never expanded into memory: readMovie checks each table's declared entry count against its box's
+ * byte size and against this cap, and the samples are streamed from the file in chunks when iterated. 4 million is
+ * ~18 h of 60 fps video (a 10 h drive has 2.2 million video samples); telemetry tracks have far fewer.
+ */
+export const MAX_SAMPLES = 4_000_000;
+// Containers nest six deep in real files (moov/trak/mdia/minf/stbl, plus edts/dinf); 16 bounds forged recursion.
+const MAX_DEPTH = 16;
 // Seconds between 1904-01-01 (the MP4 epoch, 14496-12 section 8.2.2) and 1970-01-01.
 const MP4_EPOCH_OFFSET_S = 2_082_844_800;
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'edts', 'dinf']);
@@ -103,176 +105,119 @@ export async function children(src: ByteSource, start: number, end: number, pare
   return out;
 }
 
-async function payload(src: ByteSource, box: Box, min: number): Promise<DataView> {
+/** A small box's payload: at least `min` bytes, at most `max` (headers only, never a table of any size). */
+async function payload(src: ByteSource, box: Box, min: number, max = 4096): Promise<DataView> {
   const len = box.end - box.body;
   if (len < min) {
     throw invalid('mp4_bad_box', `${src.name}: ${box.path} at offset ${box.start} has ${len} bytes, needs ${min}`);
   }
-  return view(await src.read(box.body, len));
+  return view(await src.read(box.body, Math.min(len, max)));
 }
 
-/** Check that a full box's table of `count` entries of `width` bytes fits after `header` bytes. */
-function tableFits(src: ByteSource, box: Box, dv: DataView, header: number, count: number, width: number): void {
-  if (count > MAX_ENTRIES || header + count * width > dv.byteLength) {
+/** Reads a full box's entry count and checks that the entries fit in the box. */
+async function tableRef(src: ByteSource, box: Box, header: number, bits: number, countAt: number): Promise<TableRef> {
+  const dv = await payload(src, box, header, header);
+  const count = dv.getUint32(countAt);
+  const holds = box.end - box.body - header;
+  if (Math.ceil((count * bits) / 8) > holds) {
     throw invalid(
       'mp4_bad_table',
-      `${src.name}: ${box.path} at offset ${box.start} declares ${count} entries of ${width} bytes ` +
-        `but holds ${dv.byteLength - header}`,
+      `${src.name}: ${box.path} at offset ${box.start} declares ${count} entries of ${bits / 8} bytes but holds ${holds}`,
       { path: box.path, offset: box.start },
     );
   }
+  return { box, at: box.body + header, count, bits };
 }
 
-interface Tables {
-  timescale: number;
-  handlerType: string;
-  handlerName: string;
-  sampleEntry: string;
-  sizes?: number[];
-  chunkOffsets?: number[];
-  stsc?: { firstChunk: number; perChunk: number }[];
-  stts?: { count: number; delta: number }[];
-}
-
-async function readTables(src: ByteSource, box: Box, t: Tables): Promise<void> {
+/** Reads the small boxes of a track and locates its sample tables (their entries stay in the file). */
+async function readTables(src: ByteSource, box: Box, t: Tables, depth = 0): Promise<void> {
+  if (depth > MAX_DEPTH) {
+    throw invalid(
+      'mp4_bad_box',
+      `${src.name}: ${box.path} at offset ${box.start} nests deeper than ${MAX_DEPTH} boxes`,
+    );
+  }
   for (const b of await children(src, box.body, box.end, box.path)) {
-    if (CONTAINERS.has(b.type)) {
-      await readTables(src, b, t);
-      continue;
-    }
-    switch (b.type) {
-      case 'mdhd': {
-        const dv = await payload(src, b, 24);
-        t.timescale = dv.getUint8(0) === 1 ? (dv.byteLength >= 24 ? dv.getUint32(20) : 0) : dv.getUint32(12);
-        break;
-      }
-      case 'hdlr': {
-        const dv = await payload(src, b, 24);
-        const bytes = new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength);
-        t.handlerType = fourcc(bytes, 8);
-        // The name is a C string in ISO files and a Pascal string (length byte first) in QuickTime ones.
-        let name = bytes.subarray(24);
-        if (name.length > 0 && name[0] === name.length - 1) name = name.subarray(1);
-        t.handlerName = Buffer.from(name).toString('latin1').replace(/\0.*$/s, '').trim();
-        break;
-      }
-      case 'stsd': {
-        const dv = await payload(src, b, 16);
-        // stsd: version/flags, entry_count, then the first sample entry's box header (size, format).
-        t.sampleEntry = fourcc(new Uint8Array(dv.buffer, dv.byteOffset + 12, 4), 0);
-        break;
-      }
-      case 'stsz': {
-        const dv = await payload(src, b, 12);
-        const fixed = dv.getUint32(4);
-        const count = dv.getUint32(8);
-        if (fixed !== 0) {
-          // One size for all samples: they must still fit in the file, which bounds the count.
-          if (count > MAX_ENTRIES || count * fixed > src.size) {
-            throw invalid(
-              'mp4_bad_table',
-              `${src.name}: ${b.path} at offset ${b.start}: ${count} samples of ${fixed} bytes exceed the file`,
-            );
-          }
-          t.sizes = new Array<number>(count).fill(fixed);
-        } else {
-          tableFits(src, b, dv, 12, count, 4);
-          t.sizes = Array.from({ length: count }, (_, i) => dv.getUint32(12 + 4 * i));
-        }
-        break;
-      }
-      case 'stz2': {
-        const dv = await payload(src, b, 12);
-        const field = dv.getUint8(7);
-        const count = dv.getUint32(8);
-        if (field !== 4 && field !== 8 && field !== 16) {
-          throw invalid('mp4_bad_table', `${src.name}: ${b.path} at offset ${b.start} has field_size ${field}`);
-        }
-        tableFits(src, b, dv, 12, Math.ceil((count * field) / 8), 1);
-        t.sizes = Array.from({ length: count }, (_, i) => {
-          if (field === 16) return dv.getUint16(12 + 2 * i);
-          if (field === 8) return dv.getUint8(12 + i);
-          const byte = dv.getUint8(12 + (i >> 1));
-          return i % 2 === 0 ? byte >> 4 : byte & 0x0f; // 14496-12 8.7.3.3: high nibble first
-        });
-        break;
-      }
-      case 'stco':
-      case 'co64': {
-        const dv = await payload(src, b, 8);
-        const count = dv.getUint32(4);
-        const wide = b.type === 'co64';
-        tableFits(src, b, dv, 8, count, wide ? 8 : 4);
-        t.chunkOffsets = Array.from({ length: count }, (_, i) =>
-          wide ? Number(dv.getBigUint64(8 + 8 * i)) : dv.getUint32(8 + 4 * i),
-        );
-        break;
-      }
-      case 'stsc': {
-        const dv = await payload(src, b, 8);
-        const count = dv.getUint32(4);
-        tableFits(src, b, dv, 8, count, 12);
-        t.stsc = Array.from({ length: count }, (_, i) => ({
-          firstChunk: dv.getUint32(8 + 12 * i),
-          perChunk: dv.getUint32(12 + 12 * i),
-        }));
-        break;
-      }
-      case 'stts': {
-        const dv = await payload(src, b, 8);
-        const count = dv.getUint32(4);
-        tableFits(src, b, dv, 8, count, 8);
-        t.stts = Array.from({ length: count }, (_, i) => ({
-          count: dv.getUint32(8 + 8 * i),
-          delta: dv.getUint32(12 + 8 * i),
-        }));
-        break;
-      }
-    }
+    if (CONTAINERS.has(b.type)) await readTables(src, b, t, depth + 1);
+    else await readTable(src, b, t);
   }
 }
 
-/** Expand stsc/stco/stsz/stts into one entry per sample (14496-12 8.7.4: chunks are 1-based in stsc). */
-function buildSamples(src: ByteSource, path: string, t: Tables): Sample[] {
-  const sizes = t.sizes ?? [];
-  const offsets = t.chunkOffsets ?? [];
-  const stsc = t.stsc ?? [];
-  const samples: Sample[] = [];
-  const bad = (why: string) => invalid('mp4_bad_table', `${src.name}: ${path}/mdia/minf/stbl: ${why}`, { path });
-  let s = 0;
-  for (let e = 0; e < stsc.length && s < sizes.length; e++) {
-    const entry = stsc[e]!;
-    const nextFirst = stsc[e + 1]?.firstChunk ?? offsets.length + 1;
-    if (entry.firstChunk < 1 || nextFirst < entry.firstChunk) throw bad(`stsc entry ${e} is out of order`);
-    for (let chunk = entry.firstChunk; chunk < nextFirst && s < sizes.length; chunk++) {
-      let at = offsets[chunk - 1];
-      if (at === undefined) throw bad(`stsc refers to chunk ${chunk} but stco lists ${offsets.length}`);
-      for (let k = 0; k < entry.perChunk && s < sizes.length; k++, s++) {
-        const size = sizes[s]!;
-        if (at + size > src.size) {
-          throw invalid(
-            'mp4_truncated',
-            `${src.name}: sample ${s + 1} of ${path} lies at bytes ${at}..${at + size} past the end of the file (${src.size})`,
-            { path, sample: s + 1 },
-          );
-        }
-        samples.push({ offset: at, size, time: 0, duration: 0 });
-        at += size;
+/** One non-container box of a track: header fields, or where a sample table lies. */
+async function readTable(src: ByteSource, b: Box, t: Tables): Promise<void> {
+  switch (b.type) {
+    case 'mdhd': {
+      const dv = await payload(src, b, 24);
+      t.timescale = dv.getUint8(0) === 1 ? (dv.byteLength >= 24 ? dv.getUint32(20) : 0) : dv.getUint32(12);
+      return;
+    }
+    case 'hdlr': {
+      const dv = await payload(src, b, 24);
+      const bytes = new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength);
+      t.handlerType = fourcc(bytes, 8);
+      // The name is a C string in ISO files and a Pascal string (length byte first) in QuickTime ones.
+      let name = bytes.subarray(24);
+      if (name.length > 0 && name[0] === name.length - 1) name = name.subarray(1);
+      t.handlerName = Buffer.from(name).toString('latin1').replace(/\0.*$/s, '').trim();
+      return;
+    }
+    case 'stsd': {
+      const dv = await payload(src, b, 16, 16);
+      // stsd: version/flags, entry_count, then the first sample entry's box header (size, format).
+      t.sampleEntry = fourcc(new Uint8Array(dv.buffer, dv.byteOffset + 12, 4), 0);
+      return;
+    }
+    case 'stsz': {
+      const dv = await payload(src, b, 12, 12);
+      const fixed = dv.getUint32(4);
+      const count = dv.getUint32(8);
+      if (fixed === 0) t.sizes = await tableRef(src, b, 12, 32, 8);
+      else if (count * fixed > src.size) {
+        // One size for all samples: they must still fit in the file, which bounds the count.
+        throw invalid(
+          'mp4_bad_table',
+          `${src.name}: ${b.path} at offset ${b.start}: ${count} samples of ${fixed} bytes exceed the file`,
+        );
+      } else t.fixedSize = { size: fixed, count };
+      return;
+    }
+    case 'stz2': {
+      const field = (await payload(src, b, 12, 12)).getUint8(7);
+      if (field !== 4 && field !== 8 && field !== 16) {
+        throw invalid('mp4_bad_table', `${src.name}: ${b.path} at offset ${b.start} has field_size ${field}`);
       }
+      t.sizes = await tableRef(src, b, 12, field, 8);
+      return;
     }
+    case 'stco':
+    case 'co64':
+      t.chunkOffsets = await tableRef(src, b, 8, b.type === 'co64' ? 64 : 32, 4);
+      return;
+    case 'stsc':
+      t.stsc = await tableRef(src, b, 8, 96, 4);
+      return;
+    case 'stts':
+      t.stts = await tableRef(src, b, 8, 64, 4);
+      return;
   }
-  if (samples.length < sizes.length) throw bad(`stsz lists ${sizes.length} samples, chunks hold ${samples.length}`);
-  let time = 0;
-  let i = 0;
-  for (const { count, delta } of t.stts ?? []) {
-    for (let k = 0; k < count && i < samples.length; k++, i++) {
-      const sample = samples[i]!;
-      sample.time = time;
-      sample.duration = delta;
-      time += delta;
-    }
+}
+
+/** A track's tables within the sample cap, or `mp4_table_too_large`. */
+function checkCap(src: ByteSource, path: string, t: Tables): void {
+  const counts: Array<[string, number]> = [
+    ['stsz', t.fixedSize?.count ?? t.sizes?.count ?? 0],
+    ['stco', t.chunkOffsets?.count ?? 0],
+    ['stsc', t.stsc?.count ?? 0],
+    ['stts', t.stts?.count ?? 0],
+  ];
+  for (const [table, count] of counts) {
+    if (count <= MAX_SAMPLES) continue;
+    throw invalid(
+      'mp4_table_too_large',
+      `${src.name}: ${path} ${table} lists ${count} entries, above the ${MAX_SAMPLES} any video may have`,
+      { path, table, count, max: MAX_SAMPLES },
+    );
   }
-  return samples;
 }
 
 /** Parse `moov` of an MP4 file: mvhd creation time and every track with its sample table. */
@@ -295,6 +240,7 @@ export async function readMovie(src: ByteSource): Promise<Mp4Movie> {
       const path = `moov/trak[${n}]`;
       const t: Tables = { timescale: 0, handlerType: '', handlerName: '', sampleEntry: '' };
       await readTables(src, { ...b, path }, t);
+      checkCap(src, path, t);
       movie.tracks.push({
         id: n,
         path,
@@ -302,7 +248,7 @@ export async function readMovie(src: ByteSource): Promise<Mp4Movie> {
         handlerName: t.handlerName,
         sampleEntry: t.sampleEntry,
         timescale: t.timescale,
-        samples: buildSamples(src, path, t),
+        samples: new SampleTable(src, path, t),
       });
     }
   }

@@ -15,6 +15,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { invalid, type Track, type TrackPoint } from '../../core/index.ts';
+import { telemetryLimits, tooManyPoints } from './limits.ts';
 import {
   decimals,
   decodeCoord,
@@ -79,6 +80,15 @@ export class NmeaParser {
   private epoch: Epoch | undefined;
   private day: number | undefined;
   private lastTod: number | undefined;
+  private readonly maxPoints: number;
+
+  /** `maxPoints`: most fixes before `telemetry_too_large` (default from `telemetryLimits()`). */
+  constructor(
+    private readonly source = 'nmea',
+    opts: { maxPoints?: number } = {},
+  ) {
+    this.maxPoints = opts.maxPoints ?? telemetryLimits().maxPoints;
+  }
 
   /** Feed one line of the log (latin1 text, without the line break). */
   pushLine(text: string): void {
@@ -228,6 +238,7 @@ export class NmeaParser {
     if (ggaFix && e.satellites !== undefined) p.satellites = e.satellites;
     // GSA states 2D/3D outright; without it an altitude from a fixing GGA implies 3D, as in gpsd's RMC/GLL paths.
     p.fix = e.gsaMode === 2 || e.gsaMode === 3 ? e.gsaMode : ggaFix && e.alt !== undefined ? 3 : 2;
+    if (this.points.length >= this.maxPoints) throw tooManyPoints(this.source, this.maxPoints);
     this.points.push(p);
   }
 }
@@ -247,8 +258,8 @@ export function parseNmea(data: TelemetryData): Track {
 }
 
 /** Stream an NMEA log from disk line by line (constant memory for long drives). */
-export async function readNmeaFile(path: string): Promise<Track> {
-  const parser = new NmeaParser();
+export async function readNmeaFile(path: string, opts: { maxPoints?: number } = {}): Promise<Track> {
+  const parser = new NmeaParser(path, opts);
   let rest = '';
   for await (const chunk of createReadStream(path, { encoding: 'latin1', highWaterMark: 1 << 16 })) {
     const text = rest + (chunk as string);

@@ -74,7 +74,17 @@ export function trackFingerprint(track: Track, spacingM: number = THRESHOLDS.rep
     fp.t.push(p.t - first.t);
   }
   fp.endMs = (pts[pts.length - 1] as TrackPoint).t;
-  fp.bbox = [Math.min(...fp.lon) / E7, Math.min(...fp.lat) / E7, Math.max(...fp.lon) / E7, Math.max(...fp.lat) / E7];
+  // A loop, not Math.min(...fp.lon): spreading 130,000+ values overflows the call stack (RangeError).
+  let [w, so, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < fp.lat.length; i++) {
+    const lon = fp.lon[i] as number;
+    const lat = fp.lat[i] as number;
+    if (lon < w) w = lon;
+    if (lon > e) e = lon;
+    if (lat < so) so = lat;
+    if (lat > n) n = lat;
+  }
+  fp.bbox = [w / E7, so / E7, e / E7, n / E7];
   return fp;
 }
 

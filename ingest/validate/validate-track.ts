@@ -49,46 +49,58 @@ function cut(piece: readonly number[], bad: ReadonlySet<number>): number[][] {
   return out;
 }
 
-/** Validates a track: findings with reason codes, the usable points, the verdict and summary stats. */
-export function validateTrack(track: Track, opts: ValidateOptions = {}): ValidationReport {
-  const points = track.points;
-  const reasons: Finding[] = [];
-  const dropped = new Set<number>();
-  const dropCount = new Map<ReasonCode, number>();
-  const apply = (r: { findings: Finding[]; drop: number[] }, code?: ReasonCode) => {
-    reasons.push(...r.findings);
+/** Findings so far and the points dropped, counted by the reason that dropped them first. */
+class Ledger {
+  readonly reasons: Finding[] = [];
+  readonly dropped = new Set<number>();
+  readonly dropCount = new Map<ReasonCode, number>();
+
+  constructor(private readonly size: number) {}
+
+  apply(r: { findings: Finding[]; drop: number[] }, code?: ReasonCode): void {
+    this.reasons.push(...r.findings);
     for (const i of r.drop) {
-      if (dropped.has(i)) continue;
-      dropped.add(i);
+      if (this.dropped.has(i)) continue;
+      this.dropped.add(i);
       const c = code ?? r.findings[0]?.code;
-      if (c) dropCount.set(c, (dropCount.get(c) ?? 0) + 1);
+      if (c) this.dropCount.set(c, (this.dropCount.get(c) ?? 0) + 1);
     }
-  };
-  const alive = () => points.map((_, i) => i).filter((i) => !dropped.has(i));
+  }
 
-  // 1. Single fixes. Ranges first: later checks need finite numbers.
-  const ranged = checkOutOfRange(points, opts.nowMs ?? Date.now());
-  apply(ranged, 'out_of_range');
-  const sane = (i: number) => !dropped.has(i);
-  const subset = (idx: number[]) => idx.filter(sane);
+  alive(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.size; i++) if (!this.dropped.has(i)) out.push(i);
+    return out;
+  }
+}
+
+/** Step 1, single fixes. Ranges first: later checks need finite numbers. Returns the out-of-range indices. */
+function checkSingleFixes(points: readonly TrackPoint[], ledger: Ledger, nowMs: number): number[] {
+  const ranged = checkOutOfRange(points, nowMs);
+  ledger.apply(ranged, 'out_of_range');
+  const subset = (idx: number[]) => idx.filter((i) => !ledger.dropped.has(i));
   const nullIsland = checkNullIsland(points);
-  apply({ findings: nullIsland.findings, drop: subset(nullIsland.drop) }, 'null_island');
+  ledger.apply({ findings: nullIsland.findings, drop: subset(nullIsland.drop) }, 'null_island');
   const poor = checkPoorFix(points);
-  apply({ findings: poor.findings, drop: subset(poor.drop) }, 'poor_fix');
-  const timeOrder = checkTimeOrder(points, alive());
+  ledger.apply({ findings: poor.findings, drop: subset(poor.drop) }, 'poor_fix');
+  const timeOrder = checkTimeOrder(points, ledger.alive());
   const back = new Set(timeOrder.back);
-  apply({ findings: timeOrder.findings, drop: timeOrder.back }, 'non_monotonic_time');
-  apply({ findings: [], drop: timeOrder.drop.filter((i) => !back.has(i)) }, 'duplicate_timestamps');
+  ledger.apply({ findings: timeOrder.findings, drop: timeOrder.back }, 'non_monotonic_time');
+  ledger.apply({ findings: [], drop: timeOrder.drop.filter((i) => !back.has(i)) }, 'duplicate_timestamps');
+  return ranged.drop;
+}
 
-  // 2. Between fixes: gaps split, jumps drop or split, impossible speed and acceleration drop.
-  const gaps = splitAtGaps(points, alive());
-  reasons.push(...gaps.findings);
-  let pieces: number[][] = [];
+/** Step 2, between fixes: gaps split, jumps drop or split, impossible speed and acceleration drop. */
+function checkBetweenFixes(points: readonly TrackPoint[], ledger: Ledger): number[][] {
+  const gaps = splitAtGaps(points, ledger.alive());
+  ledger.reasons.push(...gaps.findings);
+  const pieces: number[][] = [];
   for (const piece of gaps.pieces) {
     const j = splitAtJumps(points, piece);
-    apply(j, 'teleport');
+    ledger.apply(j, 'teleport');
     pieces.push(...j.pieces);
   }
+  const time = (i: number | undefined) => (points[i as number] as TrackPoint).t;
   const speedBad: number[] = [];
   const accelBad: number[] = [];
   let duration = 0;
@@ -98,35 +110,35 @@ export function validateTrack(track: Track, opts: ValidateOptions = {}): Validat
     const bad = impossibleSpeed(points, piece);
     const ps = [...bad].map((p) => piece[p] as number);
     speedBad.push(...ps);
-    for (const [a, b] of runsOf(ps)) speedBadS += ((points[b] as TrackPoint).t - (points[a] as TrackPoint).t) / 1000;
-    duration +=
-      ((points[piece[piece.length - 1] as number] as TrackPoint).t - (points[piece[0] as number] as TrackPoint).t) /
-      1000;
+    for (const [a, b] of runsOf(ps)) speedBadS += (time(b) - time(a)) / 1000;
+    duration += (time(piece[piece.length - 1]) - time(piece[0])) / 1000;
     for (const rest of cut(piece, bad)) {
       const acc = impossibleAcceleration(points, rest);
       accelBad.push(...[...acc].map((p) => rest[p] as number));
       next.push(...cut(rest, acc));
     }
   }
-  apply({ findings: motionFindings('impossible_speed', points, speedBad), drop: speedBad }, 'impossible_speed');
-  apply(
+  ledger.apply({ findings: motionFindings('impossible_speed', points, speedBad), drop: speedBad }, 'impossible_speed');
+  ledger.apply(
     { findings: motionFindings('impossible_acceleration', points, accelBad), drop: accelBad },
     'impossible_acceleration',
   );
   if (duration > 0 && speedBadS / duration > THRESHOLDS.speed.rejectFraction) {
-    reasons.push({
+    ledger.reasons.push({
       code: 'impossible_speed',
       severity: 'reject',
       message: `${Math.round((100 * speedBadS) / duration)} % of the track's time is faster than 250 km/h: clock or positions manipulated`,
       details: { impossibleS: Math.round(speedBadS), durationS: Math.round(duration) },
     });
   }
-  pieces = next.filter((p) => p.length >= 2);
-  for (const p of next) if (p.length < 2) for (const i of p) dropped.add(i);
+  for (const p of next) if (p.length < 2) for (const i of p) ledger.dropped.add(i);
+  return next.filter((p) => p.length >= 2);
+}
 
-  // 3. The kept track.
-  const keptIdx = pieces.flat();
-  const kept = keptIdx.map((i) => points[i] as TrackPoint);
+/** Step 3, the kept track: its points, segments, length, duration and fix intervals. */
+function keptTrack(points: readonly TrackPoint[], pieces: number[][]) {
+  const kept = pieces.flat().map((i) => points[i] as TrackPoint);
+  const time = (i: number | undefined) => (points[i as number] as TrackPoint).t;
   const segments: Array<[number, number]> = [];
   let at = 0;
   let lengthM = 0;
@@ -136,53 +148,79 @@ export function validateTrack(track: Track, opts: ValidateOptions = {}): Validat
     segments.push([at, at + p.length - 1]);
     at += p.length;
     lengthM += segmentLength(points, p);
-    durationS +=
-      ((points[p[p.length - 1] as number] as TrackPoint).t - (points[p[0] as number] as TrackPoint).t) / 1000;
-    for (let k = 1; k < p.length; k++)
-      intervals.push(((points[p[k] as number] as TrackPoint).t - (points[p[k - 1] as number] as TrackPoint).t) / 1000);
+    durationS += (time(p[p.length - 1]) - time(p[0])) / 1000;
+    for (let k = 1; k < p.length; k++) intervals.push((time(p[k]) - time(p[k - 1])) / 1000);
   }
-  const jitter = jitterStats(kept);
+  return { kept, segments, lengthM, durationS, intervals };
+}
 
-  // 4. Whole-track checks.
-  const badTime = new Set(ranged.drop);
-  const timed = points.map((_, i) => i).filter((i) => !badTime.has(i));
-  reasons.push(...checkTooPerfect(jitter));
-  if (opts.video) reasons.push(...checkVideoCoverage(points, timed, opts.video));
-  reasons.push(...checkTooShort(kept.length, lengthM));
-  const badFraction = points.length > 0 ? (points.length - kept.length) / points.length : 0;
+/** Step 4, whole-track checks: too perfect, video coverage, too short, too many fixes dropped. */
+function checkWholeTrack(
+  points: readonly TrackPoint[],
+  ledger: Ledger,
+  k: { kept: TrackPoint[]; lengthM: number; jitter: ReturnType<typeof jitterStats>; badTime: number[] },
+  video: VideoSpan | undefined,
+): void {
+  const { reasons } = ledger;
+  const badTime = new Set(k.badTime);
+  reasons.push(...checkTooPerfect(k.jitter));
+  if (video) {
+    const timed: number[] = [];
+    for (let i = 0; i < points.length; i++) if (!badTime.has(i)) timed.push(i);
+    reasons.push(...checkVideoCoverage(points, timed, video));
+  }
+  reasons.push(...checkTooShort(k.kept.length, k.lengthM));
+  const badFraction = points.length > 0 ? (points.length - k.kept.length) / points.length : 0;
   if (points.length > 0 && badFraction > THRESHOLDS.maxBadFraction) {
-    const [code, count] = [...dropCount.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['too_short', 0];
+    const [code, count] = [...ledger.dropCount.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['too_short', 0];
     reasons.push({
       code,
       severity: 'reject',
-      message: `${points.length - kept.length} of ${points.length} fixes are unusable (most: ${count} for ${code})`,
-      details: { droppedPoints: points.length - kept.length, fraction: Number(badFraction.toFixed(3)) },
+      message: `${points.length - k.kept.length} of ${points.length} fixes are unusable (most: ${count} for ${code})`,
+      details: { droppedPoints: points.length - k.kept.length, fraction: Number(badFraction.toFixed(3)) },
     });
   }
+}
+
+/** Step 5, replay: the first earlier upload whose path (and maybe timing) this track copies. */
+function replayFinding(trimmed: Track, earlier: readonly TrackFingerprint[]): Finding | undefined {
+  const fp = trackFingerprint(trimmed);
+  for (const c of replayCandidates(fp, earlier)) {
+    const s = replaySimilarity(fp, c);
+    if (!s.replay) continue;
+    return {
+      code: 'replay',
+      severity: 'reject',
+      message:
+        `${Math.round(s.overlap * 100)} % of the path matches an upload from ${new Date(c.startMs).toISOString()} ` +
+        `to ${s.spreadM.toFixed(2)} m (${s.kind === 'replay' ? `same timing, shifted ${s.timeShiftS.toFixed(0)} s` : 'geometry copied'})`,
+      details: {
+        earlierStartMs: c.startMs,
+        geometric: s.geometric,
+        temporal: s.temporal,
+        spreadM: s.spreadM,
+        kind: s.kind,
+      },
+    };
+  }
+  return undefined;
+}
+
+/** Validates a track: findings with reason codes, the usable points, the verdict and summary stats. */
+export function validateTrack(track: Track, opts: ValidateOptions = {}): ValidationReport {
+  const points = track.points;
+  const ledger = new Ledger(points.length);
+  const badTime = checkSingleFixes(points, ledger, opts.nowMs ?? Date.now());
+  const pieces = checkBetweenFixes(points, ledger);
+  const { kept, segments, lengthM, durationS, intervals } = keptTrack(points, pieces);
+  const jitter = jitterStats(kept);
+  checkWholeTrack(points, ledger, { kept, lengthM, jitter, badTime }, opts.video);
   const trimmed: Track = { ...track, points: kept };
   if (opts.earlier && opts.earlier.length > 0 && kept.length > 0) {
-    const fp = trackFingerprint(trimmed);
-    for (const c of replayCandidates(fp, opts.earlier)) {
-      const s = replaySimilarity(fp, c);
-      if (!s.replay) continue;
-      reasons.push({
-        code: 'replay',
-        severity: 'reject',
-        message:
-          `${Math.round(s.overlap * 100)} % of the path matches an upload from ${new Date(c.startMs).toISOString()} ` +
-          `to ${s.spreadM.toFixed(2)} m (${s.kind === 'replay' ? `same timing, shifted ${s.timeShiftS.toFixed(0)} s` : 'geometry copied'})`,
-        details: {
-          earlierStartMs: c.startMs,
-          geometric: s.geometric,
-          temporal: s.temporal,
-          spreadM: s.spreadM,
-          kind: s.kind,
-        },
-      });
-      break;
-    }
+    const replay = replayFinding(trimmed, opts.earlier);
+    if (replay) ledger.reasons.push(replay);
   }
-
+  const reasons = ledger.reasons;
   const rejected = reasons.some((f) => f.severity === 'reject');
   const trimmedAny = kept.length < points.length || segments.length > 1;
   return {

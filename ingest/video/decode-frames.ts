@@ -23,6 +23,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { invalid, MapmintError } from '../../core/errors.ts';
 import { FFMPEG_PATH } from './ffmpeg-binaries.ts';
+import { timedOut, videoLimits } from './limits.ts';
 import type { VideoProbe } from './probe-video.ts';
 
 /**
@@ -53,6 +54,11 @@ export interface DecodeOptions {
   seekS?: number;
   /** Filled while decoding: frames yielded and ffmpeg's complaints. */
   stats?: DecodeStats;
+  /**
+   * ffmpeg is killed after `baseS + perVideoS * seconds of video asked for` (`video_decode_timeout`); default from
+   * `videoLimits()` (120 s + 4x).
+   */
+  timeout?: { baseS: number; perVideoS: number };
 }
 
 /** What the decoder saw. */
@@ -102,12 +108,21 @@ async function openFifo(dir: string): Promise<{ readFd: number; writeFd: number 
   return { readFd, writeFd };
 }
 
-/** Yields decoded frames in presentation order; the ffmpeg process is killed if the consumer stops early. */
-export async function* decodeFrames(opts: DecodeOptions): AsyncGenerator<RawFrame> {
+/** One waiter woken by whichever event comes next (a frame read, a timestamp parsed, ffmpeg gone). */
+class Wakeup {
+  private waiting: (() => void) | undefined;
+  wake(): void {
+    this.waiting?.();
+    this.waiting = undefined;
+  }
+  sleep(): Promise<void> {
+    return new Promise<void>((r) => (this.waiting = r));
+  }
+}
+
+/** ffmpeg's input options and filter chain for the windows asked for. */
+function decodeArgs(opts: DecodeOptions, size: { width: number; height: number; scaled: boolean }) {
   const { probe, windows } = opts;
-  const stats = opts.stats ?? { yielded: 0, warnings: [] };
-  if (windows?.length === 0) return;
-  const { width, height, scaled } = outputSize(probe, opts.maxWidth);
   const seekS = Math.max(0, opts.seekS ?? 0);
   // Input options: the stream's own timestamps (`-copyts`: ffmpeg would otherwise shift them to start at the seek
   // point, rounded to the stream's time base), where to start, and how long to read (to the end of the last window:
@@ -120,146 +135,218 @@ export async function* decodeFrames(opts: DecodeOptions): AsyncGenerator<RawFram
   const filters: string[] = [];
   if (windows)
     filters.push(`select='${selectExpression(windows.map(([a, b]): [number, number] => [a + offset, b + offset]))}'`);
-  if (scaled) filters.push(`scale=${width}:${height}`);
+  if (size.scaled) filters.push(`scale=${size.width}:${size.height}`);
   filters.push('showinfo=checksum=0');
-  const dir = await mkdtemp(path.join(tmpdir(), 'mapmint-decode-'));
-  // A script file keeps long select expressions (thousands of windows on an hour of video) off the command line.
-  const script = path.join(dir, 'filters.txt');
-  await writeFile(script, filters.join(','));
+  return { input, filters };
+}
 
-  const times: number[] = [];
-  const tail: string[] = [];
-  let waiting: (() => void) | undefined;
-  let exited: { error?: string } | undefined;
-  let ended = false;
-  const wake = (): void => {
-    waiting?.();
-    waiting = undefined;
-  };
-  const sleep = (): Promise<void> => new Promise<void>((r) => (waiting = r));
+/**
+ * The read side of the FIFO: the socket reads straight into a ring of frame buffers and pauses when none is free.
+ * Invariant: `current` always exists; the socket pauses when the last free buffer becomes `current`, so a completed
+ * frame never has to wait for a buffer inside the read callback.
+ */
+class FrameRing {
+  readonly ready: Buffer[] = [];
+  ended = false;
+  private readonly free: Buffer[];
+  private readonly socket: Socket;
+  private current: Buffer;
+  private filled = 0;
+  private paused = false;
 
-  let socket: Socket | undefined;
-  let child: ReturnType<typeof spawn> | undefined;
-  try {
-    const { readFd, writeFd } = await openFifo(dir);
-    const frameBytes = width * height + 2 * Math.ceil(width / 2) * Math.ceil(height / 2);
-    const free: Buffer[] = Array.from({ length: RING }, () => Buffer.allocUnsafe(frameBytes));
-    const ready: Buffer[] = [];
-    // Invariant: `current` always exists; the socket pauses when the last free buffer becomes `current`, so a
-    // completed frame never has to wait for a buffer inside the read callback.
-    let current = free.pop() as Buffer;
-    let filled = 0;
-    let paused = false;
-    socket = new Socket({
+  constructor(readFd: number, frameBytes: number, wakeup: Wakeup) {
+    this.free = Array.from({ length: RING }, () => Buffer.allocUnsafe(frameBytes));
+    this.current = this.free.pop() as Buffer;
+    this.socket = new Socket({
       fd: readFd,
       readable: true,
       writable: false,
       onread: {
-        buffer: () => current.subarray(filled),
+        buffer: () => this.current.subarray(this.filled),
         callback: (nread: number): boolean => {
-          filled += nread;
-          if (filled < frameBytes) return true;
-          ready.push(current);
-          current = free.pop() as Buffer;
-          filled = 0;
-          wake();
-          paused = free.length === 0;
-          return !paused;
+          this.filled += nread;
+          if (this.filled < frameBytes) return true;
+          this.ready.push(this.current);
+          this.current = this.free.pop() as Buffer;
+          this.filled = 0;
+          wakeup.wake();
+          this.paused = this.free.length === 0;
+          return !this.paused;
         },
       },
     });
     const onEnd = (): void => {
-      ended = true;
-      wake();
+      this.ended = true;
+      wakeup.wake();
     };
-    socket.on('end', onEnd).on('close', onEnd).on('error', onEnd);
+    this.socket.on('end', onEnd).on('close', onEnd).on('error', onEnd);
+  }
 
-    try {
-      child = spawn(
-        FFMPEG_PATH,
-        [
-          ...['-hide_banner', '-nostats', '-loglevel', 'info', ...input, '-i', probe.path],
-          ...['-map', '0:v:0', '-an', '-sn', '-dn', '-filter_script:v', script],
-          // One output frame per filtered frame: no duplication to a constant rate.
-          ...['-fps_mode', 'passthrough', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1'],
-        ],
-        { stdio: ['ignore', writeFd, 'pipe'] },
-      );
-    } finally {
-      // ffmpeg holds its own copy; ours would keep the FIFO open and hide the end of file.
-      closeSync(writeFd);
+  /** The consumer is done with `data`: back into the ring, and reading resumes if it waited for a buffer. */
+  release(data: Buffer): void {
+    this.free.push(data);
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
     }
-    let partial = '';
-    let timeBase: number | undefined;
-    const onLine = (line: string): void => {
-      const m = SHOWINFO.exec(line);
-      if (m) {
-        times[Number(m[1])] = (timeBase !== undefined ? Number(m[2]) * timeBase : Number(m[3])) - offset;
-        wake();
-        return;
-      }
-      const tb = TIME_BASE.exec(line);
-      if (tb) {
-        if (Number(tb[2]) > 0) timeBase = Number(tb[1]) / Number(tb[2]);
-        return;
-      }
-      if (line.trim()) tail.push(line.trim());
-      if (tail.length > 20) tail.shift();
-      if (/error|invalid|corrupt|missing|truncat/i.test(line) && stats.warnings.length < 50)
-        stats.warnings.push(line.trim());
-    };
-    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-      const lines = (partial + text).split(/\r\n|\r|\n/);
-      partial = lines.pop() ?? '';
-      for (const line of lines) onLine(line);
-    });
-    child.on('error', (e: Error) => {
-      exited = { error: e.message };
-      wake();
-    });
-    child.on('close', (code: number | null, signal: string | null) => {
-      if (partial) onLine(partial);
-      exited ??= code === 0 ? {} : { error: `ffmpeg exited with ${signal ? `signal ${signal}` : `code ${code}`}` };
-      wake();
-    });
+  }
 
-    const timeOf = async (k: number): Promise<number> => {
-      while (times[k] === undefined && !exited) await sleep();
-      const t = times[k];
-      if (t === undefined)
-        throw new MapmintError('internal', 'decode_no_timestamp', `${probe.path}: no pts for output frame ${k}`);
-      return t;
-    };
-    let n = 0;
-    for (;;) {
-      const data = ready.shift();
-      if (!data) {
-        if (ended) break;
-        await sleep();
-        continue;
-      }
-      const ptsS = await timeOf(n);
-      stats.yielded++;
-      yield { n, ptsS, width, height, data };
-      n++;
-      // The consumer is done with `data`: back into the ring, and reading resumes if it waited for a buffer.
-      free.push(data);
-      if (paused) {
-        paused = false;
-        socket.resume();
-      }
-    }
-    while (!exited) await sleep();
-    if (exited.error) {
-      const said = [...tail.slice(-5), exited.error].join(' | ');
-      throw invalid('video_corrupt', `${probe.path}: ffmpeg could not decode it: ${said.slice(-600)}`, {
-        file: probe.path,
-        ffmpeg: said,
-      });
-    }
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+/** A running ffmpeg: frame times parsed from `showinfo`, its last words, and how it ended. */
+interface FfmpegRun {
+  child: ReturnType<typeof spawn>;
+  times: number[];
+  tail: string[];
+  exited: { error?: string; timedOutS?: number } | undefined;
+}
+
+/**
+ * Starts ffmpeg writing raw frames to `writeFd` and parses its stderr (frame times, warnings) as it runs; it is killed
+ * after `timeoutS`.
+ */
+function startFfmpeg(
+  args: string[],
+  writeFd: number,
+  ctx: { offset: number; stats: DecodeStats; wakeup: Wakeup; timeoutS: number },
+): FfmpegRun {
+  const { offset, stats, wakeup } = ctx;
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(FFMPEG_PATH, args, { stdio: ['ignore', writeFd, 'pipe'] });
   } finally {
-    if (child && !exited) child.kill('SIGKILL');
-    socket?.destroy();
+    // ffmpeg holds its own copy; ours would keep the FIFO open and hide the end of file.
+    closeSync(writeFd);
+  }
+  const run: FfmpegRun = { child, times: [], tail: [], exited: undefined };
+  const timer = setTimeout(() => {
+    run.exited ??= { error: `killed after ${ctx.timeoutS} s`, timedOutS: ctx.timeoutS };
+    child.kill('SIGKILL');
+    wakeup.wake();
+  }, ctx.timeoutS * 1000);
+  let partial = '';
+  let timeBase: number | undefined;
+  const onLine = (line: string): void => {
+    const m = SHOWINFO.exec(line);
+    if (m) {
+      run.times[Number(m[1])] = (timeBase !== undefined ? Number(m[2]) * timeBase : Number(m[3])) - offset;
+      wakeup.wake();
+      return;
+    }
+    const tb = TIME_BASE.exec(line);
+    if (tb) {
+      if (Number(tb[2]) > 0) timeBase = Number(tb[1]) / Number(tb[2]);
+      return;
+    }
+    if (line.trim()) run.tail.push(line.trim());
+    if (run.tail.length > 20) run.tail.shift();
+    if (/error|invalid|corrupt|missing|truncat/i.test(line) && stats.warnings.length < 50)
+      stats.warnings.push(line.trim());
+  };
+  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+    const lines = (partial + text).split(/\r\n|\r|\n/);
+    partial = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  });
+  child.on('error', (e: Error) => {
+    clearTimeout(timer);
+    run.exited ??= { error: e.message };
+    wakeup.wake();
+  });
+  child.on('close', (code: number | null, signal: string | null) => {
+    clearTimeout(timer);
+    if (partial) onLine(partial);
+    run.exited ??= code === 0 ? {} : { error: `ffmpeg exited with ${signal ? `signal ${signal}` : `code ${code}`}` };
+    wakeup.wake();
+  });
+  return run;
+}
+
+/** Yields the frames of the ring in order, each with its time once ffmpeg has printed it. */
+async function* pumpFrames(
+  ring: FrameRing,
+  run: FfmpegRun,
+  size: { width: number; height: number },
+  ctx: { path: string; stats: DecodeStats; wakeup: Wakeup },
+): AsyncGenerator<RawFrame> {
+  const timeOf = async (k: number): Promise<number> => {
+    while (run.times[k] === undefined && !run.exited) await ctx.wakeup.sleep();
+    const t = run.times[k];
+    if (t === undefined && run.exited?.timedOutS !== undefined)
+      throw timedOut(ctx.path, 'decode', run.exited.timedOutS);
+    if (t === undefined)
+      throw new MapmintError('internal', 'decode_no_timestamp', `${ctx.path}: no pts for output frame ${k}`);
+    return t;
+  };
+  for (let n = 0; ; ) {
+    const data = ring.ready.shift();
+    if (!data) {
+      if (ring.ended) break;
+      await ctx.wakeup.sleep();
+      continue;
+    }
+    const ptsS = await timeOf(n);
+    ctx.stats.yielded++;
+    yield { n, ptsS, width: size.width, height: size.height, data };
+    n++;
+    ring.release(data);
+  }
+}
+
+/** Waits for ffmpeg to exit; a failed run is `video_corrupt` with its last words. */
+async function checkExit(run: FfmpegRun, file: string, wakeup: Wakeup): Promise<void> {
+  while (!run.exited) await wakeup.sleep();
+  if (run.exited.timedOutS !== undefined) throw timedOut(file, 'decode', run.exited.timedOutS);
+  if (!run.exited.error) return;
+  const said = [...run.tail.slice(-5), run.exited.error].join(' | ');
+  throw invalid('video_corrupt', `${file}: ffmpeg could not decode it: ${said.slice(-600)}`, {
+    file,
+    ffmpeg: said,
+  });
+}
+
+/** The decode's deadline: a base plus a multiple of the seconds of video asked for (from the seek to the last window). */
+function decodeTimeoutS(opts: DecodeOptions): number {
+  const limits = videoLimits();
+  const t = opts.timeout ?? { baseS: limits.decodeBaseS, perVideoS: limits.decodePerVideoS };
+  const end = opts.windows?.[opts.windows.length - 1]?.[1] ?? opts.probe.durationS;
+  const seconds = Math.max(0, (Number.isFinite(end) ? end : 0) - Math.max(0, opts.seekS ?? 0));
+  return t.baseS + t.perVideoS * seconds;
+}
+
+/** Yields decoded frames in presentation order; the ffmpeg process is killed if the consumer stops early. */
+export async function* decodeFrames(opts: DecodeOptions): AsyncGenerator<RawFrame> {
+  const { probe } = opts;
+  const stats = opts.stats ?? { yielded: 0, warnings: [] };
+  if (opts.windows?.length === 0) return;
+  const size = outputSize(probe, opts.maxWidth);
+  const { input, filters } = decodeArgs(opts, size);
+  const dir = await mkdtemp(path.join(tmpdir(), 'mapmint-decode-'));
+  const wakeup = new Wakeup();
+  let ring: FrameRing | undefined;
+  let run: FfmpegRun | undefined;
+  try {
+    // A script file keeps long select expressions (thousands of windows on an hour of video) off the command line.
+    const script = path.join(dir, 'filters.txt');
+    await writeFile(script, filters.join(','));
+    const { readFd, writeFd } = await openFifo(dir);
+    const { width, height } = size;
+    ring = new FrameRing(readFd, width * height + 2 * Math.ceil(width / 2) * Math.ceil(height / 2), wakeup);
+    const args = [
+      ...['-hide_banner', '-nostats', '-loglevel', 'info', ...input, '-i', probe.path],
+      ...['-map', '0:v:0', '-an', '-sn', '-dn', '-filter_script:v', script],
+      // One output frame per filtered frame: no duplication to a constant rate.
+      ...['-fps_mode', 'passthrough', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1'],
+    ];
+    run = startFfmpeg(args, writeFd, { offset: probe.formatStartS, stats, wakeup, timeoutS: decodeTimeoutS(opts) });
+    yield* pumpFrames(ring, run, size, { path: probe.path, stats, wakeup });
+    await checkExit(run, probe.path, wakeup);
+  } finally {
+    if (run && !run.exited) run.child.kill('SIGKILL');
+    ring?.destroy();
     await rm(dir, { recursive: true, force: true });
   }
 }

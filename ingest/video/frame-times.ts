@@ -1,11 +1,11 @@
 /**
  * Presentation times of every frame, before decoding: for constant frame rate `videoStart + i / fps`; for variable
  * frame rate (r_frame_rate != avg_frame_rate) the sorted packet timestamps from ffprobe, a demux pass that decodes
- * nothing. fluent-ffmpeg's ffprobe wrapper cannot list packets, so ffprobe is spawned here (argument array).
+ * nothing, with the probe deadline.
  */
-import { spawn } from 'node:child_process';
 import { invalid } from '../../core/errors.ts';
-import { FFPROBE_PATH } from './ffmpeg-binaries.ts';
+import { FFPROBE_PATH, runTool, ToolTimeout } from './ffmpeg-binaries.ts';
+import { timedOut, videoLimits } from './limits.ts';
 import type { VideoProbe } from './probe-video.ts';
 
 /** Frame presentation times in seconds on ffmpeg's timeline (file start = 0), ascending. */
@@ -26,24 +26,15 @@ export async function frameTimes(probe: VideoProbe): Promise<Float64Array> {
     'csv=p=0',
     probe.path,
   ];
-  const text = await new Promise<string>((resolve, reject) => {
-    const child = spawn(FFPROBE_PATH, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(Buffer.concat(out).toString('latin1'))
-        : reject(
-            invalid(
-              'video_corrupt',
-              `${probe.path}: ffprobe packet listing failed: ${Buffer.concat(err).toString().trim().slice(-400)}`,
-            ),
-          ),
-    );
-  });
+  const limits = videoLimits();
+  let text: string;
+  try {
+    text = await runTool(FFPROBE_PATH, args, { timeoutMs: limits.probeTimeoutS * 1000 });
+  } catch (e) {
+    if (e instanceof ToolTimeout) throw timedOut(probe.path, 'probe', limits.probeTimeoutS);
+    const said = (e instanceof Error ? e.message : String(e)).trim();
+    throw invalid('video_corrupt', `${probe.path}: ffprobe packet listing failed: ${said.slice(-400)}`);
+  }
   // ffprobe prints container times; ffmpeg's output timeline starts at the format start time.
   const ts = text
     .split('\n')

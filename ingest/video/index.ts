@@ -10,4 +10,5 @@ export {
 } from './decode-frames.ts';
 export { FFMPEG_PATH, FFPROBE_PATH } from './ffmpeg-binaries.ts';
 export { frameTimes } from './frame-times.ts';
+export { type VideoLimits, videoLimits } from './limits.ts';
 export { type DataStream, probeVideo, type VideoProbe } from './probe-video.ts';

@@ -6,7 +6,8 @@
 import { open, stat } from 'node:fs/promises';
 import type ffmpeg from 'fluent-ffmpeg';
 import { invalid } from '../../core/errors.ts';
-import { ffprobeData } from './ffmpeg-binaries.ts';
+import { ffprobeData, ToolTimeout } from './ffmpeg-binaries.ts';
+import { checkVideoLimits, timedOut, type VideoLimits, videoLimits } from './limits.ts';
 
 /** A data (non audio/video) stream: telemetry candidates. */
 export interface DataStream {
@@ -109,19 +110,22 @@ async function checkMp4Boxes(file: string, size: number): Promise<void> {
   }
 }
 
-/** Probes a video with ffprobe; throws `video_corrupt` / `video_no_stream` (kind invalid_input) with ffprobe's words. */
-export async function probeVideo(file: string): Promise<VideoProbe> {
-  const { size } = await stat(file);
-  let data: ffmpeg.FfprobeData;
+/** ffprobe's verdict on a file, or `video_corrupt` / `video_probe_timeout` with what it said. */
+async function runProbe(file: string, extra: string[], limits: VideoLimits): Promise<ffmpeg.FfprobeData> {
   try {
-    data = await ffprobeData(file);
+    return await ffprobeData(file, extra, limits.probeTimeoutS * 1000);
   } catch (e) {
+    if (e instanceof ToolTimeout) throw timedOut(file, 'probe', limits.probeTimeoutS);
     const said = (e instanceof Error ? e.message : String(e)).replace(/^ffprobe exited with code \d+\s*/, '').trim();
     throw invalid('video_corrupt', `${file}: ffprobe cannot read it: ${said.slice(-400) || 'no output'}`, {
       file,
       ffprobe: said.slice(-2000),
     });
   }
+}
+
+/** The video stream (not cover art), or `video_no_stream` for audio, stills and other non-videos. */
+function videoStream(file: string, data: ffmpeg.FfprobeData): ffmpeg.FfprobeStream & { width: number; height: number } {
   const video = data.streams.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
   // A still image (JPEG, PNG) demuxes as a one-frame "video" through image2 / *_pipe: not a video upload.
   const still = /(^|,)image2($|,)|_pipe($|,)/.test(data.format.format_name ?? '');
@@ -133,6 +137,37 @@ export async function probeVideo(file: string): Promise<VideoProbe> {
       { file, streams: found },
     );
   }
+  return video as ffmpeg.FfprobeStream & { width: number; height: number };
+}
+
+/** Frames of the stream: nb_frames, else a packet count (a demux pass, no decode), else duration x fps. */
+async function countFrames(
+  file: string,
+  video: ffmpeg.FfprobeStream,
+  rateOf: { durationS: number; fps: number },
+  limits: VideoLimits,
+): Promise<{ frameCount: number; frameCountSource: VideoProbe['frameCountSource'] }> {
+  const n = number(video.nb_frames);
+  if (n) return { frameCount: n, frameCountSource: 'nb_frames' };
+  // Containers without a sample table (MKV, TS): count packets.
+  const counted = await runProbe(file, ['-count_packets', '-select_streams', String(video.index)], limits).catch(
+    () => undefined,
+  );
+  const packets = number((counted?.streams[0] as Record<string, unknown> | undefined)?.['nb_read_packets']);
+  if (packets) return { frameCount: packets, frameCountSource: 'packets' };
+  return { frameCount: Math.round(rateOf.durationS * rateOf.fps), frameCountSource: 'duration' };
+}
+
+/**
+ * Probes a video with ffprobe; throws `video_corrupt` / `video_no_stream` (kind invalid_input) with ffprobe's words,
+ * and `video_too_long` / `video_fps_too_high` / `video_resolution_too_high` past the limits (`over`, else
+ * `videoLimits()`), before anything is decoded.
+ */
+export async function probeVideo(file: string, over: Partial<VideoLimits> = {}): Promise<VideoProbe> {
+  const limits = videoLimits(over);
+  const { size } = await stat(file);
+  const data = await runProbe(file, [], limits);
+  const video = videoStream(file, data);
   await checkMp4Boxes(file, size);
   const r = rate(video.r_frame_rate);
   const avg = rate(video.avg_frame_rate);
@@ -146,17 +181,11 @@ export async function probeVideo(file: string): Promise<VideoProbe> {
   const durationS = number(video.duration) ?? number(data.format.duration) ?? Number.NaN;
   const rotation = rotationOf(video);
   const swap = rotation === 90 || rotation === 270;
-  let frameCount = number(video.nb_frames);
-  let frameCountSource: VideoProbe['frameCountSource'] = 'nb_frames';
-  if (!frameCount) {
-    // Containers without a sample table (MKV, TS): count packets (a demux pass, no decode).
-    const counted = await ffprobeData(file, ['-count_packets', '-select_streams', String(video.index)]).catch(
-      () => undefined,
-    );
-    const n = number((counted?.streams[0] as Record<string, unknown> | undefined)?.['nb_read_packets']);
-    frameCount = n ?? Math.round(durationS * fps);
-    frameCountSource = n ? 'packets' : 'duration';
-  }
+  const [displayWidth, displayHeight] = swap ? [video.height, video.width] : [video.width, video.height];
+  const facts = { durationS, fps, displayWidth, displayHeight, frameCount: number(video.nb_frames) ?? 0 };
+  checkVideoLimits(file, facts, limits);
+  const { frameCount, frameCountSource } = await countFrames(file, video, { durationS, fps }, limits);
+  checkVideoLimits(file, { ...facts, frameCount }, limits);
   const formatStart = number(data.format.start_time) ?? 0;
   const videoStart = number(video.start_time) ?? formatStart;
   return {
@@ -169,8 +198,8 @@ export async function probeVideo(file: string): Promise<VideoProbe> {
     vfr: Number.isFinite(r) && Number.isFinite(avg) && Math.abs(r - avg) > 1e-3 * r,
     width: video.width,
     height: video.height,
-    displayWidth: swap ? video.height : video.width,
-    displayHeight: swap ? video.width : video.height,
+    displayWidth,
+    displayHeight,
     codec: video.codec_name ?? 'unknown',
     pixFmt: video.pix_fmt,
     colorSpace:

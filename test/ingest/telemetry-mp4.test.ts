@@ -18,6 +18,7 @@ import {
   readMp4TelemetrySource,
   readTrack,
 } from '../../ingest/telemetry/index.ts';
+import { allSamples } from '../support/hostile-mp4.ts';
 import { buildMp4, cammPacket } from '../support/mp4-builder.ts';
 import { requireTool } from '../support/require-tool.ts';
 import { sharedFile } from '../support/shared-data.ts';
@@ -109,7 +110,7 @@ describe('GoPro GPMF', () => {
         const track = movie.tracks.find((tr) => tr.sampleEntry === 'gpmd')!;
         assert.equal(track.handlerName, 'GoPro MET');
         assert.deepEqual(
-          track.samples.map((s) => [s.offset, s.size, s.time]),
+          (await allSamples(track)).map((s) => [s.offset, s.size, s.time]),
           packets.map((p) => [Number(p.pos), Number(p.size), p.pts]),
         );
       } finally {
