@@ -13,6 +13,7 @@ import { registerPrivacyRoutes } from './privacy-routes.ts';
 import { authGuard } from './request-auth.ts';
 import { registerReviewRoutes } from './review-routes.ts';
 import { registerRewardRoutes } from './rewards-routes.ts';
+import { siteOf } from './site-origin.ts';
 import { registerTusRoutes, registerUploadRoutes } from './upload-routes.ts';
 import { webPlugin } from './web.ts';
 
@@ -37,7 +38,7 @@ export async function buildServer(deps: ServerDeps, config: ServerConfig): Promi
   registerHealthRoutes(app, deps.sql);
 
   const guard = authGuard(deps.sql);
-  await registerAuthRoutes(app, { sql: deps.sql, guard }, config);
+  await registerAuthRoutes(app, { sql: deps.sql, guard, site: siteOf(app, config) }, config);
   await registerUploadRoutes(app, { sql: deps.sql, guard }, config);
   await registerRewardRoutes(app, deps.sql);
   await registerReviewRoutes(app, deps, config);

@@ -31,11 +31,17 @@ export interface ServerConfig {
   quarantineRetentionS: number;
   /** Seconds between two runs of the upload sweep (expiry and retention); 0 turns it off. */
   sweepIntervalS: number;
-  /** The domain SIWE messages must name; default: the request's Host header. */
-  siweDomain: string | undefined;
+  /**
+   * The site's public origin (`https://map.example.org`): sign-in messages must name its host and an URI on it, and
+   * TileJSON points at it. Required unless the server listens on loopback only, where the loopback names of the
+   * listening port are the site.
+   */
+  publicUrl: string | undefined;
+  /** The chain id sign-in messages must name (EIP-4361 `Chain ID`). */
+  siweChainId: number;
   /** How long a nonce stays valid, and how old a message's issuedAt may be, in seconds. */
   nonceTtlSeconds: number;
-  /** Bearer token lifetime in seconds. */
+  /** Bearer token lifetime in seconds: 12 h, so a leaked token is good for one working day at most. */
   tokenTtlSeconds: number;
   /** Every signed-in wallet is a reviewer (only `mapmint start`'s local demo sets this); else roles are granted. */
   openReview: boolean;
@@ -60,8 +66,42 @@ function flag(name: string): boolean {
   throw new Error(`${name} must be 1/true/yes or 0/false/no, got ${JSON.stringify(process.env[name])}`);
 }
 
-/** Reads the server configuration from the environment (MAPMINT_*), with production defaults. */
+/** MAPMINT_PUBLIC_URL as a bare origin, or undefined when unset. */
+function publicUrl(): string | undefined {
+  const v = process.env.MAPMINT_PUBLIC_URL;
+  if (!v) return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new Error(`MAPMINT_PUBLIC_URL must be an absolute http(s) URL such as https://map.example.org, got ${v}`);
+  }
+  if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.pathname !== '/' || u.search || u.username) {
+    throw new Error(`MAPMINT_PUBLIC_URL must be a bare origin such as https://map.example.org, got ${v}`);
+  }
+  return u.origin;
+}
+
+/** Whether an address to bind is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Reads the server configuration from the environment (MAPMINT_*), with production defaults. Throws when the server
+ * would be reachable from other machines without MAPMINT_PUBLIC_URL, since sign-in must be bound to our own site.
+ */
 export function serverConfigFromEnv(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const config = readConfig(overrides);
+  if (!config.publicUrl && !isLoopback(config.host)) {
+    throw new Error(
+      `MAPMINT_PUBLIC_URL is required when serving on ${config.host}: set it to the site's origin (https://map.example.org) so sign-in accepts only messages signed for this site`,
+    );
+  }
+  return config;
+}
+
+function readConfig(overrides: Partial<ServerConfig>): ServerConfig {
   return {
     host: process.env.MAPMINT_HOST ?? '127.0.0.1',
     port: num('MAPMINT_PORT', 8787),
@@ -79,9 +119,10 @@ export function serverConfigFromEnv(overrides: Partial<ServerConfig> = {}): Serv
     transferExpiryS: num('MAPMINT_TRANSFER_EXPIRY_S', 24 * 3600),
     quarantineRetentionS: num('MAPMINT_QUARANTINE_RETENTION_S', 30 * 24 * 3600),
     sweepIntervalS: num('MAPMINT_SWEEP_INTERVAL_S', 600),
-    siweDomain: process.env.MAPMINT_SIWE_DOMAIN || undefined,
+    publicUrl: publicUrl(),
+    siweChainId: num('MAPMINT_SIWE_CHAIN_ID', 1),
     nonceTtlSeconds: num('MAPMINT_NONCE_TTL_S', 600),
-    tokenTtlSeconds: num('MAPMINT_TOKEN_TTL_S', 7 * 24 * 3600),
+    tokenTtlSeconds: num('MAPMINT_TOKEN_TTL_S', 12 * 3600),
     openReview: flag('MAPMINT_OPEN_REVIEW'),
     reviewQuorum: num('MAPMINT_REVIEW_QUORUM', 2),
     reviewDetectionBelow: num('MAPMINT_REVIEW_DETECTION_BELOW', 0.6),

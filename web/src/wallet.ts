@@ -51,9 +51,8 @@ async function signInWith(client: MapmintClient, method: Method, pasted?: string
   if (method === 'injected') {
     if (!window.ethereum) throw new Error('no browser wallet found');
     const provider = new BrowserProvider(window.ethereum);
-    const signer = await provider.getSigner();
-    const { chainId } = await provider.getNetwork();
-    const s = await client.signIn(signer, { chainId: Number(chainId) });
+    // The message names the chain the server asks for (with the nonce), whatever network the wallet is on.
+    const s = await client.signIn(await provider.getSigner());
     saveSession(s);
   } else {
     if (pasted !== undefined) localStorage.setItem(KEY_STORE, new Wallet(pasted.trim()).privateKey);
@@ -84,9 +83,10 @@ export function signIn(box: HTMLElement, opts: { purpose: string; onSignOut: () 
           {
             type: 'button',
             class: 'link',
-            onclick: () => {
+            onclick: async () => {
+              // Revoke the token on the server too; an already expired one needs no revoking.
+              await client.signOut().catch(() => undefined);
               saveSession(undefined);
-              client.token = undefined;
               opts.onSignOut();
               showForm();
             },
