@@ -1,15 +1,15 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Sql } from '../db/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { BlobStore } from '../storage/index.ts';
 import { tilesPlugin } from '../tiler/index.ts';
-import { hashToken } from './auth.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
 import type { ServerConfig } from './config.ts';
 import { toHttpError } from './errors.ts';
 import { registerPrivacyRoutes } from './privacy-routes.ts';
+import { clientKey, perMinute } from './rate-limits.ts';
 import { authGuard } from './request-auth.ts';
 import { registerReviewRoutes } from './review-routes.ts';
 import { registerRewardRoutes } from './rewards-routes.ts';
@@ -26,13 +26,13 @@ export interface ServerDeps {
 
 /** Builds the HTTP API: sign-in, uploads (JSON + tus), status, OpenAPI. Errors map to status codes in errors.ts. */
 export async function buildServer(deps: ServerDeps, config: ServerConfig): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024, trustProxy: false });
+  const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024, trustProxy: config.trustProxy });
   installErrorHandlers(app);
   await registerOpenApi(app);
   await registerRateLimit(app, config);
-  // Tiles: PMTiles with range requests, /tiles/{z}/{x}/{y}.mvt, TileJSON and the /map page (not rate limited:
-  // one map view makes hundreds of range requests).
-  await app.register(tilesPlugin, { dir: config.tilesDir });
+  // Tiles: PMTiles with range requests, /tiles/{z}/{x}/{y}.mvt, TileJSON and the /map page, in a bucket of their own
+  // (one map view makes hundreds of range requests).
+  await app.register(tilesPlugin, { dir: config.tilesDir, routeLimit: perMinute(config.tileRateLimitPerMinute) });
   // The browser app (consumer map, review, driver pages) built into web/dist.
   await app.register(webPlugin);
   registerHealthRoutes(app, deps.sql);
@@ -40,7 +40,7 @@ export async function buildServer(deps: ServerDeps, config: ServerConfig): Promi
   const guard = authGuard(deps.sql);
   await registerAuthRoutes(app, { sql: deps.sql, guard, site: siteOf(app, config) }, config);
   await registerUploadRoutes(app, { sql: deps.sql, guard }, config);
-  await registerRewardRoutes(app, deps.sql);
+  await registerRewardRoutes(app, deps.sql, config);
   await registerReviewRoutes(app, deps, config);
   await registerPrivacyRoutes(app, deps);
   await registerTusRoutes(app, deps, config);
@@ -78,15 +78,12 @@ async function registerOpenApi(app: FastifyInstance): Promise<void> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
 
-/** The global request budget per client; routes may set their own (sign-in, tiles). */
+/** The global request budget per client IP; routes may set their own (sign-in, tiles, expensive reads). */
 async function registerRateLimit(app: FastifyInstance, config: ServerConfig): Promise<void> {
   await app.register(rateLimit, {
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,
-    keyGenerator: (req: FastifyRequest) => {
-      const auth = req.headers.authorization;
-      return auth ? `t:${hashToken(auth)}` : `ip:${req.ip}`;
-    },
+    keyGenerator: clientKey,
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
       code: 'RATE_LIMITED',

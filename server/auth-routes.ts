@@ -3,6 +3,7 @@ import type { Sql } from '../db/index.ts';
 import { effectiveRoles } from '../review/index.ts';
 import { issueNonce, revokeSessions, revokeToken, signIn } from './auth.ts';
 import type { ServerConfig } from './config.ts';
+import { perMinute } from './rate-limits.ts';
 import { type AuthGuard, bearer } from './request-auth.ts';
 import type { Site } from './site-origin.ts';
 
@@ -13,13 +14,7 @@ export async function registerAuthRoutes(
   config: ServerConfig,
 ): Promise<void> {
   const { sql, guard, site } = deps;
-  const authLimit = {
-    rateLimit: {
-      max: config.authRateLimitPerMinute,
-      timeWindow: 60_000,
-      keyGenerator: (r: { ip: string }) => `ip:${r.ip}`,
-    },
-  };
+  const authLimit = { rateLimit: perMinute(config.authRateLimitPerMinute) };
   app.post(
     '/v1/auth/nonce',
     {

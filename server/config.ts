@@ -15,8 +15,17 @@ export interface ServerConfig {
   maxUploadBytes: number;
   /** Most files in one upload. */
   maxFiles: number;
-  /** Requests per minute per client (token or IP). */
+  /** Requests per minute per client IP, token or not (a random bearer string buys no fresh bucket). */
   rateLimitPerMinute: number;
+  /** Requests per minute per client IP on each expensive public route (coverage, frames, crops), a bucket each. */
+  expensiveRateLimitPerMinute: number;
+  /** Tile and archive requests per minute per client IP (one map view makes hundreds). */
+  tileRateLimitPerMinute: number;
+  /**
+   * Which proxies' X-Forwarded-For to believe (Fastify's trustProxy: true, or proxy addresses/CIDRs); off by
+   * default, so a client cannot pick its own rate-limit bucket by sending the header.
+   */
+  trustProxy: boolean | string;
   /** Sign-in attempts per minute per IP. */
   authRateLimitPerMinute: number;
   /** Uploads a contributor may create per hour. */
@@ -66,6 +75,14 @@ function flag(name: string): boolean {
   throw new Error(`${name} must be 1/true/yes or 0/false/no, got ${JSON.stringify(process.env[name])}`);
 }
 
+/** MAPMINT_TRUST_PROXY: unset/false (default), true, or a comma-separated list of proxy addresses or CIDRs. */
+function trustProxy(): boolean | string {
+  const v = (process.env.MAPMINT_TRUST_PROXY ?? '').trim();
+  if (v === '' || /^(0|false|no)$/i.test(v)) return false;
+  if (/^(true|yes)$/i.test(v)) return true;
+  return v;
+}
+
 /** MAPMINT_PUBLIC_URL as a bare origin, or undefined when unset. */
 function publicUrl(): string | undefined {
   const v = process.env.MAPMINT_PUBLIC_URL;
@@ -110,7 +127,10 @@ function readConfig(overrides: Partial<ServerConfig>): ServerConfig {
     maxFileBytes: num('MAPMINT_MAX_FILE_BYTES', 8 * 1024 ** 3),
     maxUploadBytes: num('MAPMINT_MAX_UPLOAD_BYTES', 16 * 1024 ** 3),
     maxFiles: num('MAPMINT_MAX_FILES', 5000),
-    rateLimitPerMinute: num('MAPMINT_RATE_LIMIT_PER_MIN', 6000),
+    rateLimitPerMinute: num('MAPMINT_RATE_LIMIT_PER_MIN', 600),
+    expensiveRateLimitPerMinute: num('MAPMINT_EXPENSIVE_RATE_LIMIT_PER_MIN', 120),
+    tileRateLimitPerMinute: num('MAPMINT_TILE_RATE_LIMIT_PER_MIN', 3000),
+    trustProxy: trustProxy(),
     authRateLimitPerMinute: num('MAPMINT_AUTH_RATE_LIMIT_PER_MIN', 60),
     uploadsPerHour: num('MAPMINT_UPLOADS_PER_HOUR', 200),
     maxConcurrentTransfers: num('MAPMINT_MAX_CONCURRENT_TRANSFERS', 16),

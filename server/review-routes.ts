@@ -21,6 +21,7 @@ import { rewardConfigFromEnv } from '../rewards/index.ts';
 import type { BlobStore } from '../storage/index.ts';
 import { authenticate } from './auth.ts';
 import type { ServerConfig } from './config.ts';
+import { expensiveRoute } from './rate-limits.ts';
 import { bearer } from './request-auth.ts';
 
 const idParam = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
@@ -54,7 +55,7 @@ export async function registerReviewRoutes(
   config: ServerConfig,
 ): Promise<void> {
   registerReviewerRoutes(app, deps.sql, config);
-  registerFeatureRoutes(app, deps);
+  registerFeatureRoutes(app, deps, config);
 }
 
 /** Resolves the caller as a reviewer once per request, in an `onRequest` hook that runs before body validation. */
@@ -137,8 +138,9 @@ function registerReviewerRoutes(app: FastifyInstance, sql: Sql, config: ServerCo
 }
 
 /** Public: a feature's detail, and the blurred frames and crops that back it (immutable, with ETags). */
-function registerFeatureRoutes(app: FastifyInstance, deps: { sql: Sql; blobs: BlobStore }): void {
+function registerFeatureRoutes(app: FastifyInstance, deps: { sql: Sql; blobs: BlobStore }, config: ServerConfig): void {
   const { sql, blobs } = deps;
+  const expensive = expensiveRoute(config);
   app.get<{ Params: { id: number } }>(
     '/v1/features/:id',
     {
@@ -159,6 +161,7 @@ function registerFeatureRoutes(app: FastifyInstance, deps: { sql: Sql; blobs: Bl
   app.get<{ Params: { frameId: string } }>(
     '/v1/frames/:frameId/image',
     {
+      config: expensive,
       schema: {
         summary: 'A stored frame (JPEG, blurred at ingest) by its public id; immutable, with ETag',
         tags: ['map'],
@@ -175,6 +178,7 @@ function registerFeatureRoutes(app: FastifyInstance, deps: { sql: Sql; blobs: Bl
   app.get<{ Params: { detectionId: string } }>(
     '/v1/detections/:detectionId/crop',
     {
+      config: expensive,
       schema: {
         summary: "A detection's crop (JPEG, cut from the blurred frame) by its public id; immutable, with ETag",
         tags: ['map'],

@@ -20,11 +20,14 @@ export interface TilesPluginOptions {
   cacheControl?: string;
   /** Memory for the live version's hot tiles and archive ranges; default 64 MiB. */
   cacheBytes?: number;
+  /**
+   * The @fastify/rate-limit settings of the archive, tile and asset routes (one map view makes hundreds of
+   * requests, so the host gives them a bucket of their own); default none.
+   */
+  routeLimit?: Record<string, unknown>;
 }
 
 const STREAM_ABOVE = 1 << 20;
-// Tile and archive requests come by the hundred per map view: they are exempt from the API's per-minute limit.
-const routeConfig = { rateLimit: false };
 
 /** Parse one `bytes=` range against `size`: a range, 'unsatisfiable', or undefined (absent, malformed, multiple). */
 export function parseRange(
@@ -150,6 +153,8 @@ export async function tilesPlugin(app: FastifyInstance, opts: TilesPluginOptions
   const cacheControl = opts.cacheControl ?? 'public, max-age=60, must-revalidate';
   app.addHook('onClose', () => archives.close());
   const hide = { hide: true };
+  // Tile and archive requests come by the hundred per map view: not the API's per-minute limit, their own.
+  const routeConfig = { rateLimit: opts.routeLimit ?? false };
   app.get('/tiles/map.pmtiles', { config: routeConfig, schema: hide }, (req, reply) =>
     sendArchive(archives, cacheControl, req, reply),
   );
