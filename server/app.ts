@@ -32,13 +32,18 @@ export async function buildServer(deps: ServerDeps, config: ServerConfig): Promi
   await registerRateLimit(app, config);
   // Tiles: PMTiles with range requests, /tiles/{z}/{x}/{y}.mvt, TileJSON and the /map page, in a bucket of their own
   // (one map view makes hundreds of range requests).
-  await app.register(tilesPlugin, { dir: config.tilesDir, routeLimit: perMinute(config.tileRateLimitPerMinute) });
+  const site = siteOf(app, config);
+  await app.register(tilesPlugin, {
+    dir: config.tilesDir,
+    routeLimit: perMinute(config.tileRateLimitPerMinute),
+    publicOrigin: site.originFor,
+  });
   // The browser app (consumer map, review, driver pages) built into web/dist.
   await app.register(webPlugin);
   registerHealthRoutes(app, deps.sql);
 
   const guard = authGuard(deps.sql);
-  await registerAuthRoutes(app, { sql: deps.sql, guard, site: siteOf(app, config) }, config);
+  await registerAuthRoutes(app, { sql: deps.sql, guard, site }, config);
   await registerUploadRoutes(app, { sql: deps.sql, guard }, config);
   await registerRewardRoutes(app, deps.sql, config);
   await registerReviewRoutes(app, deps, config);

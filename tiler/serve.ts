@@ -25,6 +25,11 @@ export interface TilesPluginOptions {
    * requests, so the host gives them a bucket of their own); default none.
    */
   routeLimit?: Record<string, unknown>;
+  /**
+   * The origin TileJSON's tile URLs start with, given the request's Host header so a host may pick among origins it
+   * owns; it must never echo the header, as TileJSON is cached publicly. Default: relative URLs (`/tiles/...`).
+   */
+  publicOrigin?: (host: string | undefined) => string;
 }
 
 const STREAM_ABOVE = 1 << 20;
@@ -127,7 +132,7 @@ async function sendTile(
   return reply.send(v.plain(tile));
 }
 
-/** TileJSON 3.0.0 for the live archive, with tile URLs on the requesting origin. */
+/** TileJSON 3.0.0 for the live archive, with tile URLs on `origin` (empty: relative URLs). */
 export function tileJson(v: OpenVersion, origin: string): Record<string, unknown> {
   const md = v.metadata;
   const h = v.archive.header;
@@ -164,7 +169,7 @@ export async function tilesPlugin(app: FastifyInstance, opts: TilesPluginOptions
   );
   app.get('/tiles/tiles.json', { config: routeConfig, schema: hide }, async (req, reply) => {
     const v = await live(archives);
-    const origin = `${req.protocol}://${req.host}`;
+    const origin = opts.publicOrigin?.(req.headers.host) ?? '';
     return reply.header('Cache-Control', cacheControl).header('ETag', v.version.etag).send(tileJson(v, origin));
   });
   app.get('/map', { schema: hide }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(mapPage()));
