@@ -46,6 +46,8 @@ export interface ServerConfig {
    * listening port are the site.
    */
   publicUrl: string | undefined;
+  /** The RPC URL /v1/chain publishes; default the deployment's own, stripped of credentials and key-like paths. */
+  publicRpcUrl: string | undefined;
   /** The chain id sign-in messages must name (EIP-4361 `Chain ID`). */
   siweChainId: number;
   /** How long a nonce stays valid, and how old a message's issuedAt may be, in seconds. */
@@ -141,6 +143,7 @@ function readConfig(overrides: Partial<ServerConfig>): ServerConfig {
     sweepIntervalS: num('MAPMINT_SWEEP_INTERVAL_S', 600),
     publicUrl: publicUrl(),
     siweChainId: num('MAPMINT_SIWE_CHAIN_ID', 1),
+    publicRpcUrl: process.env.MAPMINT_PUBLIC_RPC_URL || undefined,
     nonceTtlSeconds: num('MAPMINT_NONCE_TTL_S', 600),
     tokenTtlSeconds: num('MAPMINT_TOKEN_TTL_S', 12 * 3600),
     openReview: flag('MAPMINT_OPEN_REVIEW'),

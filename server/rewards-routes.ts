@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { loadDeployment } from '../chain/index.ts';
+import { loadDeployment, publishableRpcUrl } from '../chain/index.ts';
 import { invalid, MapmintError } from '../core/errors.ts';
 import type { Sql } from '../db/index.ts';
 import { coverageGeoJson, epochAt, myCoverage, myRewards, rewardConfigFromEnv } from '../rewards/index.ts';
@@ -32,13 +32,18 @@ export async function registerRewardRoutes(app: FastifyInstance, sql: Sql, confi
   const who = (auth: string | undefined) => authenticate(sql, auth);
   app.get(
     '/v1/chain',
-    { schema: { summary: 'Where the token and distributor contracts are (RPC URL, addresses)', tags: ['rewards'] } },
+    {
+      schema: {
+        summary: 'Where the token and distributor contracts are (a public RPC URL or null, addresses)',
+        tags: ['rewards'],
+      },
+    },
     async () => {
       const info = await loadDeployment();
       if (!info)
         throw new MapmintError('not_found', 'not_deployed', 'no contracts deployed yet: run `mapmint chain deploy`');
       return {
-        rpcUrl: info.rpcUrl,
+        rpcUrl: config.publicRpcUrl ?? publishableRpcUrl(info.rpcUrl),
         chainId: info.chainId,
         token: info.token,
         distributor: info.distributor,

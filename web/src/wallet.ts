@@ -34,12 +34,13 @@ function localWallet(create: boolean): Wallet | undefined {
  * key is new and holds no ETH for gas: on mapmint's local development chain (`dev`), which accepts Hardhat's
  * `hardhat_setBalance`, it is given 10 ETH first. Real chains need a funded wallet.
  */
-export async function transactionSigner(rpcUrl: string, dev = false): Promise<Signer> {
+export async function transactionSigner(rpcUrl: string | null, dev = false): Promise<Signer> {
   if (localStorage.getItem(METHOD_STORE) === 'injected' && window.ethereum) {
     return new BrowserProvider(window.ethereum).getSigner();
   }
   const w = localWallet(false);
   if (!w) throw new Error('no wallet: sign in first');
+  if (!rpcUrl) throw new Error('the server publishes no public RPC URL: claim with a browser wallet');
   const provider = new JsonRpcProvider(rpcUrl);
   if (dev && (await provider.getBalance(w.address)) === 0n) {
     await provider.send('hardhat_setBalance', [w.address, '0x8ac7230489e80000']);
