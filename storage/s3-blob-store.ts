@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,6 +12,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { MapmintError } from '../core/errors.ts';
+import { renameDurably } from './atomic-file.ts';
 import { type BlobInfo, type BlobStore, isValidKey, keyFor, type PutFileOptions } from './blob-store.ts';
 import { hashForPut } from './local-blob-store.ts';
 
@@ -147,7 +148,7 @@ export class S3BlobStore implements BlobStore {
       if (keyFor(sha256) !== key) {
         throw new MapmintError('internal', 'blob_corrupt', `blob ${key} in bucket ${this.bucket} hashes to ${sha256}`);
       }
-      await rename(tmp, dest);
+      await renameDurably(tmp, dest);
       return dest;
     } finally {
       await rm(tmp, { force: true });
