@@ -39,6 +39,22 @@ export async function loadDeployment(): Promise<ChainInfo | undefined> {
   return JSON.parse(await readFile(p, 'utf8')) as ChainInfo;
 }
 
+/**
+ * The deployment's RPC URL as it may be published: without user, password, query or fragment, and null when a path
+ * segment looks like an API key (Infura's `/v3/<key>`, Alchemy's `/v2/<key>`), since the operator's URL often
+ * carries a paid key. Publish a separate public URL (MAPMINT_PUBLIC_RPC_URL) for such providers.
+ */
+export function publishableRpcUrl(rpcUrl: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(rpcUrl);
+  } catch {
+    return null;
+  }
+  if (u.pathname.split('/').some((seg) => /^[A-Za-z0-9_-]{16,}$/.test(seg))) return null;
+  return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+}
+
 /** A provider for the deployment's RPC URL (a fixed network, so no chain-id round trips). */
 export function providerFor(info: ChainInfo): JsonRpcProvider {
   return new JsonRpcProvider(info.rpcUrl, Number(info.chainId), { staticNetwork: true, cacheTimeout: -1 });

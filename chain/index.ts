@@ -5,6 +5,7 @@ export {
   loadDeployment,
   operatorSigner,
   providerFor,
+  publishableRpcUrl,
   requireDeployment,
   saveDeployment,
 } from './deployment.ts';

@@ -9,7 +9,12 @@ export async function startLocalChain(opts: { port?: number; capWei?: bigint } =
   const chain = await startDevChain();
   const operator = await chain.signer(0);
   const d = await deployContracts(operator, { cap: opts.capWei ?? 10n ** 27n });
-  const server = await serveJsonRpc(chain.provider, opts.port === undefined ? {} : { port: opts.port });
+  // Pages of the web app may call it: loopback ones always, and the site's public origin when one is configured.
+  const site = process.env.MAPMINT_PUBLIC_URL;
+  const server = await serveJsonRpc(chain.provider, {
+    ...(opts.port === undefined ? {} : { port: opts.port }),
+    ...(site ? { allowedOrigins: [new URL(site).origin] } : {}),
+  });
   const info: ChainInfo = {
     rpcUrl: server.url,
     chainId: d.chainId.toString(),

@@ -169,10 +169,45 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function answer(provider: Eip1193Provider, call: JsonRpcRequest): Promise<Record<string, unknown>> {
+/**
+ * Methods a browser page may not call: those that sign with the chain's unlocked accounts, or make any address one
+ * (impersonation), and the node's other test controls. A page signs with its own key and sends the raw transaction;
+ * `hardhat_setBalance` stays, so the driver page can give a fresh local key gas.
+ */
+function refusedForPages(method: string): boolean {
+  if (method === 'hardhat_setBalance') return false;
+  return (
+    /^(hardhat|evm|anvil|debug)_/.test(method) ||
+    ['eth_sendTransaction', 'eth_sign', 'eth_signTransaction', 'personal_sign'].includes(method) ||
+    method.startsWith('eth_signTypedData')
+  );
+}
+
+/** Whether a page's origin may call: loopback pages (the local web app on any port) and the configured ones. */
+function originAllowed(origin: string, extra: readonly string[]): boolean {
+  if (extra.includes(origin)) return true;
+  try {
+    const u = new URL(origin);
+    return (
+      (u.protocol === 'http:' || u.protocol === 'https:') && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)
+    );
+  } catch {
+    return false;
+  }
+}
+
+async function answer(
+  provider: Eip1193Provider,
+  call: JsonRpcRequest,
+  fromPage: boolean,
+): Promise<Record<string, unknown>> {
   const id = call.id ?? null;
   if (typeof call.method !== 'string') {
     return { jsonrpc: '2.0', id, error: { code: -32600, message: 'method must be a string' } };
+  }
+  if (fromPage && refusedForPages(call.method)) {
+    const message = `${call.method} is not available to browser pages: sign with your own key and send the raw transaction`;
+    return { jsonrpc: '2.0', id, error: { code: 4100, message } };
   }
   const params = Array.isArray(call.params) ? call.params : [];
   try {
@@ -183,16 +218,46 @@ async function answer(provider: Eip1193Provider, call: JsonRpcRequest): Promise<
   }
 }
 
-/** Serves `provider` as HTTP JSON-RPC (single and batch requests) on 127.0.0.1; port 0 picks a free one. */
-export async function serveJsonRpc(provider: Eip1193Provider, options: { port?: number } = {}): Promise<JsonRpcServer> {
+/** Options of {@link serveJsonRpc}. */
+export interface JsonRpcServeOptions {
+  /** Port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** Web origins besides loopback ones whose pages may call (e.g. the site's public URL). */
+  allowedOrigins?: readonly string[];
+}
+
+/**
+ * Serves `provider` as HTTP JSON-RPC (single and batch requests) on 127.0.0.1. Browser pages (the driver page's
+ * local development key) call it from the web app's origin, so CORS is granted to loopback and configured origins
+ * only, and any other page is refused outright (a no-preflight POST would otherwise still run). Pages never get the
+ * unlocked accounts: a browser request is known by its Origin header, which browsers send on every POST.
+ */
+export async function serveJsonRpc(
+  provider: Eip1193Provider,
+  options: JsonRpcServeOptions = {},
+): Promise<JsonRpcServer> {
+  const extra = options.allowedOrigins ?? [];
   const server: Server = createServer((req, res) => {
-    // Browser pages (the driver page's local development key) call the dev chain from another origin: allow CORS,
-    // as Hardhat's and Anvil's nodes do. The server listens on 127.0.0.1 only.
-    const cors = {
-      'access-control-allow-origin': '*',
-      'access-control-allow-methods': 'POST, OPTIONS',
-      'access-control-allow-headers': 'content-type',
-    };
+    const origin = req.headers.origin;
+    if (origin !== undefined && !originAllowed(origin, extra)) {
+      res.writeHead(403, { 'content-type': 'application/json', vary: 'Origin' });
+      res.end(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32600, message: `origin ${origin} may not call this chain` },
+        }),
+      );
+      return;
+    }
+    const cors = origin
+      ? {
+          'access-control-allow-origin': origin,
+          'access-control-allow-methods': 'POST, OPTIONS',
+          'access-control-allow-headers': 'content-type',
+          vary: 'Origin',
+        }
+      : {};
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json', ...cors }).end(JSON.stringify(body));
     };
@@ -216,10 +281,10 @@ export async function serveJsonRpc(provider: Eip1193Provider, options: { port?: 
         if (Array.isArray(parsed)) {
           // Sequential on purpose: a batch's transactions must be mined in the order they were sent.
           const out = [];
-          for (const call of parsed) out.push(await answer(provider, (call ?? {}) as JsonRpcRequest));
+          for (const call of parsed) out.push(await answer(provider, (call ?? {}) as JsonRpcRequest, !!origin));
           reply(200, out);
         } else {
-          reply(200, await answer(provider, (parsed ?? {}) as JsonRpcRequest));
+          reply(200, await answer(provider, (parsed ?? {}) as JsonRpcRequest, !!origin));
         }
       })
       .catch((e: unknown) => {

@@ -20,6 +20,7 @@ export {
   type DevChain,
   type DevChainOptions,
   type Eip1193Provider,
+  type JsonRpcServeOptions,
   type JsonRpcServer,
   RpcError,
   serveJsonRpc,

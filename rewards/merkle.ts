@@ -1,12 +1,10 @@
 // Reward trees: (account, cumulativeAmount) rows -> an OpenZeppelin StandardMerkleTree (built by merkle-tree.ts) ->
 // a proof file per epoch. The leaf is keccak256(bytes.concat(keccak256(abi.encode(account, cumulativeAmount)))),
 // which is what MerkleDistributor.claim recomputes.
-import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { getAddress, isAddress, isHexString } from 'ethers';
+import { writeFileAtomic } from '../storage/index.ts';
 import { buildRewardTree } from './merkle-tree.ts';
 
 /** The Solidity types of a leaf, in order. */
@@ -136,9 +134,12 @@ export function proofFileToJson(file: ProofFile): string {
   return [...proofFileChunks(file)].join('');
 }
 
-/** Writes a proof file (the JSON of {@link proofFileToJson}) to `path`, streamed in ~1 MB pieces. */
+/**
+ * Writes a proof file (the JSON of {@link proofFileToJson}) to `path`, streamed in ~1 MB pieces, atomically: a
+ * failure or crash mid-write leaves the previous file whole (contributors' claims are read from it).
+ */
 export async function writeProofFile(path: string, file: ProofFile): Promise<void> {
-  await pipeline(Readable.from(proofFileChunks(file)), createWriteStream(path));
+  await writeFileAtomic(path, proofFileChunks(file));
 }
 
 const isBytes32 = (v: unknown): v is string => typeof v === 'string' && isHexString(v, 32);

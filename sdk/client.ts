@@ -106,12 +106,16 @@ export class MapmintClient {
     return { status: res.status, data: data as T };
   }
 
-  /** Signs in with Ethereum (EIP-4361) and keeps the bearer token for later calls. */
+  /**
+   * Signs in with Ethereum (EIP-4361) and keeps the bearer token for later calls. The domain and URI are the base
+   * URL this client talks to (never what the server says, or a look-alike server could relay the signature); the
+   * chain is the one the server names with the nonce unless given.
+   */
   async signIn(
     signer: MessageSigner,
     opts: { chainId?: number; statement?: string } = {},
   ): Promise<{ token: string; address: string }> {
-    const { data: n } = await this.request<{ nonce: string }>('POST', '/v1/auth/nonce');
+    const { data: n } = await this.request<{ nonce: string; chainId?: number }>('POST', '/v1/auth/nonce');
     const url = new URL(this.baseUrl);
     const message = new SiweMessage({
       domain: url.host,
@@ -119,7 +123,7 @@ export class MapmintClient {
       statement: opts.statement ?? 'Sign in to mapmint to upload drives and earn rewards.',
       uri: url.origin,
       version: '1',
-      chainId: opts.chainId ?? 1,
+      chainId: opts.chainId ?? n.chainId ?? 1,
       nonce: n.nonce,
       issuedAt: new Date().toISOString(),
       expirationTime: new Date(Date.now() + 10 * 60_000).toISOString(),
@@ -131,6 +135,19 @@ export class MapmintClient {
     });
     this.token = data.token;
     return data;
+  }
+
+  /** Revokes this client's token on the server and forgets it. */
+  async signOut(): Promise<void> {
+    if (this.token) await this.request('POST', '/v1/auth/logout');
+    this.token = undefined;
+  }
+
+  /** Revokes every session of the signed-in contributor (all devices); returns how many were live. */
+  async revokeAllSessions(): Promise<number> {
+    const { data } = await this.request<{ revoked: number }>('DELETE', '/v1/auth/sessions');
+    this.token = undefined;
+    return data.revoked;
   }
 
   /** GET a JSON resource of the API (authenticated when signed in). */

@@ -10,7 +10,8 @@ const DISTRIBUTOR_ABI = [
 
 /** Where the contracts are, as the server reports it. */
 export interface ChainInfo {
-  rpcUrl: string;
+  /** A public RPC endpoint, or null when the server has none to publish (its own may carry a key). */
+  rpcUrl: string | null;
   chainId: string;
   token: string;
   distributor: string;

@@ -1,22 +1,20 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Sql } from '../db/index.ts';
 import type { Queue } from '../queue/index.ts';
-import { effectiveRoles } from '../review/index.ts';
 import type { BlobStore } from '../storage/index.ts';
 import { tilesPlugin } from '../tiler/index.ts';
-import { createUpload, getUpload, listUploads } from '../uploads/create-upload.ts';
-import { type Manifest, manifestSchema } from '../uploads/manifest.ts';
-import { authenticate, hashToken, issueNonce, type Principal, signIn } from './auth.ts';
+import { registerAuthRoutes } from './auth-routes.ts';
 import type { ServerConfig } from './config.ts';
 import { toHttpError } from './errors.ts';
 import { registerPrivacyRoutes } from './privacy-routes.ts';
+import { clientKey, perMinute } from './rate-limits.ts';
+import { authGuard } from './request-auth.ts';
 import { registerReviewRoutes } from './review-routes.ts';
 import { registerRewardRoutes } from './rewards-routes.ts';
-import { createTusServer, TUS_PATH } from './tus.ts';
-import { handleTusRequest } from './tus-request.ts';
-import { startUploadSweep } from './upload-sweep.ts';
+import { siteOf } from './site-origin.ts';
+import { registerTusRoutes, registerUploadRoutes } from './upload-routes.ts';
 import { webPlugin } from './web.ts';
 
 /** What the HTTP server needs from the rest of mapmint. */
@@ -26,12 +24,36 @@ export interface ServerDeps {
   queue: Queue;
 }
 
-const bearer = [{ bearer: [] as string[] }];
-
 /** Builds the HTTP API: sign-in, uploads (JSON + tus), status, OpenAPI. Errors map to status codes in errors.ts. */
 export async function buildServer(deps: ServerDeps, config: ServerConfig): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024, trustProxy: false });
+  const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024, trustProxy: config.trustProxy });
+  installErrorHandlers(app);
+  await registerOpenApi(app);
+  await registerRateLimit(app, config);
+  // Tiles: PMTiles with range requests, /tiles/{z}/{x}/{y}.mvt, TileJSON and the /map page, in a bucket of their own
+  // (one map view makes hundreds of range requests).
+  const site = siteOf(app, config);
+  await app.register(tilesPlugin, {
+    dir: config.tilesDir,
+    routeLimit: perMinute(config.tileRateLimitPerMinute),
+    publicOrigin: site.originFor,
+  });
+  // The browser app (consumer map, review, driver pages) built into web/dist.
+  await app.register(webPlugin);
+  registerHealthRoutes(app, deps.sql);
 
+  const guard = authGuard(deps.sql);
+  await registerAuthRoutes(app, { sql: deps.sql, guard, site }, config);
+  await registerUploadRoutes(app, { sql: deps.sql, guard }, config);
+  await registerRewardRoutes(app, deps.sql, config);
+  await registerReviewRoutes(app, deps, config);
+  await registerPrivacyRoutes(app, deps);
+  await registerTusRoutes(app, deps, config);
+  return app;
+}
+
+/** Every error becomes `{ error: { code, message } }` with its status (errors.ts); 5xx are logged. */
+function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err, _req, reply) => {
     const { status, body } = toHttpError(err);
     if (status >= 500) process.stderr.write(`server error: ${(err as Error).stack ?? String(err)}\n`);
@@ -42,7 +64,10 @@ export async function buildServer(deps: ServerDeps, config: ServerConfig): Promi
       .status(404)
       .send({ error: { code: 'route_not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
   });
+}
 
+/** The OpenAPI 3.1 document, built from the route schemas and served at /openapi.json. */
+async function registerOpenApi(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -55,142 +80,27 @@ export async function buildServer(deps: ServerDeps, config: ServerConfig): Promi
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
+
+/** The global request budget per client IP; routes may set their own (sign-in, tiles, expensive reads). */
+async function registerRateLimit(app: FastifyInstance, config: ServerConfig): Promise<void> {
   await app.register(rateLimit, {
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,
-    keyGenerator: (req: FastifyRequest) => {
-      const auth = req.headers.authorization;
-      return auth ? `t:${hashToken(auth)}` : `ip:${req.ip}`;
-    },
+    keyGenerator: clientKey,
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
       code: 'RATE_LIMITED',
       message: `rate limit of ${ctx.max} requests per minute exceeded: retry in ${Math.ceil(ctx.ttl / 1000)} s`,
     }),
   });
+}
 
-  // Tiles: PMTiles with range requests, /tiles/{z}/{x}/{y}.mvt, TileJSON and the /map page (not rate limited:
-  // one map view makes hundreds of range requests).
-  await app.register(tilesPlugin, { dir: config.tilesDir });
-  // The browser app (consumer map, review, driver pages) built into web/dist.
-  await app.register(webPlugin);
-
-  // Authentication runs before body validation, so an anonymous caller learns nothing about the schema.
-  const principals = new WeakMap<FastifyRequest, Principal>();
-  const requireAuth = async (req: FastifyRequest) => {
-    principals.set(req, await authenticate(deps.sql, req.headers.authorization));
-  };
-  const principal = async (req: FastifyRequest): Promise<Principal> =>
-    principals.get(req) ?? authenticate(deps.sql, req.headers.authorization);
-  const authLimit = {
-    rateLimit: {
-      max: config.authRateLimitPerMinute,
-      timeWindow: 60_000,
-      keyGenerator: (r: FastifyRequest) => `ip:${r.ip}`,
-    },
-  };
-
+/** Liveness with a database round trip. */
+function registerHealthRoutes(app: FastifyInstance, sql: Sql): void {
   app.get('/healthz', { schema: { hide: true } }, async () => {
-    await deps.sql`select 1`;
+    await sql`select 1`;
     return { ok: true };
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-
-  app.post(
-    '/v1/auth/nonce',
-    {
-      config: authLimit,
-      schema: { summary: 'Get a single-use nonce for a Sign-In with Ethereum message', tags: ['auth'] },
-    },
-    async (_req, reply) => reply.status(201).send(await issueNonce(deps.sql, config.nonceTtlSeconds)),
-  );
-  app.post<{ Body: { message: string; signature: string } }>(
-    '/v1/auth/verify',
-    {
-      config: authLimit,
-      schema: {
-        summary: 'Exchange a signed EIP-4361 message for a bearer token',
-        tags: ['auth'],
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['message', 'signature'],
-          properties: {
-            message: { type: 'string', minLength: 1, maxLength: 4096 },
-            signature: { type: 'string', pattern: '^0x[0-9a-fA-F]{130}$' },
-          },
-        },
-      },
-    },
-    async (req) => {
-      const domain = config.siweDomain ?? req.headers.host ?? '';
-      return signIn(deps.sql, req.body, {
-        domain,
-        nonceTtlSeconds: config.nonceTtlSeconds,
-        tokenTtlSeconds: config.tokenTtlSeconds,
-      });
-    },
-  );
-  app.get(
-    '/v1/me',
-    { schema: { summary: 'Who the token belongs to, with the roles in force', tags: ['auth'], security: bearer } },
-    async (req) => {
-      const p = await principal(req);
-      return { ...p, roles: effectiveRoles(p.roles, config.openReview) };
-    },
-  );
-
-  app.post<{ Body: Manifest }>(
-    '/v1/uploads',
-    {
-      onRequest: requireAuth,
-      schema: {
-        summary: 'Declare an upload (201), or get the existing one with identical content (200)',
-        description: `Then send each file with tus to ${TUS_PATH} with Upload-Metadata uploadId and fileIndex.`,
-        tags: ['uploads'],
-        security: bearer,
-        body: manifestSchema,
-      },
-    },
-    async (req, reply) => {
-      const who = await principal(req);
-      const r = await createUpload(deps.sql, who, req.body, { ...config });
-      return reply.status(r.created ? 201 : 200).send({ ...r.upload, created: r.created, tusEndpoint: TUS_PATH });
-    },
-  );
-  app.get(
-    '/v1/uploads',
-    { schema: { summary: 'My uploads, newest first', tags: ['uploads'], security: bearer } },
-    async (req) => ({
-      uploads: await listUploads(deps.sql, await principal(req)),
-    }),
-  );
-  app.get<{ Params: { id: string } }>(
-    '/v1/uploads/:id',
-    {
-      onRequest: requireAuth,
-      schema: { summary: 'An upload: status, files, reasons, audit trail', tags: ['uploads'], security: bearer },
-    },
-    async (req) => getUpload(deps.sql, await principal(req), req.params.id),
-  );
-
-  await registerRewardRoutes(app, deps.sql);
-  await registerReviewRoutes(app, deps, config);
-  await registerPrivacyRoutes(app, deps);
-
-  const tus = createTusServer(deps, { dir: config.tusDir, ...config });
-  const stopSweep = startUploadSweep(deps, { ...config, intervalS: config.sweepIntervalS });
-  app.addHook('onClose', async () => stopSweep());
-  await app.register(async (scope) => {
-    // tus reads the raw body itself; these parsers only stop Fastify from consuming it.
-    scope.addContentTypeParser('application/offset+octet-stream', (_req, _payload, done) => done(null));
-    const handler = async (req: FastifyRequest, reply: { hijack(): void; raw: import('node:http').ServerResponse }) => {
-      reply.hijack();
-      await handleTusRequest(tus, req.raw, reply.raw);
-    };
-    const schema = { summary: 'tus 1.0 resumable transfer of one declared file', tags: ['uploads'], security: bearer };
-    scope.all(TUS_PATH, { schema }, handler);
-    scope.all(`${TUS_PATH}/*`, { schema: { hide: true } }, handler);
-  });
-  return app;
 }

@@ -15,8 +15,13 @@ export interface Principal {
 
 const unauthorized = (code: string, message: string) => new MapmintError('unauthorized', code, message);
 
-/** Issues a single-use sign-in nonce (EIP-4361 requires at least 8 alphanumeric characters; we use 24). */
+/**
+ * Issues a single-use sign-in nonce (EIP-4361 requires at least 8 alphanumeric characters; we use 24). Expired
+ * nonces and sessions are swept here: sign-in is rate limited per IP, so the sweep runs often but never in a flood.
+ */
 export async function issueNonce(sql: Sql, ttlSeconds: number): Promise<{ nonce: string; expiresAt: string }> {
+  await sql`delete from auth_nonces where expires_at <= now()`;
+  await sql`delete from sessions where expires_at <= now()`;
   const nonce = randomBytes(18).toString('base64url').replace(/[-_]/g, 'x');
   const [row] = await sql<{ expires_at: Date }[]>`
     insert into auth_nonces (nonce, expires_at) values (${nonce}, now() + make_interval(secs => ${ttlSeconds}))
@@ -26,15 +31,18 @@ export async function issueNonce(sql: Sql, ttlSeconds: number): Promise<{ nonce:
 
 /** What a sign-in must match besides the signature. */
 export interface SignInPolicy {
-  domain: string;
+  /** The site's origins (`https://map.example.org`): the message's domain and URI must name one of them. */
+  origins: string[];
+  chainId: number;
   nonceTtlSeconds: number;
   tokenTtlSeconds: number;
   now?: Date;
 }
 
 /**
- * Verifies a Sign-In with Ethereum message (EIP-4361): syntax, domain, time window, a nonce we issued and that
- * was never used (consumed here, so a replayed message fails), and the signature recovering the stated address.
+ * Verifies a Sign-In with Ethereum message (EIP-4361): syntax, our domain, URI and chain, time window, a nonce we
+ * issued and that was never used (deleted here, so a replayed message fails), and the signature recovering the
+ * stated address.
  * Returns a bearer token; only its SHA-256 is stored.
  */
 export async function signIn(
@@ -48,22 +56,7 @@ export async function signIn(
   } catch (err) {
     throw unauthorized('siwe_malformed', `not an EIP-4361 message: ${(err as Error).message ?? String(err)}`);
   }
-  const now = policy.now ?? new Date();
-  if (msg.domain !== policy.domain) {
-    throw unauthorized(
-      'siwe_wrong_domain',
-      `message is for ${JSON.stringify(msg.domain)}, this server is ${policy.domain}`,
-    );
-  }
-  if (msg.version !== '1') throw unauthorized('siwe_bad_version', 'only SIWE version 1 is supported');
-  if (msg.expirationTime && new Date(msg.expirationTime) <= now)
-    throw unauthorized('siwe_expired', 'the message has expired');
-  if (msg.notBefore && new Date(msg.notBefore) > now)
-    throw unauthorized('siwe_not_yet_valid', 'the message is not valid yet');
-  const issued = new Date(msg.issuedAt ?? '');
-  if (Number.isNaN(issued.getTime()) || Math.abs(now.getTime() - issued.getTime()) > policy.nonceTtlSeconds * 1000) {
-    throw unauthorized('siwe_stale', 'issuedAt is missing or too far from the server clock');
-  }
+  checkMessage(msg, policy);
   let recovered: string;
   try {
     recovered = verifyMessage(input.message, input.signature);
@@ -74,8 +67,7 @@ export async function signIn(
   if (recovered !== address)
     throw unauthorized('siwe_bad_signature', 'the signature was not made by the stated address');
   return (await sql.begin(async (tx) => {
-    const used = await tx`update auth_nonces set used_at = now()
-                          where nonce = ${msg.nonce} and used_at is null and expires_at > now() returning nonce`;
+    const used = await tx`delete from auth_nonces where nonce = ${msg.nonce} and expires_at > now() returning nonce`;
     if (used.length === 0)
       throw unauthorized('siwe_bad_nonce', 'unknown, expired or already used nonce: request a new one');
     const contributorId = await ensureContributor(tx as unknown as Sql, address);
@@ -85,6 +77,55 @@ export async function signIn(
       values (${hashToken(token)}, ${contributorId}, now() + make_interval(secs => ${policy.tokenTtlSeconds})) returning expires_at`;
     return { token, address, contributorId, expiresAt: s!.expires_at.toISOString() };
   })) as { token: string; address: string; contributorId: string; expiresAt: string };
+}
+
+/**
+ * The message must be for this site: its domain one of our hosts and its URI on that same origin (a phishing page
+ * can only get signatures naming its own domain, as wallets check the domain against the page), for our chain,
+ * and signed recently.
+ */
+function checkMessage(msg: SiweMessage, policy: SignInPolicy): void {
+  const origin = policy.origins.find((o) => new URL(o).host === msg.domain);
+  if (!origin) {
+    throw unauthorized(
+      'siwe_wrong_domain',
+      `message is for ${JSON.stringify(msg.domain)}, this server is ${policy.origins.map((o) => new URL(o).host).join(' or ')}`,
+    );
+  }
+  if (uriOrigin(msg.uri) !== origin)
+    throw unauthorized('siwe_wrong_uri', `message URI ${JSON.stringify(msg.uri)} is not on ${origin}`);
+  if (msg.chainId !== policy.chainId)
+    throw unauthorized('siwe_wrong_chain', `message is for chain ${msg.chainId}, sign in on chain ${policy.chainId}`);
+  if (msg.version !== '1') throw unauthorized('siwe_bad_version', 'only SIWE version 1 is supported');
+  const now = policy.now ?? new Date();
+  if (msg.expirationTime && new Date(msg.expirationTime) <= now)
+    throw unauthorized('siwe_expired', 'the message has expired');
+  if (msg.notBefore && new Date(msg.notBefore) > now)
+    throw unauthorized('siwe_not_yet_valid', 'the message is not valid yet');
+  const issued = new Date(msg.issuedAt ?? '');
+  if (Number.isNaN(issued.getTime()) || Math.abs(now.getTime() - issued.getTime()) > policy.nonceTtlSeconds * 1000) {
+    throw unauthorized('siwe_stale', 'issuedAt is missing or too far from the server clock');
+  }
+}
+
+function uriOrigin(uri: string): string | undefined {
+  try {
+    return new URL(uri).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Revokes one bearer token (logout); true when it was a live session. */
+export async function revokeToken(sql: Sql, header: string | undefined): Promise<boolean> {
+  const m = /^Bearer (\S+)$/.exec(header ?? '');
+  if (!m) return false;
+  return (await sql`delete from sessions where token_hash = ${hashToken(m[1]!)} returning 1`).length > 0;
+}
+
+/** Revokes every session of a contributor (sign out everywhere, or after a leaked token); returns how many. */
+export async function revokeSessions(sql: Sql, contributorId: string): Promise<number> {
+  return (await sql`delete from sessions where contributor_id = ${contributorId} returning 1`).length;
 }
 
 /** SHA-256 of a bearer token, hex. */

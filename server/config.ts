@@ -15,8 +15,17 @@ export interface ServerConfig {
   maxUploadBytes: number;
   /** Most files in one upload. */
   maxFiles: number;
-  /** Requests per minute per client (token or IP). */
+  /** Requests per minute per client IP, token or not (a random bearer string buys no fresh bucket). */
   rateLimitPerMinute: number;
+  /** Requests per minute per client IP on each expensive public route (coverage, frames, crops), a bucket each. */
+  expensiveRateLimitPerMinute: number;
+  /** Tile and archive requests per minute per client IP (one map view makes hundreds). */
+  tileRateLimitPerMinute: number;
+  /**
+   * Which proxies' X-Forwarded-For to believe (Fastify's trustProxy: true, or proxy addresses/CIDRs); off by
+   * default, so a client cannot pick its own rate-limit bucket by sending the header.
+   */
+  trustProxy: boolean | string;
   /** Sign-in attempts per minute per IP. */
   authRateLimitPerMinute: number;
   /** Uploads a contributor may create per hour. */
@@ -31,11 +40,19 @@ export interface ServerConfig {
   quarantineRetentionS: number;
   /** Seconds between two runs of the upload sweep (expiry and retention); 0 turns it off. */
   sweepIntervalS: number;
-  /** The domain SIWE messages must name; default: the request's Host header. */
-  siweDomain: string | undefined;
+  /**
+   * The site's public origin (`https://map.example.org`): sign-in messages must name its host and an URI on it, and
+   * TileJSON points at it. Required unless the server listens on loopback only, where the loopback names of the
+   * listening port are the site.
+   */
+  publicUrl: string | undefined;
+  /** The RPC URL /v1/chain publishes; default the deployment's own, stripped of credentials and key-like paths. */
+  publicRpcUrl: string | undefined;
+  /** The chain id sign-in messages must name (EIP-4361 `Chain ID`). */
+  siweChainId: number;
   /** How long a nonce stays valid, and how old a message's issuedAt may be, in seconds. */
   nonceTtlSeconds: number;
-  /** Bearer token lifetime in seconds. */
+  /** Bearer token lifetime in seconds: 12 h, so a leaked token is good for one working day at most. */
   tokenTtlSeconds: number;
   /** Every signed-in wallet is a reviewer (only `mapmint start`'s local demo sets this); else roles are granted. */
   openReview: boolean;
@@ -60,8 +77,50 @@ function flag(name: string): boolean {
   throw new Error(`${name} must be 1/true/yes or 0/false/no, got ${JSON.stringify(process.env[name])}`);
 }
 
-/** Reads the server configuration from the environment (MAPMINT_*), with production defaults. */
+/** MAPMINT_TRUST_PROXY: unset/false (default), true, or a comma-separated list of proxy addresses or CIDRs. */
+function trustProxy(): boolean | string {
+  const v = (process.env.MAPMINT_TRUST_PROXY ?? '').trim();
+  if (v === '' || /^(0|false|no)$/i.test(v)) return false;
+  if (/^(true|yes)$/i.test(v)) return true;
+  return v;
+}
+
+/** MAPMINT_PUBLIC_URL as a bare origin, or undefined when unset. */
+function publicUrl(): string | undefined {
+  const v = process.env.MAPMINT_PUBLIC_URL;
+  if (!v) return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new Error(`MAPMINT_PUBLIC_URL must be an absolute http(s) URL such as https://map.example.org, got ${v}`);
+  }
+  if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.pathname !== '/' || u.search || u.username) {
+    throw new Error(`MAPMINT_PUBLIC_URL must be a bare origin such as https://map.example.org, got ${v}`);
+  }
+  return u.origin;
+}
+
+/** Whether an address to bind is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Reads the server configuration from the environment (MAPMINT_*), with production defaults. Throws when the server
+ * would be reachable from other machines without MAPMINT_PUBLIC_URL, since sign-in must be bound to our own site.
+ */
 export function serverConfigFromEnv(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const config = readConfig(overrides);
+  if (!config.publicUrl && !isLoopback(config.host)) {
+    throw new Error(
+      `MAPMINT_PUBLIC_URL is required when serving on ${config.host}: set it to the site's origin (https://map.example.org) so sign-in accepts only messages signed for this site`,
+    );
+  }
+  return config;
+}
+
+function readConfig(overrides: Partial<ServerConfig>): ServerConfig {
   return {
     host: process.env.MAPMINT_HOST ?? '127.0.0.1',
     port: num('MAPMINT_PORT', 8787),
@@ -70,7 +129,10 @@ export function serverConfigFromEnv(overrides: Partial<ServerConfig> = {}): Serv
     maxFileBytes: num('MAPMINT_MAX_FILE_BYTES', 8 * 1024 ** 3),
     maxUploadBytes: num('MAPMINT_MAX_UPLOAD_BYTES', 16 * 1024 ** 3),
     maxFiles: num('MAPMINT_MAX_FILES', 5000),
-    rateLimitPerMinute: num('MAPMINT_RATE_LIMIT_PER_MIN', 6000),
+    rateLimitPerMinute: num('MAPMINT_RATE_LIMIT_PER_MIN', 600),
+    expensiveRateLimitPerMinute: num('MAPMINT_EXPENSIVE_RATE_LIMIT_PER_MIN', 120),
+    tileRateLimitPerMinute: num('MAPMINT_TILE_RATE_LIMIT_PER_MIN', 3000),
+    trustProxy: trustProxy(),
     authRateLimitPerMinute: num('MAPMINT_AUTH_RATE_LIMIT_PER_MIN', 60),
     uploadsPerHour: num('MAPMINT_UPLOADS_PER_HOUR', 200),
     maxConcurrentTransfers: num('MAPMINT_MAX_CONCURRENT_TRANSFERS', 16),
@@ -79,9 +141,11 @@ export function serverConfigFromEnv(overrides: Partial<ServerConfig> = {}): Serv
     transferExpiryS: num('MAPMINT_TRANSFER_EXPIRY_S', 24 * 3600),
     quarantineRetentionS: num('MAPMINT_QUARANTINE_RETENTION_S', 30 * 24 * 3600),
     sweepIntervalS: num('MAPMINT_SWEEP_INTERVAL_S', 600),
-    siweDomain: process.env.MAPMINT_SIWE_DOMAIN || undefined,
+    publicUrl: publicUrl(),
+    siweChainId: num('MAPMINT_SIWE_CHAIN_ID', 1),
+    publicRpcUrl: process.env.MAPMINT_PUBLIC_RPC_URL || undefined,
     nonceTtlSeconds: num('MAPMINT_NONCE_TTL_S', 600),
-    tokenTtlSeconds: num('MAPMINT_TOKEN_TTL_S', 7 * 24 * 3600),
+    tokenTtlSeconds: num('MAPMINT_TOKEN_TTL_S', 12 * 3600),
     openReview: flag('MAPMINT_OPEN_REVIEW'),
     reviewQuorum: num('MAPMINT_REVIEW_QUORUM', 2),
     reviewDetectionBelow: num('MAPMINT_REVIEW_DETECTION_BELOW', 0.6),

@@ -21,8 +21,9 @@ import { rewardConfigFromEnv } from '../rewards/index.ts';
 import type { BlobStore } from '../storage/index.ts';
 import { authenticate } from './auth.ts';
 import type { ServerConfig } from './config.ts';
+import { expensiveRoute } from './rate-limits.ts';
+import { bearer } from './request-auth.ts';
 
-const bearer = [{ bearer: [] as string[] }];
 const idParam = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
 const publicIdParam = { type: 'string', maxLength: 64 } as const;
 const notFound = (what: string) => new MapmintError('not_found', 'not_found', `no ${what}`);
@@ -53,11 +54,12 @@ export async function registerReviewRoutes(
   deps: { sql: Sql; blobs: BlobStore },
   config: ServerConfig,
 ): Promise<void> {
-  const { sql, blobs } = deps;
-  const cfg = {
-    review: reviewConfigFromEnv({ quorum: config.reviewQuorum, detectionBelow: config.reviewDetectionBelow }),
-    rewards: rewardConfigFromEnv(),
-  };
+  registerReviewerRoutes(app, deps.sql, config);
+  registerFeatureRoutes(app, deps, config);
+}
+
+/** Resolves the caller as a reviewer once per request, in an `onRequest` hook that runs before body validation. */
+function reviewerGuard(sql: Sql, config: ServerConfig) {
   const reviewer = async (req: FastifyRequest): Promise<Reviewer> => {
     const p = await authenticate(sql, req.headers.authorization);
     const roles = effectiveRoles(p.roles, config.openReview);
@@ -70,6 +72,16 @@ export async function registerReviewRoutes(
     reviewers.set(req, await reviewer(req));
   };
   const who = async (req: FastifyRequest) => reviewers.get(req) ?? reviewer(req);
+  return { onRequest, who };
+}
+
+/** Queue, vote and own stats: reviewers only. */
+function registerReviewerRoutes(app: FastifyInstance, sql: Sql, config: ServerConfig): void {
+  const cfg = {
+    review: reviewConfigFromEnv({ quorum: config.reviewQuorum, detectionBelow: config.reviewDetectionBelow }),
+    rewards: rewardConfigFromEnv(),
+  };
+  const { onRequest, who } = reviewerGuard(sql, config);
 
   app.get<{ Querystring: { limit: number } }>(
     '/v1/review/queue',
@@ -123,7 +135,12 @@ export async function registerReviewRoutes(
     { onRequest, schema: { summary: 'My votes, settled and agreeing votes, review credits', tags: ['review'] } },
     async (req): Promise<ReviewStats> => reviewStats(sql, (await who(req)).contributorId),
   );
+}
 
+/** Public: a feature's detail, and the blurred frames and crops that back it (immutable, with ETags). */
+function registerFeatureRoutes(app: FastifyInstance, deps: { sql: Sql; blobs: BlobStore }, config: ServerConfig): void {
+  const { sql, blobs } = deps;
+  const expensive = expensiveRoute(config);
   app.get<{ Params: { id: number } }>(
     '/v1/features/:id',
     {
@@ -144,6 +161,7 @@ export async function registerReviewRoutes(
   app.get<{ Params: { frameId: string } }>(
     '/v1/frames/:frameId/image',
     {
+      config: expensive,
       schema: {
         summary: 'A stored frame (JPEG, blurred at ingest) by its public id; immutable, with ETag',
         tags: ['map'],
@@ -160,6 +178,7 @@ export async function registerReviewRoutes(
   app.get<{ Params: { detectionId: string } }>(
     '/v1/detections/:detectionId/crop',
     {
+      config: expensive,
       schema: {
         summary: "A detection's crop (JPEG, cut from the blurred frame) by its public id; immutable, with ETag",
         tags: ['map'],

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { loadDeployment } from '../chain/index.ts';
+import { loadDeployment, publishableRpcUrl } from '../chain/index.ts';
 import { invalid, MapmintError } from '../core/errors.ts';
 import type { Sql } from '../db/index.ts';
 import { coverageGeoJson, epochAt, myCoverage, myRewards, rewardConfigFromEnv } from '../rewards/index.ts';
 import { authenticate } from './auth.ts';
+import type { ServerConfig } from './config.ts';
+import { expensiveRoute } from './rate-limits.ts';
 
 /** Parses `w,s,e,n` into a bounding box no larger than 1 degree square (coverage is for map views, not exports). */
 function parseBbox(v: string | undefined): [number, number, number, number] {
@@ -26,17 +28,22 @@ function parseBbox(v: string | undefined): [number, number, number, number] {
 }
 
 /** Coverage and rewards: a contributor's own (bearer token) and public coverage as GeoJSON. */
-export async function registerRewardRoutes(app: FastifyInstance, sql: Sql): Promise<void> {
+export async function registerRewardRoutes(app: FastifyInstance, sql: Sql, config: ServerConfig): Promise<void> {
   const who = (auth: string | undefined) => authenticate(sql, auth);
   app.get(
     '/v1/chain',
-    { schema: { summary: 'Where the token and distributor contracts are (RPC URL, addresses)', tags: ['rewards'] } },
+    {
+      schema: {
+        summary: 'Where the token and distributor contracts are (a public RPC URL or null, addresses)',
+        tags: ['rewards'],
+      },
+    },
     async () => {
       const info = await loadDeployment();
       if (!info)
         throw new MapmintError('not_found', 'not_deployed', 'no contracts deployed yet: run `mapmint chain deploy`');
       return {
-        rpcUrl: info.rpcUrl,
+        rpcUrl: config.publicRpcUrl ?? publishableRpcUrl(info.rpcUrl),
         chainId: info.chainId,
         token: info.token,
         distributor: info.distributor,
@@ -64,6 +71,7 @@ export async function registerRewardRoutes(app: FastifyInstance, sql: Sql): Prom
   app.get<{ Querystring: { bbox?: string } }>(
     '/v1/coverage',
     {
+      config: expensiveRoute(config),
       schema: {
         summary: 'Road coverage in a bounding box as GeoJSON (last covered, drives, novel this epoch)',
         tags: ['rewards'],

@@ -1,3 +1,4 @@
+export { type FileContent, renameDurably, writeFileAtomic } from './atomic-file.ts';
 export { type BlobInfo, type BlobStore, isValidKey, keyFor, type PutFileOptions } from './blob-store.ts';
 export { sha256File } from './hash-file.ts';
 export { LocalBlobStore } from './local-blob-store.ts';

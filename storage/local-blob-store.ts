@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MapmintError } from '../core/errors.ts';
+import { renameDurably } from './atomic-file.ts';
 import { type BlobInfo, type BlobStore, isValidKey, keyFor, type PutFileOptions } from './blob-store.ts';
 import { sha256File } from './hash-file.ts';
 
@@ -35,7 +36,7 @@ export async function hashForPut(src: string, opts: PutFileOptions): Promise<{ s
   return info;
 }
 
-/** Blobs on the local file system, written atomically (temp file, then rename). */
+/** Blobs on the local file system, written atomically and durably (temp file, fsync, rename, fsync the folder). */
 export class LocalBlobStore implements BlobStore {
   readonly root: string;
 
@@ -57,7 +58,7 @@ export class LocalBlobStore implements BlobStore {
     if (existing && existing.size === info.size) {
       await rm(tmp, { force: true });
     } else {
-      await rename(tmp, dest);
+      await renameDurably(tmp, dest);
     }
     return { key, ...info };
   }

@@ -52,7 +52,17 @@ export function openBlobStore(env: NodeJS.ProcessEnv = process.env): BlobStore {
       bucket,
       prefix: env.MAPMINT_S3_PREFIX ?? '',
       cacheDir: env.MAPMINT_BLOB_CACHE_DIR ?? path.join(stateDir(), 'blob-cache'),
+      ...(env.MAPMINT_BLOB_CACHE_MAX_BYTES ? { cacheMaxBytes: cacheBytes(env.MAPMINT_BLOB_CACHE_MAX_BYTES) } : {}),
     });
   }
   return new LocalBlobStore(env.MAPMINT_BLOB_DIR ?? path.join(stateDir(), 'blobs'));
+}
+
+/** MAPMINT_BLOB_CACHE_MAX_BYTES as a positive byte count. */
+function cacheBytes(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new Error(`MAPMINT_BLOB_CACHE_MAX_BYTES must be a positive number of bytes, got ${JSON.stringify(v)}`);
+  }
+  return n;
 }

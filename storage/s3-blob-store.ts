@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,7 +12,9 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { MapmintError } from '../core/errors.ts';
+import { renameDurably } from './atomic-file.ts';
 import { type BlobInfo, type BlobStore, isValidKey, keyFor, type PutFileOptions } from './blob-store.ts';
+import { DownloadCache } from './download-cache.ts';
 import { hashForPut } from './local-blob-store.ts';
 
 /** Where an S3BlobStore keeps its objects and its local copies. */
@@ -21,9 +23,14 @@ export interface S3BlobStoreOptions {
   bucket: string;
   /** Prepended to every key (e.g. `mapmint/`), so one bucket can hold several deployments. */
   prefix?: string;
-  /** Folder for `localPath` downloads; each blob is fetched at most once. */
+  /** Folder for `localPath` downloads; a blob is fetched again only after it was evicted. */
   cacheDir: string;
+  /** Bytes the download folder may hold; least recently used blobs are removed past it (default 10 GiB). */
+  cacheMaxBytes?: number;
 }
+
+/** Default budget of the download folder: a few long drives' videos. */
+export const DEFAULT_CACHE_MAX_BYTES = 10 * 1024 ** 3;
 
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -43,12 +50,14 @@ export class S3BlobStore implements BlobStore {
   private readonly client: S3Client;
   private readonly prefix: string;
   private readonly downloads = new Map<string, Promise<string>>();
+  private readonly cache: DownloadCache;
 
   constructor(opts: S3BlobStoreOptions) {
     this.client = opts.client;
     this.bucket = opts.bucket;
     this.prefix = opts.prefix ?? '';
     this.cacheDir = opts.cacheDir;
+    this.cache = new DownloadCache(opts.cacheDir, opts.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES);
   }
 
   private objectKey(key: string): string {
@@ -118,7 +127,12 @@ export class S3BlobStore implements BlobStore {
 
   async localPath(key: string): Promise<string> {
     const dest = path.join(this.cacheDir, this.objectKey(key).slice(this.prefix.length));
-    if (await stat(dest).catch(() => undefined)) return dest;
+    await this.cache.ready();
+    const cached = await stat(dest).catch(() => undefined);
+    if (cached) {
+      await this.cache.use(key, cached.size);
+      return dest;
+    }
     // Concurrent callers for one blob share one download.
     let pending = this.downloads.get(key);
     if (!pending) {
@@ -147,7 +161,8 @@ export class S3BlobStore implements BlobStore {
       if (keyFor(sha256) !== key) {
         throw new MapmintError('internal', 'blob_corrupt', `blob ${key} in bucket ${this.bucket} hashes to ${sha256}`);
       }
-      await rename(tmp, dest);
+      await renameDurably(tmp, dest);
+      await this.cache.use(key, (await stat(dest)).size);
       return dest;
     } finally {
       await rm(tmp, { force: true });

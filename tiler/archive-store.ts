@@ -4,8 +4,9 @@
  * SHA-256, so a client that read bytes of an older version sees the ETag change and refetches (or gets 412).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../storage/index.ts';
 import type { ArchiveSummary, TileSink } from './pmtiles/index.ts';
 import { createFileSink } from './pmtiles/index.ts';
 
@@ -64,9 +65,7 @@ export async function publishVersion(
     abort: () => inner.abort(),
   });
   const v: ArchiveVersion = { version, file, etag: `"${hash.digest('hex').slice(0, 32)}"`, size: summary.size };
-  const tmp = path.join(dir, `.${CURRENT_FILE}.${version}.tmp`);
-  await writeFile(tmp, `${JSON.stringify(v)}\n`);
-  await rename(tmp, path.join(dir, CURRENT_FILE));
+  await writeFileAtomic(path.join(dir, CURRENT_FILE), `${JSON.stringify(v)}\n`);
   for (const m of existing) {
     if (Number(m[1]) <= version - KEEP_VERSIONS) await rm(path.join(dir, m[0]), { force: true });
   }

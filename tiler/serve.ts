@@ -20,11 +20,19 @@ export interface TilesPluginOptions {
   cacheControl?: string;
   /** Memory for the live version's hot tiles and archive ranges; default 64 MiB. */
   cacheBytes?: number;
+  /**
+   * The @fastify/rate-limit settings of the archive, tile and asset routes (one map view makes hundreds of
+   * requests, so the host gives them a bucket of their own); default none.
+   */
+  routeLimit?: Record<string, unknown>;
+  /**
+   * The origin TileJSON's tile URLs start with, given the request's Host header so a host may pick among origins it
+   * owns; it must never echo the header, as TileJSON is cached publicly. Default: relative URLs (`/tiles/...`).
+   */
+  publicOrigin?: (host: string | undefined) => string;
 }
 
 const STREAM_ABOVE = 1 << 20;
-// Tile and archive requests come by the hundred per map view: they are exempt from the API's per-minute limit.
-const routeConfig = { rateLimit: false };
 
 /** Parse one `bytes=` range against `size`: a range, 'unsatisfiable', or undefined (absent, malformed, multiple). */
 export function parseRange(
@@ -124,7 +132,7 @@ async function sendTile(
   return reply.send(v.plain(tile));
 }
 
-/** TileJSON 3.0.0 for the live archive, with tile URLs on the requesting origin. */
+/** TileJSON 3.0.0 for the live archive, with tile URLs on `origin` (empty: relative URLs). */
 export function tileJson(v: OpenVersion, origin: string): Record<string, unknown> {
   const md = v.metadata;
   const h = v.archive.header;
@@ -150,6 +158,8 @@ export async function tilesPlugin(app: FastifyInstance, opts: TilesPluginOptions
   const cacheControl = opts.cacheControl ?? 'public, max-age=60, must-revalidate';
   app.addHook('onClose', () => archives.close());
   const hide = { hide: true };
+  // Tile and archive requests come by the hundred per map view: not the API's per-minute limit, their own.
+  const routeConfig = { rateLimit: opts.routeLimit ?? false };
   app.get('/tiles/map.pmtiles', { config: routeConfig, schema: hide }, (req, reply) =>
     sendArchive(archives, cacheControl, req, reply),
   );
@@ -159,7 +169,7 @@ export async function tilesPlugin(app: FastifyInstance, opts: TilesPluginOptions
   );
   app.get('/tiles/tiles.json', { config: routeConfig, schema: hide }, async (req, reply) => {
     const v = await live(archives);
-    const origin = `${req.protocol}://${req.host}`;
+    const origin = opts.publicOrigin?.(req.headers.host) ?? '';
     return reply.header('Cache-Control', cacheControl).header('ETag', v.version.etag).send(tileJson(v, origin));
   });
   app.get('/map', { schema: hide }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(mapPage()));

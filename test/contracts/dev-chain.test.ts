@@ -96,15 +96,57 @@ test('browser pages may call the dev chain from another origin (CORS), and fund 
     headers: { origin: 'http://127.0.0.1:8787', 'access-control-request-method': 'POST' },
   });
   assert.equal(pre.status, 204);
-  assert.equal(pre.headers.get('access-control-allow-origin'), '*');
+  assert.equal(pre.headers.get('access-control-allow-origin'), 'http://127.0.0.1:8787');
   assert.match(pre.headers.get('access-control-allow-methods') ?? '', /POST/);
   assert.match(pre.headers.get('access-control-allow-headers') ?? '', /content-type/);
-  const r = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }));
-  assert.equal(r.headers.get('access-control-allow-origin'), '*');
+  const r = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: 'http://127.0.0.1:8787' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+  });
+  assert.equal(r.headers.get('access-control-allow-origin'), 'http://127.0.0.1:8787');
   // What the driver page does for a new local development key on the dev chain.
   const fresh = Wallet.createRandom().address;
   await rpc.send('hardhat_setBalance', [fresh, '0x8ac7230489e80000']);
   assert.equal(await rpc.getBalance(fresh), 10n ** 19n);
+});
+
+/** A JSON-RPC call as a browser page on `origin` would send it (browsers send Origin on every POST). */
+const fromPage = (origin: string, method: string, params: unknown[] = [], contentType = 'application/json') =>
+  fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': contentType, origin },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+
+test('pages on other sites get no CORS grant and no answer, not even through a simple (no-preflight) POST', async () => {
+  const pre = await fetch(server.url, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+  });
+  assert.equal(pre.status, 403);
+  assert.equal(pre.headers.get('access-control-allow-origin'), null);
+  const to = Wallet.createRandom().address;
+  const tx = [{ from: chain.accounts[0], to, value: '0x1' }];
+  const r = await fromPage('https://evil.example', 'eth_sendTransaction', tx, 'text/plain');
+  assert.equal(r.status, 403);
+  assert.equal(r.headers.get('access-control-allow-origin'), null);
+  assert.equal(await rpc.getBalance(to), 0n, 'the unlocked account sent nothing');
+});
+
+test("browser pages, even allowed ones, cannot use the chain's unlocked accounts", async () => {
+  const to = Wallet.createRandom().address;
+  for (const [method, params] of [
+    ['eth_sendTransaction', [{ from: chain.accounts[0], to, value: '0x1' }]],
+    ['eth_sign', [chain.accounts[0], '0x1234']],
+    ['personal_sign', ['0x1234', chain.accounts[0]]],
+    ['hardhat_impersonateAccount', [to]],
+  ] as const) {
+    const r = await fromPage('http://127.0.0.1:8787', method, [...params]);
+    const body = (await r.json()) as { error?: { code: number } };
+    assert.ok(body.error, `${method} answered without error`);
+  }
+  assert.equal(await rpc.getBalance(to), 0n);
 });
 
 test('startDevServer serves a chain with the contracts already deployed', async () => {

@@ -2,7 +2,7 @@
 // Solidity side (abi.encode, double keccak, sorted-pair hashing as in OpenZeppelin's MerkleProof), so a format
 // drift in the library would show up even before the on-chain tests.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -178,6 +178,36 @@ test('proof files are validated when read', async () => {
     assert.deepEqual(await readProofFile(path), file);
     await writeFile(path, bad({ epoch: 'x' }));
     await assert.rejects(readProofFile(path), (e: Error) => e.message.startsWith(path));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a proof file that fails mid-write leaves the previous file intact and no partial file behind', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'mapmint-proof-atomic-'));
+  try {
+    const target = join(dir, 'epoch-3.json');
+    const previous = buildProofFile(3n, [{ account: getAddress(hexlify(randomBytes(20))), cumulativeAmount: 5n }]);
+    await writeProofFile(target, previous);
+    const before = await readFile(target, 'utf8');
+    const account = getAddress(hexlify(randomBytes(20)));
+    const broken = {
+      ...previous,
+      claims: new Map([
+        [
+          account,
+          {
+            proof: [],
+            get cumulativeAmount(): bigint {
+              throw new Error('disk full (simulated)');
+            },
+          },
+        ],
+      ]),
+    } as ProofFile;
+    await assert.rejects(writeProofFile(target, broken), /disk full/);
+    assert.equal(await readFile(target, 'utf8'), before, 'the previous proofs file is whole');
+    assert.deepEqual(await readdir(dir), ['epoch-3.json'], 'no temporary file is left behind');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

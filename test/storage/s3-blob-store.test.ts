@@ -184,3 +184,28 @@ test('openBlobStore picks S3 from the environment and the store works', async ()
   assert.throws(() => openBlobStore({ MAPMINT_S3_BUCKET: bucket, MAPMINT_S3_FORCE_PATH_STYLE: 'yes' }));
   assert.ok(!(openBlobStore({ MAPMINT_BLOB_DIR: path.join(dir, 'local') }) instanceof S3BlobStore));
 });
+
+test('the download cache is bounded: least recently used blobs are evicted past cacheMaxBytes', async () => {
+  const { bucket, src, store: filler } = await fresh();
+  const cacheDir = path.join(dir, `cache-bounded-${n}`);
+  const store = new S3BlobStore({ client, bucket, cacheDir, cacheMaxBytes: 2_500_000 });
+  const [a, b, c] = await Promise.all(
+    ['a', 'b', 'c'].map(async (name) => filler.putFile(await file(src, `${name}.bin`, randomBytes(1_000_000)))),
+  );
+  const pa = await store.localPath(a!.key);
+  const pb = await store.localPath(b!.key);
+  await store.localPath(a!.key); // a is now more recently used than b
+  const pc = await store.localPath(c!.key);
+  assert.ok(existsSync(pa) && existsSync(pc), 'the recently used blobs stay');
+  assert.ok(!existsSync(pb), 'the least recently used blob was evicted');
+  sent.length = 0;
+  assert.equal(sha(await readFile(await store.localPath(b!.key))), b!.sha256, 'an evicted blob is fetched again');
+  assert.equal(sent.filter((x) => x === 'GetObjectCommand').length, 1);
+  // A store opened later over the same folder counts what is already there.
+  const reopened = new S3BlobStore({ client, bucket, cacheDir, cacheMaxBytes: 1_500_000 });
+  const d = await filler.putFile(await file(src, 'd.bin', randomBytes(1_000_000)));
+  await reopened.localPath(d.key);
+  let cached = 0;
+  for (const k of [a!, b!, c!, d]) if (existsSync(path.join(cacheDir, k.key))) cached++;
+  assert.equal(cached, 1, 'only the newest blob fits in 1.5 MB');
+});

@@ -24,7 +24,7 @@ before(async () => {
     const { status, body } = toHttpError(err);
     void reply.status(status).send(body);
   });
-  await app.register(tilesPlugin, { dir });
+  await app.register(tilesPlugin, { dir, publicOrigin: () => base });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 });
@@ -182,6 +182,13 @@ test('TileJSON 3.0 lists the layers with their fields and the tile URL template'
   );
   assert.deepEqual(Object.keys(tj.vector_layers[2]!.fields), ['id', 'heading', 'captured_at', 'upload_id']);
   assert.equal((tj['center'] as number[]).length, 3);
+});
+
+test('TileJSON names the configured origin, never the Host header (it is cached publicly)', async () => {
+  const r = await app.inject({ method: 'GET', url: '/tiles/tiles.json', headers: { host: 'evil.example' } });
+  assert.equal(r.statusCode, 200);
+  const tiles = (r.json() as { tiles: string[] }).tiles;
+  assert.deepEqual(tiles, [`${base}/tiles/{z}/{x}/{y}.mvt`], `a spoofed Host leaked into ${tiles.join(' ')}`);
 });
 
 test('the map page and its scripts are served; unknown assets are 404', async () => {

@@ -3,8 +3,9 @@
  * writes to a temporary name beside the target and renames it on commit, so readers never see half an archive.
  */
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { renameDurably } from '../../storage/index.ts';
 
 /** A sequential byte destination for one archive. */
 export interface TileSink {
@@ -39,9 +40,8 @@ export async function createFileSink(target: string): Promise<TileSink> {
       }
     },
     async commit() {
-      await handle.sync();
       await close();
-      await rename(partial, target);
+      await renameDurably(partial, target);
     },
     async abort() {
       await close();

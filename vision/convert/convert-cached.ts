@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../../storage/index.ts';
 import { convertGraphModel } from './convert-graph.ts';
 import { readGraphModel } from './read-graph-model.ts';
 
@@ -53,10 +54,8 @@ export async function ensureConverted(opts: {
   const bytes = convertGraphModel(await readGraphModel(opts.jsonPath), { metadata: opts.metadata });
   const outputSha256 = sha256(bytes);
   await mkdir(path.dirname(opts.onnxPath), { recursive: true });
-  const tmp = `${opts.onnxPath}.${process.pid}.tmp`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, opts.onnxPath);
-  await writeFile(
+  await writeFileAtomic(opts.onnxPath, bytes);
+  await writeFileAtomic(
     metaPath,
     `${JSON.stringify({ inputSha256, outputSha256, converterVersion: CONVERTER_VERSION }, null, 2)}\n`,
   );

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { pathToFileURL } from 'node:url';
 import { MapmintError } from '../../core/index.ts';
-import { sha256File } from '../../storage/index.ts';
+import { sha256File, writeFileAtomic } from '../../storage/index.ts';
 import { type ConvertResult, ensureConverted } from '../convert/index.ts';
 import { COCO_LABELS } from './coco-labels.ts';
 import { LOCK_FILE, MODEL_PATHS, MODELS_DIR } from './paths.ts';
@@ -122,9 +122,7 @@ export async function fetchPackage(pkg: LockedPackage, root = MODELS_DIR): Promi
     if (got !== f.sha256) {
       throw new MapmintError('invalid_input', 'model_integrity', `${f.path}: sha256 ${got}, lock says ${f.sha256}`);
     }
-    const tmp = path.join(dir, `.${f.as}.${process.pid}.tmp`);
-    await writeFile(tmp, e.data);
-    await rename(tmp, path.join(dir, f.as));
+    await writeFileAtomic(path.join(dir, f.as), e.data);
   }
   return { name: pkg.name, version: pkg.version, status: 'fetched' };
 }

@@ -34,12 +34,13 @@ function localWallet(create: boolean): Wallet | undefined {
  * key is new and holds no ETH for gas: on mapmint's local development chain (`dev`), which accepts Hardhat's
  * `hardhat_setBalance`, it is given 10 ETH first. Real chains need a funded wallet.
  */
-export async function transactionSigner(rpcUrl: string, dev = false): Promise<Signer> {
+export async function transactionSigner(rpcUrl: string | null, dev = false): Promise<Signer> {
   if (localStorage.getItem(METHOD_STORE) === 'injected' && window.ethereum) {
     return new BrowserProvider(window.ethereum).getSigner();
   }
   const w = localWallet(false);
   if (!w) throw new Error('no wallet: sign in first');
+  if (!rpcUrl) throw new Error('the server publishes no public RPC URL: claim with a browser wallet');
   const provider = new JsonRpcProvider(rpcUrl);
   if (dev && (await provider.getBalance(w.address)) === 0n) {
     await provider.send('hardhat_setBalance', [w.address, '0x8ac7230489e80000']);
@@ -51,9 +52,8 @@ async function signInWith(client: MapmintClient, method: Method, pasted?: string
   if (method === 'injected') {
     if (!window.ethereum) throw new Error('no browser wallet found');
     const provider = new BrowserProvider(window.ethereum);
-    const signer = await provider.getSigner();
-    const { chainId } = await provider.getNetwork();
-    const s = await client.signIn(signer, { chainId: Number(chainId) });
+    // The message names the chain the server asks for (with the nonce), whatever network the wallet is on.
+    const s = await client.signIn(await provider.getSigner());
     saveSession(s);
   } else {
     if (pasted !== undefined) localStorage.setItem(KEY_STORE, new Wallet(pasted.trim()).privateKey);
@@ -84,9 +84,10 @@ export function signIn(box: HTMLElement, opts: { purpose: string; onSignOut: () 
           {
             type: 'button',
             class: 'link',
-            onclick: () => {
+            onclick: async () => {
+              // Revoke the token on the server too; an already expired one needs no revoking.
+              await client.signOut().catch(() => undefined);
               saveSession(undefined);
-              client.token = undefined;
               opts.onSignOut();
               showForm();
             },
