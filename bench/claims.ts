@@ -14,7 +14,9 @@ import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
+import type { Wallet } from 'ethers';
 import { distributor, operatorSigner, providerFor, saveDeployment, startLocalChain } from '../chain/index.ts';
+import type { Sql } from '../db/index.ts';
 import { openQueue } from '../queue/index.ts';
 import { buildProofFile, closeEpoch, DEFAULT_REWARDS, publishEpoch, type RewardRow } from '../rewards/index.ts';
 import { claimRewards, MapmintClient } from '../sdk/index.ts';
@@ -53,8 +55,46 @@ const median = (xs: bigint[]) => {
 };
 const max = (xs: bigint[]) => Math.max(...xs.map(Number));
 
-/** Part (a): book, close, publish, claim through the server and SDK; two epochs. */
-async function claimsOnChain(work: string) {
+/** The same 10,000 totals through OpenZeppelin's library and through ours: the tree-building baseline. */
+async function treeBaseline(sql: Sql, root: string | null): Promise<{ ozS: number; oursS: number; leaves: number }> {
+  const totals = await sql<{ address: string; cumulative: string }[]>`
+    select address, cumulative::text from epoch_balances where epoch_id = 2`;
+  const rows: RewardRow[] = totals.map((t) => ({ account: t.address, cumulativeAmount: BigInt(t.cumulative) }));
+  let t0 = performance.now();
+  const oz = StandardMerkleTree.of(
+    rows.map((r) => [r.account, r.cumulativeAmount.toString()]),
+    ['address', 'uint256'],
+  );
+  for (let i = 0; i < rows.length; i++) oz.getProof(i);
+  const ozS = since(t0);
+  t0 = performance.now();
+  const ours = buildProofFile(2n, rows);
+  const oursS = since(t0);
+  if (ours.root !== oz.root || ours.root !== root) throw new Error('tree roots differ');
+  log(`(a) tree of ${rows.length}: OpenZeppelin ${ozS.toFixed(2)} s, ours ${oursS.toFixed(2)} s`);
+  return { ozS, oursS, leaves: rows.length };
+}
+
+/** Funds every wallet on the chain and signs each in to the server. */
+async function signInAll(
+  chain: Awaited<ReturnType<typeof startLocalChain>>,
+  wallets: readonly Wallet[],
+  baseUrl: string,
+): Promise<MapmintClient[]> {
+  const clients: MapmintClient[] = [];
+  const t0 = performance.now();
+  for (const w of wallets) {
+    await chain.fund(w.address);
+    const client = new MapmintClient({ baseUrl });
+    await client.signIn(w);
+    clients.push(client);
+  }
+  log(`(a) ${wallets.length} wallets funded and signed in in ${since(t0).toFixed(1)} s`);
+  return clients;
+}
+
+/** A scratch database, the job queue, a local chain and the HTTP server, with the deployment in `work`. */
+async function startStack(work: string) {
   const db = await createScratchDatabase({ prefix: 'mapmint_bench_claims' });
   const queue = await openQueue(db.url, { supervise: false });
   const chain = await startLocalChain({ port: 0 });
@@ -71,6 +111,31 @@ async function claimsOnChain(work: string) {
       rateLimitPerMinute: 1_000_000,
     }),
   );
+  return { db, queue, chain, app };
+}
+
+/** Claims for wallet i through the SDK; checks the amount against the ledger; returns the receipt's gas. */
+function claimer(
+  provider: ReturnType<typeof providerFor>,
+  wallets: readonly Wallet[],
+  clients: readonly MapmintClient[],
+): (i: number, epoch: number, expected: bigint) => Promise<bigint> {
+  return async (i, epoch, expected) => {
+    const wallet = wallets[i]!.connect(provider);
+    const r = await claimRewards(clients[i]!, wallet);
+    if (r.status !== 'claimed') throw new Error(`wallet ${i}: ${r.reason}`);
+    if (r.epoch !== epoch || BigInt(r.amountWei) !== expected) {
+      throw new Error(`wallet ${i}: claimed ${r.amountWei} in epoch ${r.epoch}, the ledger says ${expected}`);
+    }
+    const receipt = await provider.getTransactionReceipt(r.txHash);
+    if (!receipt) throw new Error(`no receipt for ${r.txHash}`);
+    return receipt.gasUsed;
+  };
+}
+
+/** Part (a): book, close, publish, claim through the server and SDK; two epochs. */
+async function claimsOnChain(work: string) {
+  const { db, queue, chain, app } = await startStack(work);
   try {
     await saveDeployment(chain.info);
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -95,28 +160,9 @@ async function claimsOnChain(work: string) {
     log(`(a) epoch 1 published: ${pub1.gasUsed} gas`);
 
     const provider = providerFor(chain.info);
-    const clients: MapmintClient[] = [];
-    t0 = performance.now();
-    for (const w of people.wallets) {
-      await chain.fund(w.address);
-      const client = new MapmintClient({ baseUrl });
-      await client.signIn(w);
-      clients.push(client);
-    }
-    log(`(a) ${people.wallets.length} wallets funded and signed in in ${since(t0).toFixed(1)} s`);
+    const clients = await signInAll(chain, people.wallets, baseUrl);
 
-    /** Claims for wallet i through the SDK; checks the amount against the ledger; returns the receipt's gas. */
-    const claimAs = async (i: number, epoch: number, expected: bigint): Promise<bigint> => {
-      const wallet = people.wallets[i]!.connect(provider);
-      const r = await claimRewards(clients[i]!, wallet);
-      if (r.status !== 'claimed') throw new Error(`wallet ${i}: ${r.reason}`);
-      if (r.epoch !== epoch || BigInt(r.amountWei) !== expected) {
-        throw new Error(`wallet ${i}: claimed ${r.amountWei} in epoch ${r.epoch}, the ledger says ${expected}`);
-      }
-      const receipt = await provider.getTransactionReceipt(r.txHash);
-      if (!receipt) throw new Error(`no receipt for ${r.txHash}`);
-      return receipt.gasUsed;
-    };
+    const claimAs = claimer(provider, people.wallets, clients);
 
     const first: bigint[] = [];
     const paid1: bigint[] = [];
@@ -146,22 +192,7 @@ async function claimsOnChain(work: string) {
       late.push(await claimAs(i, 2, await ledgerTotal(db.sql, people.wallets[i]!.address, 2)));
     }
     log(`(a) ${CATCH_UP} catch-up claims and ${LATE} first claims in epoch 2`);
-    // The same 10,000 totals through OpenZeppelin's library and through ours: the tree-building baseline.
-    const totals = await db.sql<{ address: string; cumulative: string }[]>`
-      select address, cumulative::text from epoch_balances where epoch_id = 2`;
-    const rows: RewardRow[] = totals.map((t) => ({ account: t.address, cumulativeAmount: BigInt(t.cumulative) }));
-    t0 = performance.now();
-    const oz = StandardMerkleTree.of(
-      rows.map((r) => [r.account, r.cumulativeAmount.toString()]),
-      ['address', 'uint256'],
-    );
-    for (let i = 0; i < rows.length; i++) oz.getProof(i);
-    const ozS = since(t0);
-    t0 = performance.now();
-    const ours = buildProofFile(2n, rows);
-    const oursS = since(t0);
-    if (ours.root !== oz.root || ours.root !== closed2.root) throw new Error('tree roots differ');
-    log(`(a) tree of ${rows.length}: OpenZeppelin ${ozS.toFixed(2)} s, ours ${oursS.toFixed(2)} s`);
+    const { ozS, oursS, leaves } = await treeBaseline(db.sql, closed2.root);
     return {
       first,
       catchUp,
@@ -172,7 +203,7 @@ async function claimsOnChain(work: string) {
       claimS,
       ozS,
       oursS,
-      leaves: rows.length,
+      leaves,
     };
   } finally {
     await app.close();

@@ -16,7 +16,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateDrive } from '../demo/index.ts';
-import { estimateSigmaZ, importRoads, loadGraph, matchTrack, trackBbox } from '../roads/index.ts';
+import {
+  estimateSigmaZ,
+  importRoads,
+  loadGraph,
+  type MatchResult,
+  matchTrack,
+  type RoadGraph,
+  trackBbox,
+} from '../roads/index.ts';
 import { createScratchDatabase } from './support/scratch-db.ts';
 
 const NOISES_M = [5, 10, 15];
@@ -72,6 +80,24 @@ class Tally {
 
 const round4 = (x: number): number => Number(x.toFixed(4));
 
+/** Matched length on the true segments in the true direction, metres. */
+function rightLength(
+  g: RoadGraph,
+  r: MatchResult,
+  segments: ReadonlyArray<{ wayId: number; fromNode: number; toNode: number }>,
+): number {
+  const truth = new Set(segments.map((s) => `${s.wayId}/${s.fromNode}/${s.toNode}`));
+  let right = 0;
+  for (const p of r.subMatches.flatMap((s) => s.pieces)) {
+    const gp = g.pieces[p.edge];
+    if (!gp) continue;
+    const key =
+      p.direction === 1 ? `${gp.wayId}/${gp.fromNode}/${gp.toNode}` : `${gp.wayId}/${gp.toNode}/${gp.fromNode}`;
+    if (truth.has(key)) right += p.lengthM;
+  }
+  return right;
+}
+
 async function main(): Promise<void> {
   const db = await createScratchDatabase({ prefix: 'mapmint_bench_match' });
   const { sql } = db;
@@ -108,17 +134,8 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       for (let k = 0; k < REPEAT; k++) r = matchTrack(g, fixes, opts);
       const seconds = (performance.now() - t0) / 1000;
-      const truth = new Set(drive.truth.route.segments.map((s) => `${s.wayId}/${s.fromNode}/${s.toNode}`));
-      let right = 0;
-      for (const p of r.subMatches.flatMap((s) => s.pieces)) {
-        const gp = g.pieces[p.edge];
-        if (!gp) continue;
-        const key =
-          p.direction === 1 ? `${gp.wayId}/${gp.fromNode}/${gp.toNode}` : `${gp.wayId}/${gp.toNode}/${gp.fromNode}`;
-        if (truth.has(key)) right += p.lengthM;
-      }
       const o = {
-        right,
+        right: rightLength(g, r, drive.truth.route.segments),
         matched: r.matchedLengthM,
         truth: drive.truth.route.lengthM,
         fixes: fixes.length * REPEAT,

@@ -249,6 +249,35 @@ async function tileRequests(dir: string): Promise<{ mvt: LoadRequest[]; ranges: 
   }
 }
 
+/**
+ * The two incremental paths after the full build: updateTiles for one new drive, then the production path (the
+ * rows one drive's pipeline writes, then the tiler.update job over its dirty areas).
+ */
+async function incrementalUpdates(sql: Sql, archive: string) {
+  const drive = syntheticCity({ segments: 10, frames: 300, drives: 1, seed: 99 }).drives[0]!;
+  drive.uploadId = '00000000-0000-4000-9000-99999999999a';
+  await insertDrives(sql, [drive]);
+  let t0 = performance.now();
+  const inc = await updateTiles(sql, { out: archive, uploadIds: [drive.uploadId], workers: WORKERS });
+  const incS = seconds(t0);
+  log(`incremental: ${inc.rendered} rendered, ${inc.reused} reused in ${incS.toFixed(2)} s`);
+
+  const next = syntheticCity({ segments: 10, frames: 300, drives: 1, seed: 7 }).drives[0]!;
+  next.uploadId = '00000000-0000-4000-9000-99999999999b';
+  await insertDrives(sql, [next]);
+  await matchDrives(sql, [next], true);
+  await fuseDrive(sql, next, 5);
+  t0 = performance.now();
+  const job = await updateDirtyTiles(sql, archive, WORKERS);
+  const jobS = seconds(t0);
+  const jobCounts = 'rendered' in job ? job : { rendered: 0, reused: 0 };
+  log(
+    `tiler.update: ${job.areas} areas, ${jobCounts.rendered} rendered, ${jobCounts.reused} reused in ${jobS.toFixed(2)} s`,
+  );
+
+  return { inc, incS, jobS, jobCounts };
+}
+
 async function main(): Promise<void> {
   const db = await createScratchDatabase({ prefix: 'mapmint_bench_tiles', max: WORKERS + 2 });
   const { sql, url } = db;
@@ -275,27 +304,7 @@ async function main(): Promise<void> {
     const sizes = await tileSizes(path.join(work, 'ours'), [10, 12, 14]);
     log(`tile sizes (KB, uncompressed): ${JSON.stringify(sizes)}`);
 
-    const drive = syntheticCity({ segments: 10, frames: 300, drives: 1, seed: 99 }).drives[0]!;
-    drive.uploadId = '00000000-0000-4000-9000-99999999999a';
-    await insertDrives(sql, [drive]);
-    t0 = performance.now();
-    const inc = await updateTiles(sql, { out: path.join(work, 'ours'), uploadIds: [drive.uploadId], workers: WORKERS });
-    const incS = seconds(t0);
-    log(`incremental: ${inc.rendered} rendered, ${inc.reused} reused in ${incS.toFixed(2)} s`);
-
-    // The production path: the rows one drive's pipeline writes, then the tiler.update job over its dirty areas.
-    const next = syntheticCity({ segments: 10, frames: 300, drives: 1, seed: 7 }).drives[0]!;
-    next.uploadId = '00000000-0000-4000-9000-99999999999b';
-    await insertDrives(sql, [next]);
-    await matchDrives(sql, [next], true);
-    await fuseDrive(sql, next, 5);
-    t0 = performance.now();
-    const job = await updateDirtyTiles(sql, path.join(work, 'ours'), WORKERS);
-    const jobS = seconds(t0);
-    const jobCounts = 'rendered' in job ? job : { rendered: 0, reused: 0 };
-    log(
-      `tiler.update: ${job.areas} areas, ${jobCounts.rendered} rendered, ${jobCounts.reused} reused in ${jobS.toFixed(2)} s`,
-    );
+    const { inc, incS, jobS, jobCounts } = await incrementalUpdates(sql, path.join(work, 'ours'));
 
     const requests = await tileRequests(path.join(work, 'ours'));
     const serve = await serveThroughput(path.join(work, 'ours'), requests.mvt);

@@ -149,11 +149,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-async function main(): Promise<void> {
-  const o = options();
-  const size = Math.round(o.mib * 1024 * 1024);
-  const total = size * o.uploads;
-  const work = await mkdtemp(path.join(tmpdir(), 'mapmint-bench-'));
+/** Progress bars, one per phase of the run, in MiB of the run's total. */
+function progressBars(total: number) {
   const bars = new cliProgress.MultiBar(
     {
       format: ' {phase} |{bar}| {percentage}% {value}/{total} MiB',
@@ -179,6 +176,37 @@ async function main(): Promise<void> {
       },
     };
   };
+  return { bars, phase };
+}
+
+type Phase = ReturnType<typeof progressBars>['phase'];
+type Server = Awaited<ReturnType<typeof startServer>>;
+type Options = ReturnType<typeof options>;
+
+/** Seconds per round of each path, and CPU seconds of each upload round, server and client. */
+interface Measures {
+  times: { upload: number[]; copy: number[]; stream: number[]; raw: number[] };
+  // CPU seconds vary far less than wall time on a shared machine.
+  cpu: { server: number[]; client: number[]; raw: number[] };
+}
+
+/** What one round needs: the inputs with their digests, the server, sizes and the progress bars. */
+interface Round {
+  o: Options;
+  server: Server;
+  inputs: string[];
+  digests: string[];
+  size: number;
+  chunkSize: number | undefined;
+  phase: Phase;
+}
+
+async function main(): Promise<void> {
+  const o = options();
+  const size = Math.round(o.mib * 1024 * 1024);
+  const total = size * o.uploads;
+  const work = await mkdtemp(path.join(tmpdir(), 'mapmint-bench-'));
+  const { bars, phase } = progressBars(total);
   const server = await startServer();
   try {
     const inputs = Array.from({ length: o.uploads }, (_, i) => path.join(work, `drive-${i}.mp4`));
@@ -195,122 +223,140 @@ async function main(): Promise<void> {
           .digest('hex'),
       ),
     );
-    const times = { upload: [] as number[], copy: [] as number[], stream: [] as number[], raw: [] as number[] };
-    // CPU seconds of each upload round, server and client: on a shared machine they vary far less than wall time.
-    const cpu = { server: [] as number[], client: [] as number[], raw: [] as number[] };
+    const m: Measures = {
+      times: { upload: [], copy: [], stream: [], raw: [] },
+      cpu: { server: [], client: [], raw: [] },
+    };
     const uploaded: { client: MapmintClient; id: string }[] = [];
+    const round: Round = { o, server, inputs, digests, size, chunkSize, phase };
     for (let r = 1; r <= o.rounds; r++) {
-      // Baseline: the same bytes copied file to file, all at once, in the same process and on the same disk.
-      const copyBar = phase(`copy ${r}`);
-      times.copy.push(
-        await timed(inputs, async (f) => {
-          await copyFile(f, `${f}.copy`);
-          copyBar.add(size);
-        }),
-      );
-      const streamBar = phase(`stream ${r}`);
-      times.stream.push(
-        await timed(inputs, async (f) => {
-          await pipeline(
-            createReadStream(f, { highWaterMark: 1 << 20 }),
-            createWriteStream(`${f}.stream`, { highWaterMark: 1 << 20 }),
-          );
-          streamBar.add(size);
-        }),
-      );
-      await Promise.all(inputs.flatMap((f) => [rm(`${f}.copy`), rm(`${f}.stream`)]));
-      const rawBar = phase(`raw tcp ${r}`);
-      const rawCpu0 = await server.cpuSeconds();
-      times.raw.push(await timed(inputs, (f, i) => sendRaw(server.rawPort, f, digests[i]!, (n) => rawBar.add(n))));
-      cpu.raw.push((await server.cpuSeconds()) - rawCpu0);
-
-      // Signing in and declaring (which hashes each file on the client) happen before the clock starts.
-      const declared = await Promise.all(
-        inputs.map(async (f, i) => {
-          const client = new MapmintClient({ baseUrl: server.baseUrl });
-          await client.signIn(Wallet.createRandom());
-          const up = await client.createUpload({
-            device: { make: 'Bench', model: `Cam ${i}` },
-            files: await declareFiles([f]),
-          });
-          uploaded.push({ client, id: up.id });
-          return { client, id: up.id, file: f };
-        }),
-      );
-      const upBar = phase(`upload ${r}`);
-      const sent = new Array<number>(o.uploads).fill(0);
-      const serverCpu0 = await server.cpuSeconds();
-      const clientCpu0 = process.cpuUsage();
-      times.upload.push(
-        await timed(declared, async ({ client, id, file }, i) => {
-          await client.sendFile(id, 0, createReadStream(file), size, {
-            ...(chunkSize === undefined ? {} : { chunkSize }),
-            retryDelays: [],
-            fileReader: nodeFileReader,
-            onProgress: (n) => {
-              sent[i] = n;
-              upBar.set(sent.reduce((a, b) => a + b, 0));
-            },
-          });
-        }),
-      );
-      const clientCpu = process.cpuUsage(clientCpu0);
-      cpu.client.push((clientCpu.user + clientCpu.system) / 1e6);
-      cpu.server.push((await server.cpuSeconds()) - serverCpu0);
+      await baselineRound(round, r, m);
+      uploaded.push(...(await uploadRound(round, r, m)));
     }
     bars.stop();
-
-    // Every upload must have been accepted (sniffed, SHA-256 verified, stored) or the figure means nothing.
-    for (const { client, id } of uploaded) {
-      const now = await client.getUpload(id);
-      if (now.status !== 'received' || now.files[0]?.status !== 'received') {
-        throw new Error(`upload ${id} ended ${now.status}, expected received: ${JSON.stringify(now.reasons)}`);
-      }
-    }
-
-    const uploadSeconds = median(times.upload);
-    const copySeconds = median(times.copy);
-    const streamSeconds = median(times.stream);
-    const ours = mb(total, uploadSeconds);
-    const copy = mb(total, copySeconds);
-    const stream = mb(total, streamSeconds);
-    const rawRate = mb(total, median(times.raw));
-    const rows: [string, number[], number][] = [
-      ['tus upload (server)', times.upload, ours],
-      ['fs.copyFile (baseline)', times.copy, copy],
-      ['stream copy', times.stream, stream],
-      ['raw TCP + SHA-256 sink', times.raw, rawRate],
-    ];
-    const err = process.stderr;
-    err.write(`\n${o.uploads} x ${o.mib} MiB (${(total / 1e6).toFixed(0)} MB), seed ${JSON.stringify(o.seed)}\n`);
-    err.write(`${'path'.padEnd(24)}${'median MB/s'.padStart(12)}${'ours/this'.padStart(11)}   seconds per round\n`);
-    for (const [name, secs, rate] of rows) {
-      err.write(`${name.padEnd(24)}${rate.toFixed(1).padStart(12)}${(ours / rate).toFixed(2).padStart(11)}   `);
-      err.write(`${secs.map((x) => x.toFixed(2)).join(' ')}\n`);
-    }
-    const cpuLine = (xs: number[]) => `${median(xs).toFixed(2)} s median (${xs.map((x) => x.toFixed(2)).join(' ')})`;
-    err.write(`upload CPU, server: ${cpuLine(cpu.server)}; client: ${cpuLine(cpu.client)}\n`);
-    err.write(`raw TCP sink CPU (same server process): ${cpuLine(cpu.raw)}\n`);
-    const result = {
-      bench: 'upload',
-      ratio: Number((ours / copy).toFixed(3)),
-      mb_per_s: Number(ours.toFixed(1)),
-      copy_mb_per_s: Number(copy.toFixed(1)),
-      // The ceiling: a bare Node TCP socket that hashes and writes, over the copy; and how much of it we keep.
-      raw_tcp_ratio: Number((rawRate / copy).toFixed(3)),
-      ours_vs_raw_tcp: Number((ours / rawRate).toFixed(3)),
-      server_cpu_s: Number(median(cpu.server).toFixed(2)),
-      raw_tcp_server_cpu_s: Number(median(cpu.raw).toFixed(2)),
-      client_cpu_s: Number(median(cpu.client).toFixed(2)),
-      uploads: o.uploads,
-      bytes: total,
-    };
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    await checkAccepted(uploaded);
+    report(o, total, m);
   } finally {
     bars.stop();
     await server.close();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** The baselines of round r: fs.copyFile, a stream copy, and the raw TCP + SHA-256 sink. */
+async function baselineRound(x: Round, r: number, m: Measures): Promise<void> {
+  const { inputs, size, phase, server } = x;
+  // Baseline: the same bytes copied file to file, all at once, in the same process and on the same disk.
+  const copyBar = phase(`copy ${r}`);
+  m.times.copy.push(
+    await timed(inputs, async (f) => {
+      await copyFile(f, `${f}.copy`);
+      copyBar.add(size);
+    }),
+  );
+  const streamBar = phase(`stream ${r}`);
+  m.times.stream.push(
+    await timed(inputs, async (f) => {
+      await pipeline(
+        createReadStream(f, { highWaterMark: 1 << 20 }),
+        createWriteStream(`${f}.stream`, { highWaterMark: 1 << 20 }),
+      );
+      streamBar.add(size);
+    }),
+  );
+  await Promise.all(inputs.flatMap((f) => [rm(`${f}.copy`), rm(`${f}.stream`)]));
+  const rawBar = phase(`raw tcp ${r}`);
+  const rawCpu0 = await server.cpuSeconds();
+  m.times.raw.push(await timed(inputs, (f, i) => sendRaw(server.rawPort, f, x.digests[i]!, (n) => rawBar.add(n))));
+  m.cpu.raw.push((await server.cpuSeconds()) - rawCpu0);
+}
+
+/** The tus uploads of round r, each under a new account; returns them for the acceptance check. */
+async function uploadRound(x: Round, r: number, m: Measures): Promise<{ client: MapmintClient; id: string }[]> {
+  const { inputs, size, chunkSize, server } = x;
+  // Signing in and declaring (which hashes each file on the client) happen before the clock starts.
+  const declared = await Promise.all(
+    inputs.map(async (f, i) => {
+      const client = new MapmintClient({ baseUrl: server.baseUrl });
+      await client.signIn(Wallet.createRandom());
+      const up = await client.createUpload({
+        device: { make: 'Bench', model: `Cam ${i}` },
+        files: await declareFiles([f]),
+      });
+      return { client, id: up.id, file: f };
+    }),
+  );
+  const upBar = x.phase(`upload ${r}`);
+  const sent = new Array<number>(x.o.uploads).fill(0);
+  const serverCpu0 = await server.cpuSeconds();
+  const clientCpu0 = process.cpuUsage();
+  m.times.upload.push(
+    await timed(declared, async ({ client, id, file }, i) => {
+      await client.sendFile(id, 0, createReadStream(file), size, {
+        ...(chunkSize === undefined ? {} : { chunkSize }),
+        retryDelays: [],
+        fileReader: nodeFileReader,
+        onProgress: (n) => {
+          sent[i] = n;
+          upBar.set(sent.reduce((a, b) => a + b, 0));
+        },
+      });
+    }),
+  );
+  const clientCpu = process.cpuUsage(clientCpu0);
+  m.cpu.client.push((clientCpu.user + clientCpu.system) / 1e6);
+  m.cpu.server.push((await server.cpuSeconds()) - serverCpu0);
+  return declared.map(({ client, id }) => ({ client, id }));
+}
+
+/** Every upload must have been accepted (sniffed, SHA-256 verified, stored) or the figure means nothing. */
+async function checkAccepted(uploaded: ReadonlyArray<{ client: MapmintClient; id: string }>): Promise<void> {
+  for (const { client, id } of uploaded) {
+    const now = await client.getUpload(id);
+    if (now.status !== 'received' || now.files[0]?.status !== 'received') {
+      throw new Error(`upload ${id} ended ${now.status}, expected received: ${JSON.stringify(now.reasons)}`);
+    }
+  }
+}
+
+/** The table on stderr and the JSON line on stdout. */
+function report(o: Options, total: number, m: Measures): void {
+  const { times, cpu } = m;
+  const ours = mb(total, median(times.upload));
+  const copy = mb(total, median(times.copy));
+  const stream = mb(total, median(times.stream));
+  const rawRate = mb(total, median(times.raw));
+  const rows: [string, number[], number][] = [
+    ['tus upload (server)', times.upload, ours],
+    ['fs.copyFile (baseline)', times.copy, copy],
+    ['stream copy', times.stream, stream],
+    ['raw TCP + SHA-256 sink', times.raw, rawRate],
+  ];
+  const err = process.stderr;
+  err.write(`\n${o.uploads} x ${o.mib} MiB (${(total / 1e6).toFixed(0)} MB), seed ${JSON.stringify(o.seed)}\n`);
+  err.write(`${'path'.padEnd(24)}${'median MB/s'.padStart(12)}${'ours/this'.padStart(11)}   seconds per round\n`);
+  for (const [name, secs, rate] of rows) {
+    err.write(`${name.padEnd(24)}${rate.toFixed(1).padStart(12)}${(ours / rate).toFixed(2).padStart(11)}   `);
+    err.write(`${secs.map((x) => x.toFixed(2)).join(' ')}\n`);
+  }
+  const cpuLine = (xs: number[]) => `${median(xs).toFixed(2)} s median (${xs.map((x) => x.toFixed(2)).join(' ')})`;
+  err.write(`upload CPU, server: ${cpuLine(cpu.server)}; client: ${cpuLine(cpu.client)}\n`);
+  err.write(`raw TCP sink CPU (same server process): ${cpuLine(cpu.raw)}\n`);
+  const result = {
+    bench: 'upload',
+    ratio: Number((ours / copy).toFixed(3)),
+    mb_per_s: Number(ours.toFixed(1)),
+    copy_mb_per_s: Number(copy.toFixed(1)),
+    // The ceiling: a bare Node TCP socket that hashes and writes, over the copy; and how much of it we keep.
+    raw_tcp_ratio: Number((rawRate / copy).toFixed(3)),
+    ours_vs_raw_tcp: Number((ours / rawRate).toFixed(3)),
+    server_cpu_s: Number(median(cpu.server).toFixed(2)),
+    raw_tcp_server_cpu_s: Number(median(cpu.raw).toFixed(2)),
+    client_cpu_s: Number(median(cpu.client).toFixed(2)),
+    uploads: o.uploads,
+    bytes: total,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 await main();

@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
 import { MapmintError } from '../core/errors.ts';
 import { toolError } from './run-tool.ts';
 
@@ -58,7 +59,28 @@ export function encoderArgs(
  */
 export async function encodeVideo(opts: EncodeOptions): Promise<{ frames: number; seconds: number }> {
   const bin = opts.ffmpeg ?? 'ffmpeg';
-  const args = [
+  const args = ffmpegArgs(opts);
+  const ff = startFfmpeg(bin, args);
+  const started = performance.now();
+  await pipeFrames(opts, ff);
+  ff.child.stdin.end();
+  const code = await ff.exited;
+  if (ff.spawnError) throw ff.spawnError;
+  if (code !== 0) {
+    const msg = Buffer.concat(ff.stderr).toString('utf8').trim().slice(-800);
+    throw new MapmintError(
+      'internal',
+      'ffmpeg_failed',
+      `ffmpeg exited with code ${code} writing ${opts.output}: ${msg}`,
+      { args },
+    );
+  }
+  return { frames: opts.frameCount, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The whole ffmpeg command line: raw RGBA frames on stdin, H.264 MP4 out. */
+function ffmpegArgs(opts: EncodeOptions): string[] {
+  return [
     '-hide_banner',
     '-loglevel',
     'error',
@@ -88,21 +110,35 @@ export async function encodeVideo(opts: EncodeOptions): Promise<{ frames: number
     `creation_time=${opts.creationTime}`,
     opts.output,
   ];
+}
+
+/** A running ffmpeg: its stderr so far, its exit (null when it could not start) and the start error, if any. */
+interface Ffmpeg {
+  child: ChildProcessByStdio<Writable, null, Readable>;
+  stderr: Buffer[];
+  exited: Promise<number | null>;
+  spawnError: MapmintError | undefined;
+}
+
+function startFfmpeg(bin: string, args: string[]): Ffmpeg {
   const child = spawn(bin, args, { stdio: ['pipe', 'ignore', 'pipe'] });
-  const stderr: Buffer[] = [];
-  child.stderr.on('data', (b: Buffer) => stderr.push(b));
-  let spawnError: MapmintError | undefined;
-  const exited = new Promise<number | null>((resolve) => {
+  const ff: Ffmpeg = { child, stderr: [], exited: Promise.resolve(null), spawnError: undefined };
+  child.stderr.on('data', (b: Buffer) => ff.stderr.push(b));
+  ff.exited = new Promise<number | null>((resolve) => {
     child.on('error', (e: NodeJS.ErrnoException) => {
-      spawnError = toolError(bin, e);
+      ff.spawnError = toolError(bin, e);
       resolve(null);
     });
     child.on('close', (code) => resolve(code));
   });
-  // A write after ffmpeg died raises EPIPE on stdin; the exit code below says what actually went wrong.
+  // A write after ffmpeg died raises EPIPE on stdin; the exit code says what actually went wrong.
   child.stdin.on('error', () => {});
+  return ff;
+}
 
-  const started = performance.now();
+/** Renders frames (at most `concurrency` in flight) and writes them in order, honouring the pipe's back-pressure. */
+async function pipeFrames(opts: EncodeOptions, ff: Ffmpeg): Promise<void> {
+  const { child } = ff;
   const frameBytes = opts.width * opts.height * 4;
   const concurrency = Math.max(1, opts.concurrency ?? 2);
   const inFlight: Array<Promise<Buffer>> = [];
@@ -119,8 +155,8 @@ export async function encodeVideo(opts: EncodeOptions): Promise<{ frames: number
           `frame ${i} has ${frame.length} bytes, expected ${frameBytes}`,
         );
       }
-      if (spawnError || child.stdin.destroyed) break;
-      if (!child.stdin.write(frame)) await Promise.race([once(child.stdin, 'drain'), exited]);
+      if (ff.spawnError || child.stdin.destroyed) break;
+      if (!child.stdin.write(frame)) await Promise.race([once(child.stdin, 'drain'), ff.exited]);
       opts.onFrame?.(i);
     }
   } catch (e) {
@@ -128,17 +164,4 @@ export async function encodeVideo(opts: EncodeOptions): Promise<{ frames: number
     await Promise.allSettled(inFlight);
     throw e;
   }
-  child.stdin.end();
-  const code = await exited;
-  if (spawnError) throw spawnError;
-  if (code !== 0) {
-    const msg = Buffer.concat(stderr).toString('utf8').trim().slice(-800);
-    throw new MapmintError(
-      'internal',
-      'ffmpeg_failed',
-      `ffmpeg exited with code ${code} writing ${opts.output}: ${msg}`,
-      { args },
-    );
-  }
-  return { frames: opts.frameCount, seconds: (performance.now() - started) / 1000 };
 }

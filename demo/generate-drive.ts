@@ -86,12 +86,6 @@ export async function generateDrive(opts: DemoDriveOptions): Promise<DemoDrive> 
   await mkdir(outDir, { recursive: true });
   const at = (name: string): string => path.join(outDir, name);
   const startTime = iso(plan.startMs);
-  const files: DemoFile[] = [];
-  const add = async (name: string, meta: Omit<DemoFile, 'path' | 'bytes' | 'sha256'>): Promise<void> => {
-    const { sha256, size } = await sha256File(at(name));
-    files.push({ path: name, ...meta, bytes: size, sha256 });
-  };
-
   const paths: DemoDrive['paths'] = {
     manifest: at('manifest.json'),
     truth: at('truth.json'),
@@ -100,50 +94,90 @@ export async function generateDrive(opts: DemoDriveOptions): Promise<DemoDrive> 
     osm: at('roads.osm'),
     geojson: at('roads.geojson'),
   };
-  await writeFile(paths.osm, toOsmXml(plan.network, startTime.replace(/\.\d{3}Z$/, 'Z')));
-  await writeFile(paths.geojson, `${JSON.stringify(toRoadsGeoJson(plan.network))}\n`);
-  if (opts.pbf ?? true) {
-    paths.pbf = at('roads.osm.pbf');
-    await osmXmlToPbf(paths.osm, paths.pbf, opts.osmium);
-  }
+  await writeRoads(
+    plan,
+    paths,
+    startTime,
+    (opts.pbf ?? true) ? { pbf: at('roads.osm.pbf'), osmium: opts.osmium } : null,
+  );
   await writeFile(paths.gpx, toGpx(plan.fixes, { name: `mapmint demo drive ${plan.seed}` }));
   await writeFile(paths.csv, toCsv(plan.fixes));
   const truth = truthDocument(plan);
   await writeFile(paths.truth, `${JSON.stringify(truth)}\n`);
-
   let render: DemoDrive['render'];
-  const video = plan.video;
-  if (video) {
+  if (plan.video) {
     paths.video = at('drive.mp4');
-    const scene = buildScene(plan.graph, plan.objects, plan.controls);
-    const result = await encodeVideo({
-      output: paths.video,
-      width: video.width,
-      height: video.height,
-      fps: video.fps,
-      frameCount: video.frameCount,
-      creationTime: startTime,
-      concurrency: video.concurrency,
-      grain: video.grain,
-      seed: plan.seed,
-      ...(video.bitrateMbps !== undefined ? { bitrateMbps: video.bitrateMbps } : {}),
-      ...(video.keyframeIntervalS !== undefined
-        ? { keyframeInterval: Math.round(video.keyframeIntervalS * video.fps) }
-        : {}),
-      ...(opts.ffmpeg ? { ffmpeg: opts.ffmpeg } : {}),
-      renderFrame: (i) => {
-        const pose = plan.frames[i];
-        if (!pose) throw new RangeError(`no pose for frame ${i}`);
-        const svg = frameSvg(scene, {
-          camera: video,
-          pose: { x: pose.x, y: pose.y, z: pose.heightAboveGround, yawDeg: pose.yaw, pitchDeg: pose.pitch },
-          tS: i / video.fps,
-        });
-        return rasterizeSvg(svg);
-      },
-      onFrame: (i) => opts.onFrame?.(i + 1, video.frameCount),
-    });
-    render = { ...result, fps: result.frames / result.seconds };
+    render = await renderVideo(plan, plan.video, paths.video, startTime, opts);
+  }
+  const files = await describeFiles(outDir, plan, paths);
+  const manifest = manifestOf(plan, startTime, truth.durationS, files);
+  await writeFile(paths.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+  return { outDir, manifest, truth, paths, ...(render ? { render } : {}), plan };
+}
+
+/** The street network as OSM XML and GeoJSON, and as PBF (with osmium) when `pbf` is given. */
+async function writeRoads(
+  plan: DemoPlan,
+  paths: DemoDrive['paths'],
+  startTime: string,
+  pbf: { pbf: string; osmium: string | undefined } | null,
+): Promise<void> {
+  await writeFile(paths.osm, toOsmXml(plan.network, startTime.replace(/\.\d{3}Z$/, 'Z')));
+  await writeFile(paths.geojson, `${JSON.stringify(toRoadsGeoJson(plan.network))}\n`);
+  if (pbf) {
+    paths.pbf = pbf.pbf;
+    await osmXmlToPbf(paths.osm, pbf.pbf, pbf.osmium);
+  }
+}
+
+/** Renders every planned frame of the scene and encodes them into the MP4; returns the render speed. */
+async function renderVideo(
+  plan: DemoPlan,
+  video: NonNullable<DemoPlan['video']>,
+  output: string,
+  startTime: string,
+  opts: DemoDriveOptions,
+): Promise<NonNullable<DemoDrive['render']>> {
+  const scene = buildScene(plan.graph, plan.objects, plan.controls);
+  const result = await encodeVideo({
+    output,
+    width: video.width,
+    height: video.height,
+    fps: video.fps,
+    frameCount: video.frameCount,
+    creationTime: startTime,
+    concurrency: video.concurrency,
+    grain: video.grain,
+    seed: plan.seed,
+    ...(video.bitrateMbps !== undefined ? { bitrateMbps: video.bitrateMbps } : {}),
+    ...(video.keyframeIntervalS !== undefined
+      ? { keyframeInterval: Math.round(video.keyframeIntervalS * video.fps) }
+      : {}),
+    ...(opts.ffmpeg ? { ffmpeg: opts.ffmpeg } : {}),
+    renderFrame: (i) => {
+      const pose = plan.frames[i];
+      if (!pose) throw new RangeError(`no pose for frame ${i}`);
+      const svg = frameSvg(scene, {
+        camera: video,
+        pose: { x: pose.x, y: pose.y, z: pose.heightAboveGround, yawDeg: pose.yaw, pitchDeg: pose.pitch },
+        tS: i / video.fps,
+      });
+      return rasterizeSvg(svg);
+    },
+    onFrame: (i) => opts.onFrame?.(i + 1, video.frameCount),
+  });
+  return { ...result, fps: result.frames / result.seconds };
+}
+
+/** The manifest's file list, in a fixed order: each file's role, media type, size and SHA-256. */
+async function describeFiles(outDir: string, plan: DemoPlan, paths: DemoDrive['paths']): Promise<DemoFile[]> {
+  const files: DemoFile[] = [];
+  const add = async (name: string, meta: Omit<DemoFile, 'path' | 'bytes' | 'sha256'>): Promise<void> => {
+    const { sha256, size } = await sha256File(path.join(outDir, name));
+    files.push({ path: name, ...meta, bytes: size, sha256 });
+  };
+  const video = plan.video;
+  if (video)
     await add('drive.mp4', {
       role: 'video',
       mediaType: 'video/mp4',
@@ -154,7 +188,6 @@ export async function generateDrive(opts: DemoDriveOptions): Promise<DemoDrive> 
         (video.keyframeIntervalS !== undefined ? `, a keyframe every ${video.keyframeIntervalS} s` : '') +
         ', creation_time = startTime',
     });
-  }
   await add('track.gpx', {
     role: 'telemetry',
     mediaType: 'application/gpx+xml',
@@ -186,14 +219,19 @@ export async function generateDrive(opts: DemoDriveOptions): Promise<DemoDrive> 
     mediaType: 'application/geo+json',
     description: 'the same network as GeoJSON',
   });
+  return files;
+}
 
-  const manifest: DemoManifest = {
+/** The contents of manifest.json. */
+function manifestOf(plan: DemoPlan, startTime: string, durationS: number, files: DemoFile[]): DemoManifest {
+  const video = plan.video;
+  return {
     format: 'mapmint-demo-manifest',
     version: 1,
     name: `mapmint demo drive ${plan.seed}`,
     seed: plan.seed,
     startTime,
-    durationS: truth.durationS,
+    durationS,
     device: video
       ? {
           make: 'mapmint',
@@ -208,6 +246,4 @@ export async function generateDrive(opts: DemoDriveOptions): Promise<DemoDrive> 
       : null,
     files,
   };
-  await writeFile(paths.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
-  return { outDir, manifest, truth, paths, ...(render ? { render } : {}), plan };
 }

@@ -55,11 +55,57 @@ export function generateNetwork(
 ): RoadNetwork {
   const cols = Math.max(3, opts.cols ?? 6);
   const rows = Math.max(3, opts.rows ?? 5);
-  const spacing = opts.spacingM ?? 125;
-  const frame = localFrame(origin.lat, origin.lon);
-  const builder = new NetworkBuilder(frame);
+  const builder = new NetworkBuilder(localFrame(origin.lat, origin.lon));
+  const { grid, rot } = gridNodes(rng, builder, cols, rows, opts.spacingM ?? 125);
+  const town: Town = {
+    rng,
+    builder,
+    cols,
+    rows,
+    rot,
+    at: (i, j) => grid[i]?.[j] ?? -1,
+    names: rng.shuffle([...STREET_NAMES]),
+    streetTags: new Map(),
+  };
+  const edges = gridStreets(town);
+  removeSomeEdges(rng, edges, town.streetTags);
+  const stubs = deadEnds(town);
+  edges.push(...stubs);
+  markOneways(town, stubs);
+  const net: RoadNetwork = {
+    origin: { ...origin },
+    nodes: builder.nodes,
+    ways: buildWays(rng, builder, edges, town.streetTags),
+  };
+  // A oneway that traps the walk (a street only enterable from a dead end, say) goes back to two-way traffic.
+  for (const way of net.ways) {
+    if (way.tags.oneway === 'yes' && !stronglyConnected(buildGraph(net))) delete way.tags.oneway;
+  }
+  return net;
+}
 
-  // Uneven block sizes and a slight rotation make the grid look surveyed rather than drawn.
+/** The town being built: its grid, the street names still free, and the tags of each named street. */
+interface Town {
+  rng: Rng;
+  builder: NetworkBuilder;
+  cols: number;
+  rows: number;
+  /** Rotation of the grid, radians. */
+  rot: number;
+  /** Node id of grid corner (i, j). */
+  at: (i: number, j: number) => number;
+  names: string[];
+  streetTags: Map<string, Tags>;
+}
+
+/** The grid's junctions: uneven block sizes and a slight rotation make the grid look surveyed rather than drawn. */
+function gridNodes(
+  rng: Rng,
+  builder: NetworkBuilder,
+  cols: number,
+  rows: number,
+  spacing: number,
+): { grid: number[][]; rot: number } {
   const xs = cumulative(cols, () => spacing * rng.uniform(0.85, 1.2));
   const ys = cumulative(rows, () => spacing * rng.uniform(0.85, 1.2));
   const rot = rng.uniform(-15, 15) * (Math.PI / 180);
@@ -73,12 +119,14 @@ export function generateNetwork(
     }
     grid.push(column);
   }
-  const at = (i: number, j: number): number => grid[i]?.[j] ?? -1;
+  return { grid, rot };
+}
 
-  const names = rng.shuffle([...STREET_NAMES]);
+/** One street per grid row and column (the middle ones secondary and tertiary), plus a diagonal. */
+function gridStreets(town: Town): Edge[] {
+  const { cols, rows, at, names, streetTags } = town;
   const mainRow = Math.floor(rows / 2);
   const mainCol = Math.floor(cols / 2);
-  const streetTags = new Map<string, Tags>();
   const edges: Edge[] = [];
   for (let j = 0; j < rows; j++) {
     const name = names.pop() ?? `Strasse ${j}`;
@@ -90,17 +138,18 @@ export function generateNetwork(
     streetTags.set(name, roadTags(i === mainCol ? 'tertiary' : 'residential', name));
     for (let j = 0; j + 1 < rows; j++) edges.push({ a: at(i, j), b: at(i, j + 1), street: name });
   }
-
   // A diagonal through grid corners crosses no other street between nodes, so it needs no new junctions.
   const diagName = names.pop() ?? 'Diagonale';
   streetTags.set(diagName, roadTags('residential', diagName));
   const steps = Math.min(cols, rows) - 2;
-  const i0 = rng.int(0, cols - 1 - steps);
+  const i0 = town.rng.int(0, cols - 1 - steps);
   for (let k = 0; k < steps; k++) edges.push({ a: at(i0 + k, k), b: at(i0 + k + 1, k + 1), street: diagName });
+  return edges;
+}
 
-  removeSomeEdges(rng, edges, streetTags);
-
-  // Dead ends: short stubs leaving the town's border outward.
+/** Dead ends: short stubs leaving the town's border outward. */
+function deadEnds(town: Town): Edge[] {
+  const { rng, builder, cols, rows, rot, at, names, streetTags } = town;
   const stubs: Edge[] = [];
   const borders: Array<[number, number, number, number]> = [];
   for (let j = 1; j < rows - 1; j++) borders.push([0, j, -1, 0], [cols - 1, j, 1, 0]);
@@ -115,27 +164,18 @@ export function generateNetwork(
     streetTags.set(name, roadTags('residential', name));
     stubs.push({ a: at(bi, bj), b: end, street: name });
   }
-  edges.push(...stubs);
+  return stubs;
+}
 
-  // Oneway on a couple of residential streets; checked for strong connectivity later by the route graph.
-  const residential = [...streetTags.entries()].filter(
+/** Oneway on a couple of residential streets; checked for strong connectivity later by the route graph. */
+function markOneways(town: Town, stubs: readonly Edge[]): void {
+  const residential = [...town.streetTags.entries()].filter(
     ([, t]) => t.highway === 'residential' && !stubs.some((s) => t.name === s.street),
   );
-  for (const [, tags] of rng.shuffle(residential).slice(0, 2)) {
+  for (const [, tags] of town.rng.shuffle(residential).slice(0, 2)) {
     tags.oneway = 'yes';
     tags.maxspeed = '30';
   }
-
-  const net: RoadNetwork = {
-    origin: { ...origin },
-    nodes: builder.nodes,
-    ways: buildWays(rng, builder, edges, streetTags),
-  };
-  // A oneway that traps the walk (a street only enterable from a dead end, say) goes back to two-way traffic.
-  for (const way of net.ways) {
-    if (way.tags.oneway === 'yes' && !stronglyConnected(buildGraph(net))) delete way.tags.oneway;
-  }
-  return net;
 }
 
 /** Road class tags with the Swiss default limits (50 km/h in town, 30 km/h zones in residential streets). */

@@ -83,57 +83,12 @@ export async function castVote(
         'own_capture',
         `${item.kind} ${item.id} comes from your own uploads: others review your captures`,
       );
-    await tx`insert into review_outcomes (item_kind, item_id) values (${item.kind}, ${item.id}) on conflict do nothing`;
-    const [o] = await tx<{ status: ReviewStatus }[]>`
-      select status from review_outcomes where item_kind = ${item.kind} and item_id = ${item.id} for update`;
-    const before = o!.status;
-    if (before === 'settled') throw conflict('settled', `${item.kind} ${item.id} is already settled`);
-    if (before === 'escalated' && !senior)
-      throw forbidden(
-        'senior_required',
-        `reviewers disagreed on ${item.kind} ${item.id}: a senior reviewer settles it`,
-      );
-    const vote: VoteLabel =
-      input.decision === 'relabel'
-        ? { decision: 'relabel', class: input.class as string, value: input.value ?? null }
-        : { decision: input.decision, class: it.class, value: it.value };
-    if (vote.decision === 'relabel' && vote.class === it.class && vote.value === it.value)
-      throw invalid(
-        'relabel_unchanged',
-        `${item.kind} ${item.id} already has that class and value: confirm it instead`,
-      );
-    const [mine] = await tx<{ id: number }[]>`
-      insert into reviews (item_kind, item_id, reviewer_id, decision, class, value, senior)
-      values (${item.kind}, ${item.id}, ${me}, ${vote.decision}, ${vote.class}, ${vote.value}, ${senior})
-      on conflict do nothing returning id::float8 as id`;
-    if (!mine) throw conflict('already_voted', `you already voted on ${item.kind} ${item.id}`);
-    const votes = await tx<Array<VoteLabel & { id: number; reviewerId: string; senior: boolean }>>`
-      select id::float8 as id, reviewer_id as "reviewerId", decision, class, value, senior from reviews
-      where item_kind = ${item.kind} and item_id = ${item.id} order by id`;
+    const before = await lockOutcome(tx, item, senior);
+    const vote = voteLabel(input, it, item);
+    const { mineId, votes } = await recordVote(tx, item, { me, vote, senior });
     const next = settle(votes, before, { quorum: cfg.review.quorum, lastIsSenior: senior });
-    if (next.outcome) {
-      const out = next.outcome;
-      await tx`update review_outcomes set status = 'settled', decision = ${out.decision}, class = ${out.class},
-                 value = ${out.value}, settled_by = ${out.by}, settled_at = now()
-               where item_kind = ${item.kind} and item_id = ${item.id}`;
-      const agreeing = votes.filter((v) => agrees(v, out));
-      if (item.kind === 'feature') {
-        await applyFeatureReview(tx, item.id, {
-          decision: out.decision,
-          ...(out.decision === 'relabel' ? { class: out.class, value: out.value } : {}),
-          votes: agreeing.length,
-        });
-      }
-      await bookReviewCredits(
-        tx,
-        agreeing.map((v) => ({
-          reviewId: v.id,
-          contributorId: v.reviewerId,
-          settledEscalation: v.id === mine.id && out.by === 'senior',
-        })),
-        cfg,
-      );
-    } else if (next.status !== before) {
+    if (next.outcome) await applyOutcome(tx, item, { out: next.outcome, votes, mineId }, cfg);
+    else if (next.status !== before) {
       await tx`update review_outcomes set status = ${next.status} where item_kind = ${item.kind} and item_id = ${item.id}`;
     }
     return {
@@ -144,4 +99,80 @@ export async function castVote(
       escalated: next.status === 'escalated',
     };
   })) as VoteResult;
+}
+
+type ItemRef = { kind: ReviewItemKind; id: number };
+type CastVote = VoteLabel & { id: number; reviewerId: string; senior: boolean };
+
+/**
+ * Locks the item's review_outcomes row (creating it on the first vote), so concurrent votes on one item queue here;
+ * returns its status, refusing a settled item, and an escalated one to a non-senior.
+ */
+async function lockOutcome(tx: Sql, item: ItemRef, senior: boolean): Promise<Exclude<ReviewStatus, 'settled'>> {
+  await tx`insert into review_outcomes (item_kind, item_id) values (${item.kind}, ${item.id}) on conflict do nothing`;
+  const [o] = await tx<{ status: ReviewStatus }[]>`
+      select status from review_outcomes where item_kind = ${item.kind} and item_id = ${item.id} for update`;
+  const before = o!.status;
+  if (before === 'settled') throw conflict('settled', `${item.kind} ${item.id} is already settled`);
+  if (before === 'escalated' && !senior)
+    throw forbidden('senior_required', `reviewers disagreed on ${item.kind} ${item.id}: a senior reviewer settles it`);
+  return before;
+}
+
+/** The vote as a label: a confirm or reject keeps the item's class and value; a relabel must change one of them. */
+function voteLabel(input: VoteInput, it: { class: string; value: string | null }, item: ItemRef): VoteLabel {
+  const vote: VoteLabel =
+    input.decision === 'relabel'
+      ? { decision: 'relabel', class: input.class as string, value: input.value ?? null }
+      : { decision: input.decision, class: it.class, value: it.value };
+  if (vote.decision === 'relabel' && vote.class === it.class && vote.value === it.value)
+    throw invalid('relabel_unchanged', `${item.kind} ${item.id} already has that class and value: confirm it instead`);
+  return vote;
+}
+
+/** Records the vote (once per reviewer and item) and returns it with every vote on the item, oldest first. */
+async function recordVote(
+  tx: Sql,
+  item: ItemRef,
+  v: { me: string; vote: VoteLabel; senior: boolean },
+): Promise<{ mineId: number; votes: CastVote[] }> {
+  const [mine] = await tx<{ id: number }[]>`
+      insert into reviews (item_kind, item_id, reviewer_id, decision, class, value, senior)
+      values (${item.kind}, ${item.id}, ${v.me}, ${v.vote.decision}, ${v.vote.class}, ${v.vote.value}, ${v.senior})
+      on conflict do nothing returning id::float8 as id`;
+  if (!mine) throw conflict('already_voted', `you already voted on ${item.kind} ${item.id}`);
+  const votes = await tx<CastVote[]>`
+      select id::float8 as id, reviewer_id as "reviewerId", decision, class, value, senior from reviews
+      where item_kind = ${item.kind} and item_id = ${item.id} order by id`;
+  return { mineId: mine.id, votes };
+}
+
+/** Settles the item: the outcome row, a feature's new status or label in fusion, and credits for agreeing votes. */
+async function applyOutcome(
+  tx: Sql,
+  item: ItemRef,
+  s: { out: NonNullable<ReturnType<typeof settle>['outcome']>; votes: CastVote[]; mineId: number },
+  cfg: { review: ReviewConfig; rewards: RewardConfig },
+): Promise<void> {
+  const { out } = s;
+  await tx`update review_outcomes set status = 'settled', decision = ${out.decision}, class = ${out.class},
+                 value = ${out.value}, settled_by = ${out.by}, settled_at = now()
+               where item_kind = ${item.kind} and item_id = ${item.id}`;
+  const agreeing = s.votes.filter((v) => agrees(v, out));
+  if (item.kind === 'feature') {
+    await applyFeatureReview(tx, item.id, {
+      decision: out.decision,
+      ...(out.decision === 'relabel' ? { class: out.class, value: out.value } : {}),
+      votes: agreeing.length,
+    });
+  }
+  await bookReviewCredits(
+    tx,
+    agreeing.map((v) => ({
+      reviewId: v.id,
+      contributorId: v.reviewerId,
+      settledEscalation: v.id === s.mineId && out.by === 'senior',
+    })),
+    cfg,
+  );
 }

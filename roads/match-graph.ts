@@ -56,23 +56,62 @@ export function cellKey(cx: number, cy: number): number {
 
 /** Builds the graph from pieces (pure: loadGraph feeds it from PostGIS, tests can feed it directly). */
 export function buildRoadGraph(pieces: GraphPiece[], cellM = 50): RoadGraph {
+  const origin = projectionOf(pieces);
+  const edges = edgeArrays(pieces, origin, cellM);
+  const n = edges.nodeIds.length;
+  const cells = new Map<number, Int32Array>();
+  for (const [k, list] of edges.cellLists) cells.set(k, Int32Array.from(list));
+  return {
+    nodeCount: n,
+    edgeCount: pieces.length,
+    nodeIds: edges.nodeIds,
+    edgeSource: edges.edgeSource,
+    edgeTarget: edges.edgeTarget,
+    edgeLength: edges.edgeLength,
+    edgeDirs: edges.edgeDirs,
+    vertStart: edges.vertStart,
+    xy: edges.xy,
+    vertCum: edges.vertCum,
+    ...adjacency(n, edges),
+    pieces,
+    origin,
+    grid: { cellM, cells },
+  };
+}
+
+/**
+ * Equirectangular projection about the mean of the pieces' first vertices: within a country-sized bbox the scale
+ * error stays well under 1 %, and candidate distances of tens of metres are what it is used for (route lengths come
+ * from length_m).
+ */
+function projectionOf(pieces: readonly GraphPiece[]): RoadGraph['origin'] {
   let lat0 = 0;
   let lon0 = 0;
-  let nv = 0;
   for (const p of pieces) {
     const c = p.coords[0];
     if (c) {
       lon0 += c[0];
       lat0 += c[1];
     }
-    nv += p.coords.length;
   }
   lat0 /= Math.max(1, pieces.length);
   lon0 /= Math.max(1, pieces.length);
-  // Equirectangular projection about the centre: within a country-sized bbox the scale error stays well under 1 %,
-  // and candidate distances of tens of metres are what it is used for (route lengths come from length_m).
   const ky = EARTH_RADIUS_M * RAD;
   const kx = ky * Math.cos(lat0 * RAD);
+  return { lat0, lon0, kx, ky };
+}
+
+/** The edge and vertex arrays of a graph, its dense node ids, and the edges crossing each grid cell. */
+type EdgeArrays = Pick<
+  RoadGraph,
+  'nodeIds' | 'edgeSource' | 'edgeTarget' | 'edgeLength' | 'edgeDirs' | 'vertStart' | 'xy' | 'vertCum'
+> & { cellLists: Map<number, number[]> };
+
+/** Numbers the nodes densely, projects every vertex and lists the grid cells each edge's segments cross. */
+function edgeArrays(pieces: readonly GraphPiece[], origin: RoadGraph['origin'], cellM: number): EdgeArrays {
+  const { lat0, lon0, kx, ky } = origin;
+  let nv = 0;
+  for (const p of pieces) nv += p.coords.length;
   const index = new Map<number, number>();
   const nodeIds: number[] = [];
   const nodeOf = (id: number): number => {
@@ -85,21 +124,25 @@ export function buildRoadGraph(pieces: GraphPiece[], cellM = 50): RoadGraph {
     return k;
   };
   const m = pieces.length;
-  const edgeSource = new Int32Array(m);
-  const edgeTarget = new Int32Array(m);
-  const edgeLength = new Float64Array(m);
-  const edgeDirs = new Uint8Array(m);
-  const vertStart = new Int32Array(m + 1);
-  const xy = new Float64Array(nv * 2);
-  const vertCum = new Float64Array(nv);
-  const cellLists = new Map<number, number[]>();
+  const out: EdgeArrays = {
+    nodeIds,
+    edgeSource: new Int32Array(m),
+    edgeTarget: new Int32Array(m),
+    edgeLength: new Float64Array(m),
+    edgeDirs: new Uint8Array(m),
+    vertStart: new Int32Array(m + 1),
+    xy: new Float64Array(nv * 2),
+    vertCum: new Float64Array(nv),
+    cellLists: new Map<number, number[]>(),
+  };
+  const { xy, vertCum, cellLists } = out;
   let v = 0;
   pieces.forEach((p, e) => {
-    edgeSource[e] = nodeOf(p.source);
-    edgeTarget[e] = nodeOf(p.target);
-    edgeLength[e] = p.lengthM;
-    edgeDirs[e] = (p.oneway >= 0 ? 1 : 0) | (p.oneway <= 0 ? 2 : 0);
-    vertStart[e] = v;
+    out.edgeSource[e] = nodeOf(p.source);
+    out.edgeTarget[e] = nodeOf(p.target);
+    out.edgeLength[e] = p.lengthM;
+    out.edgeDirs[e] = (p.oneway >= 0 ? 1 : 0) | (p.oneway <= 0 ? 2 : 0);
+    out.vertStart[e] = v;
     const cells = new Set<number>();
     for (let i = 0; i < p.coords.length; i++) {
       const c = p.coords[i] as readonly [number, number];
@@ -126,8 +169,17 @@ export function buildRoadGraph(pieces: GraphPiece[], cellM = 50): RoadGraph {
       else cellLists.set(k, [e]);
     }
   });
-  vertStart[m] = v;
-  const n = nodeIds.length;
+  out.vertStart[m] = v;
+  return out;
+}
+
+/** The CSR adjacency of directed arcs: arcs leaving node n are outArcs[outStart[n] .. outStart[n + 1]). */
+function adjacency(
+  n: number,
+  edges: Pick<RoadGraph, 'edgeSource' | 'edgeTarget' | 'edgeDirs'>,
+): Pick<RoadGraph, 'outStart' | 'outArcs'> {
+  const { edgeSource, edgeTarget, edgeDirs } = edges;
+  const m = edgeDirs.length;
   const outStart = new Int32Array(n + 1);
   const bump = (a: Int32Array, i: number): number => {
     const v0 = a[i] as number;
@@ -145,25 +197,7 @@ export function buildRoadGraph(pieces: GraphPiece[], cellM = 50): RoadGraph {
     if ((edgeDirs[e] as number) & 1) outArcs[bump(fill, edgeSource[e] as number)] = e * 2;
     if ((edgeDirs[e] as number) & 2) outArcs[bump(fill, edgeTarget[e] as number)] = e * 2 + 1;
   }
-  const cells = new Map<number, Int32Array>();
-  for (const [k, list] of cellLists) cells.set(k, Int32Array.from(list));
-  return {
-    nodeCount: n,
-    edgeCount: m,
-    nodeIds,
-    edgeSource,
-    edgeTarget,
-    edgeLength,
-    edgeDirs,
-    vertStart,
-    xy,
-    vertCum,
-    outStart,
-    outArcs,
-    pieces,
-    origin: { lat0, lon0, kx, ky },
-    grid: { cellM, cells },
-  };
+  return { outStart, outArcs };
 }
 
 /** Local metres of a WGS84 point in the graph's projection. */

@@ -21,7 +21,14 @@ const DEFAULT_SERVER = process.env.MAPMINT_SERVER ?? 'http://127.0.0.1:8787';
 
 /** `chain deploy`, `rewards publish`, `rewards claim`. */
 export function registerChain(program: Command, flags: () => GlobalFlags): void {
-  const chain = program.command('chain').description('the token and distributor contracts');
+  registerDeploy(program.command('chain').description('the token and distributor contracts'), flags);
+  const rewards = program.commands.find((c) => c.name() === 'rewards') ?? program.command('rewards');
+  registerPublish(rewards, flags);
+  registerClaim(rewards, flags);
+}
+
+/** `chain deploy`: to a real chain with --rpc, else a local dev chain kept running. */
+function registerDeploy(chain: Command, flags: () => GlobalFlags): void {
   chain
     .command('deploy')
     .description(
@@ -33,43 +40,45 @@ export function registerChain(program: Command, flags: () => GlobalFlags): void 
     .action(async (o: { rpc?: string; port: number; cap: string }) => {
       const capWei = BigInt(o.cap) * 10n ** 18n;
       const rpc = o.rpc ?? process.env.MAPMINT_RPC_URL;
-      if (rpc) {
-        const key = process.env.MAPMINT_OPERATOR_KEY;
-        if (!key)
-          throw new MapmintError(
-            'unauthorized',
-            'no_operator_key',
-            'set MAPMINT_OPERATOR_KEY to deploy to a real chain',
-          );
-        const provider = new JsonRpcProvider(rpc);
-        const d = await deployContracts(new Wallet(key, provider), { cap: capWei });
-        const info = {
-          rpcUrl: rpc,
-          chainId: d.chainId.toString(),
-          token: d.token,
-          distributor: d.distributor,
-          credits: d.credits,
-          dev: false,
-        };
-        const file = await saveDeployment(info);
-        emit(
-          flags(),
-          { ...info, file },
-          () => `deployed: token ${d.token}, distributor ${d.distributor} (written to ${file})`,
-        );
-        return;
-      }
-      const local = await startLocalChain({ port: o.port, capWei });
-      const file = await saveDeployment(local.info);
-      emit(
-        flags(),
-        { ...local.info, file },
-        () =>
-          `local dev chain at ${local.info.rpcUrl}: token ${local.info.token}, distributor ${local.info.distributor} (written to ${file}); Ctrl-C stops it`,
-      );
-      await untilSignal(() => local.close());
+      if (rpc) await deployToRpc(rpc, capWei, flags());
+      else await runLocalChain(o.port, capWei, flags());
     });
-  const rewards = program.commands.find((c) => c.name() === 'rewards') ?? program.command('rewards');
+}
+
+/** Deploys with the operator key to a real chain and saves the deployment. */
+async function deployToRpc(rpc: string, capWei: bigint, f: GlobalFlags): Promise<void> {
+  const key = process.env.MAPMINT_OPERATOR_KEY;
+  if (!key)
+    throw new MapmintError('unauthorized', 'no_operator_key', 'set MAPMINT_OPERATOR_KEY to deploy to a real chain');
+  const provider = new JsonRpcProvider(rpc);
+  const d = await deployContracts(new Wallet(key, provider), { cap: capWei });
+  const info = {
+    rpcUrl: rpc,
+    chainId: d.chainId.toString(),
+    token: d.token,
+    distributor: d.distributor,
+    credits: d.credits,
+    dev: false,
+  };
+  const file = await saveDeployment(info);
+  emit(f, { ...info, file }, () => `deployed: token ${d.token}, distributor ${d.distributor} (written to ${file})`);
+}
+
+/** Starts a local dev chain with the contracts deployed, saves the deployment, and runs until a signal. */
+async function runLocalChain(port: number, capWei: bigint, f: GlobalFlags): Promise<void> {
+  const local = await startLocalChain({ port, capWei });
+  const file = await saveDeployment(local.info);
+  emit(
+    f,
+    { ...local.info, file },
+    () =>
+      `local dev chain at ${local.info.rpcUrl}: token ${local.info.token}, distributor ${local.info.distributor} (written to ${file}); Ctrl-C stops it`,
+  );
+  await untilSignal(() => local.close());
+}
+
+/** `rewards publish <epoch>`. */
+function registerPublish(rewards: Command, flags: () => GlobalFlags): void {
   rewards
     .command('publish <epoch>')
     .description("post a closed epoch's Merkle root to the distributor (idempotent)")
@@ -87,6 +96,10 @@ export function registerChain(program: Command, flags: () => GlobalFlags): void 
         await rt.close();
       }
     });
+}
+
+/** `rewards claim`. */
+function registerClaim(rewards: Command, flags: () => GlobalFlags): void {
   rewards
     .command('claim')
     .description('claim your rewards: fetch your proof from the server and send the claim with your wallet')

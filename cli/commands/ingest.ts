@@ -101,80 +101,108 @@ export function registerIngest(program: Command, flags: () => GlobalFlags): void
     .option('--model <model>', 'camera model', 'unknown')
     .option('--hfov <deg>', 'horizontal field of view in degrees', Number)
     .option('--start-time <iso>', 'recording start time, when the files do not carry it')
-    .action(
-      async (
-        files: string[],
-        o: { track?: string; make: string; model: string; hfov?: number; startTime?: string },
-      ) => {
-        const all = o.track ? [...files, o.track] : files;
-        const rt = await openRuntime();
-        const tmp = await mkdtemp(path.join(tmpdir(), 'mapmint-ingest-'));
-        try {
-          const wallet = await localWallet();
-          const who = { contributorId: await ensureContributor(rt.sql, wallet.address), address: wallet.address };
-          const declared = (await declareFiles(all)).map((d, i) =>
-            all[i] === o.track ? { ...d, role: 'track' as const } : d,
-          );
-          const { upload } = await createUpload(
-            rt.sql,
-            who,
-            {
-              device: { make: o.make, model: o.model, ...(o.hfov ? { hfovDeg: o.hfov } : {}) },
-              ...(o.startTime ? { startTime: o.startTime } : {}),
-              files: declared,
-            },
-            {
-              maxFileBytes: Number.MAX_SAFE_INTEGER,
-              maxUploadBytes: Number.MAX_SAFE_INTEGER,
-              maxFiles: 100_000,
-              uploadsPerHour: 1e9,
-            },
-          );
-          const ctx = { sql: rt.sql, blobs: rt.blobs, queue: rt.queue };
-          for (const f of upload.files) {
-            if (f.status === 'received') continue;
-            const copy = path.join(tmp, String(f.idx));
-            await copyFile(all[f.idx]!, copy);
-            await acceptFile(
-              ctx,
-              {
-                uploadId: upload.id,
-                idx: f.idx,
-                size: f.size,
-                sha256: f.sha256,
-                contentType: declared[f.idx]!.contentType,
-                status: f.status,
-              },
-              copy,
-            );
-          }
-          await verifyUpload(ctx, upload.id);
-          await validateUpload(ctx, upload.id);
-          const bar = progressBar('sampling', ' s of video');
-          let started = false;
-          const privacy = await sharedPrivacy();
-          await sampleUpload(ctx, upload.id, undefined, {
-            beforeStore: privacy.beforeStore,
-            onProgress: (p) => {
-              if (!started) {
-                bar.start(Math.ceil(p.total), 0, { detail: '' });
-                started = true;
-              }
-              bar.update(Math.round(p.done));
-            },
-          })
-            .catch((err: unknown) => {
-              // A quarantined upload has no sampling step to run; anything else is an error.
-              if ((err as { code?: string }).code !== 'bad_transition') throw err;
-            })
-            .finally(() => bar.stop());
-          const u = await getUpload(rt.sql, who, upload.id);
-          const n = await countFrames(rt.sql, upload.id);
-          emit(flags(), { ...u, frames: n }, () => `${describeUpload(u as never)}\n  frames: ${n}`);
-        } finally {
-          await rm(tmp, { recursive: true, force: true });
-          await rt.close();
-        }
+    .action(async (files: string[], o: IngestFlags) => ingestLocally(files, o, flags()));
+}
+
+/** The options of `ingest`. */
+interface IngestFlags {
+  track?: string;
+  make: string;
+  model: string;
+  hfov?: number;
+  startTime?: string;
+}
+
+type Runtime = Awaited<ReturnType<typeof openRuntime>>;
+type Ctx = Pick<Runtime, 'sql' | 'blobs' | 'queue'>;
+
+/** Creates an upload as the local wallet, stores its files, and runs verify, validate and sample on it. */
+async function ingestLocally(files: string[], o: IngestFlags, f: GlobalFlags): Promise<void> {
+  const all = o.track ? [...files, o.track] : files;
+  const rt = await openRuntime();
+  const tmp = await mkdtemp(path.join(tmpdir(), 'mapmint-ingest-'));
+  try {
+    const { who, upload, declared } = await createLocalUpload(rt, all, o);
+    const ctx = { sql: rt.sql, blobs: rt.blobs, queue: rt.queue };
+    await storeFiles(ctx, upload, { all, declared, tmp });
+    await verifyUpload(ctx, upload.id);
+    await validateUpload(ctx, upload.id);
+    await sampleWithProgress(ctx, upload.id);
+    const u = await getUpload(rt.sql, who, upload.id);
+    const n = await countFrames(rt.sql, upload.id);
+    emit(f, { ...u, frames: n }, () => `${describeUpload(u as never)}\n  frames: ${n}`);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+    await rt.close();
+  }
+}
+
+/** The local wallet as a contributor, and an upload of the files with no size or rate limits. */
+async function createLocalUpload(rt: Runtime, all: string[], o: IngestFlags) {
+  const wallet = await localWallet();
+  const who = { contributorId: await ensureContributor(rt.sql, wallet.address), address: wallet.address };
+  const declared = (await declareFiles(all)).map((d, i) => (all[i] === o.track ? { ...d, role: 'track' as const } : d));
+  const { upload } = await createUpload(
+    rt.sql,
+    who,
+    {
+      device: { make: o.make, model: o.model, ...(o.hfov ? { hfovDeg: o.hfov } : {}) },
+      ...(o.startTime ? { startTime: o.startTime } : {}),
+      files: declared,
+    },
+    {
+      maxFileBytes: Number.MAX_SAFE_INTEGER,
+      maxUploadBytes: Number.MAX_SAFE_INTEGER,
+      maxFiles: 100_000,
+      uploadsPerHour: 1e9,
+    },
+  );
+  return { who, upload, declared };
+}
+
+/** Copies each file not yet received into the scratch folder and hands it to the upload as if it came over tus. */
+async function storeFiles(
+  ctx: Ctx,
+  upload: Awaited<ReturnType<typeof createLocalUpload>>['upload'],
+  d: { all: string[]; declared: Array<{ contentType: string }>; tmp: string },
+): Promise<void> {
+  for (const f of upload.files) {
+    if (f.status === 'received') continue;
+    const copy = path.join(d.tmp, String(f.idx));
+    await copyFile(d.all[f.idx]!, copy);
+    await acceptFile(
+      ctx,
+      {
+        uploadId: upload.id,
+        idx: f.idx,
+        size: f.size,
+        sha256: f.sha256,
+        contentType: d.declared[f.idx]!.contentType,
+        status: f.status,
       },
+      copy,
     );
+  }
+}
+
+/** Samples frames with a progress bar; a quarantined upload has no sampling step to run. */
+async function sampleWithProgress(ctx: Ctx, uploadId: string): Promise<void> {
+  const bar = progressBar('sampling', ' s of video');
+  let started = false;
+  const privacy = await sharedPrivacy();
+  await sampleUpload(ctx, uploadId, undefined, {
+    beforeStore: privacy.beforeStore,
+    onProgress: (p) => {
+      if (!started) {
+        bar.start(Math.ceil(p.total), 0, { detail: '' });
+        started = true;
+      }
+      bar.update(Math.round(p.done));
+    },
+  })
+    .catch((err: unknown) => {
+      // A quarantined upload has no sampling step to run; anything else is an error.
+      if ((err as { code?: string }).code !== 'bad_transition') throw err;
+    })
+    .finally(() => bar.stop());
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { MapmintError } from '../../core/errors.ts';
-import { stateDir } from '../../db/index.ts';
+import { type Sql, stateDir } from '../../db/index.ts';
 import { readTrack } from '../../ingest/telemetry/index.ts';
 import { closeEpoch, epochTotals, rewardConfigFromEnv } from '../../rewards/index.ts';
 import { importRoads, loadGraph, matchTrack, matchUpload, trackBbox } from '../../roads/index.ts';
@@ -10,7 +10,15 @@ import { emit, type GlobalFlags, log } from '../output.ts';
 
 /** `roads import`, `match`, `rewards close-epoch`, `rewards status`. */
 export function registerRoads(program: Command, flags: () => GlobalFlags): void {
-  const roads = program.command('roads').description('the road network');
+  registerImport(program.command('roads').description('the road network'), flags);
+  registerMatch(program, flags);
+  const rewards = program.command('rewards').description('the reward ledger and epochs');
+  registerCloseEpoch(rewards, flags);
+  registerRewardsStatus(rewards, flags);
+}
+
+/** `roads import <file>`. */
+function registerImport(roads: Command, flags: () => GlobalFlags): void {
   roads
     .command('import <file>')
     .description('import drivable roads from an OpenStreetMap file (.osm.pbf, .osm) as pieces of at most --max-piece m')
@@ -26,6 +34,10 @@ export function registerRoads(program: Command, flags: () => GlobalFlags): void 
         await rt.close();
       }
     });
+}
+
+/** `match [upload]` or `match --track FILE`. */
+function registerMatch(program: Command, flags: () => GlobalFlags): void {
   program
     .command('match [upload]')
     .description("match an upload's validated track (or --track FILE) onto the imported road network")
@@ -35,39 +47,43 @@ export function registerRoads(program: Command, flags: () => GlobalFlags): void 
         throw new MapmintError('invalid_input', 'nothing_to_match', 'give an upload id or --track FILE');
       const rt = await openRuntime();
       try {
-        if (o.track) {
-          const track = await readTrack({ path: o.track });
-          const graph = await loadGraph(rt.sql, trackBbox(track.points, 300));
-          const m = matchTrack(graph, track.points);
-          const pieces = m.subMatches.flatMap((s) =>
-            s.pieces.map((p) => ({
-              ...p,
-              enterT: new Date(p.enterT).toISOString(),
-              exitT: new Date(p.exitT).toISOString(),
-            })),
-          );
-          const out = {
-            points: track.points.length,
-            matchedLengthM: m.matchedLengthM,
-            subMatches: m.subMatches.length,
-            pieces,
-            stats: m.stats,
-          };
-          emit(
-            flags(),
-            out,
-            () =>
-              `${pieces.length} pieces, ${Math.round(m.matchedLengthM)} m matched in ${m.subMatches.length} sub-match(es)`,
-          );
-          return;
-        }
+        if (o.track) return await matchTrackFile(rt.sql, o.track, flags());
         const r = await matchUpload({ sql: rt.sql, blobs: rt.blobs, queue: rt.queue }, upload!);
         emit(flags(), r, () => (r.skipped ? 'already matched' : JSON.stringify(r.output)));
       } finally {
         await rt.close();
       }
     });
-  const rewards = program.command('rewards').description('the reward ledger and epochs');
+}
+
+/** Matches a track file (not stored as an upload) and prints its pieces with ISO times. */
+async function matchTrackFile(sql: Sql, file: string, f: GlobalFlags): Promise<void> {
+  const track = await readTrack({ path: file });
+  const graph = await loadGraph(sql, trackBbox(track.points, 300));
+  const m = matchTrack(graph, track.points);
+  const pieces = m.subMatches.flatMap((s) =>
+    s.pieces.map((p) => ({
+      ...p,
+      enterT: new Date(p.enterT).toISOString(),
+      exitT: new Date(p.exitT).toISOString(),
+    })),
+  );
+  const out = {
+    points: track.points.length,
+    matchedLengthM: m.matchedLengthM,
+    subMatches: m.subMatches.length,
+    pieces,
+    stats: m.stats,
+  };
+  emit(
+    f,
+    out,
+    () => `${pieces.length} pieces, ${Math.round(m.matchedLengthM)} m matched in ${m.subMatches.length} sub-match(es)`,
+  );
+}
+
+/** `rewards close-epoch`. */
+function registerCloseEpoch(rewards: Command, flags: () => GlobalFlags): void {
   rewards
     .command('close-epoch')
     .description('close an epoch (default: the current one): cumulative totals, Merkle root, proofs file')
@@ -94,6 +110,10 @@ export function registerRoads(program: Command, flags: () => GlobalFlags): void 
         await rt.close();
       }
     });
+}
+
+/** `rewards status`. */
+function registerRewardsStatus(rewards: Command, flags: () => GlobalFlags): void {
   rewards
     .command('status')
     .description('ledger totals per epoch')

@@ -1,25 +1,11 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { type Sql, stateDir } from '../../db/index.ts';
-import { type DemoManifest, generateDrive } from '../../demo/index.ts';
-import { countUploadFeatures, FUSION_STEP } from '../../fusion/index.ts';
-import { countFrames, uploadFrames } from '../../ingest/index.ts';
-import { closeEpoch, rewardConfigFromEnv, uploadEarnings } from '../../rewards/index.ts';
-import { importRoads } from '../../roads/index.ts';
-import { MapmintClient } from '../../sdk/index.ts';
-import { uploadFiles } from '../../sdk/node.ts';
-import { stepFinished } from '../../uploads/index.ts';
-import { countDetections } from '../../vision/index.ts';
+import { stateDir } from '../../db/index.ts';
 import { openRuntime } from '../../worker/index.ts';
-import { emit, type GlobalFlags, log, progressBar } from '../output.ts';
-import { localWallet } from '../wallet.ts';
-import { demoPayout } from './demo-payout.ts';
-import { demoTiles } from './demo-tiles.ts';
+import { emit, type GlobalFlags, log } from '../output.ts';
+import { runDemo } from './demo-run.ts';
 import { startService, untilSignal } from './service.ts';
 import { redact } from './system.ts';
-import { describeUpload } from './uploads.ts';
 
 /** Options of `mapmint start`. */
 interface StartOptions {
@@ -29,35 +15,6 @@ interface StartOptions {
   demoSize: string;
   seed: number;
   exit?: boolean;
-}
-
-/** Makes (or reuses) the demo drive for a seed and size. */
-async function demoDrive(o: StartOptions): Promise<{ dir: string; manifest: DemoManifest }> {
-  const [w, h] = o.demoSize.split('x').map(Number);
-  if (!w || !h) throw new Error(`--demo-size must look like 1280x720, got ${o.demoSize}`);
-  const dir = path.join(stateDir(), 'demo', `seed${o.seed}-${o.demoSeconds}s-${w}x${h}`);
-  const mf = path.join(dir, 'manifest.json');
-  if (existsSync(mf)) return { dir, manifest: JSON.parse(await readFile(mf, 'utf8')) };
-  const bar = progressBar('rendering demo drive', ' frames');
-  let started = false;
-  try {
-    const d = await generateDrive({
-      outDir: dir,
-      seed: o.seed,
-      route: { durationS: o.demoSeconds, start: 'stop-sign' },
-      video: { width: w, height: h, fps: 30 },
-      onFrame: (done, total) => {
-        if (!started) {
-          bar.start(total, 0, { detail: '' });
-          started = true;
-        }
-        bar.update(done);
-      },
-    });
-    return { dir, manifest: d.manifest };
-  } finally {
-    bar.stop();
-  }
 }
 
 /** Tokens (18 decimals) as a decimal string with up to 6 fraction digits. */
@@ -125,16 +82,6 @@ function demoSummary(r: Record<string, unknown>): string[] {
   ];
 }
 
-/** Polls until a step of an upload has finished (its step_runs row exists). */
-async function waitForStep(sql: Sql, uploadId: string, step: string, timeoutMs = 300_000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await stepFinished(sql, uploadId, step)) return true;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  return false;
-}
-
 /** `start`: the main job, end to end on built-in sample data. */
 export function registerStart(program: Command, flags: () => GlobalFlags): void {
   program
@@ -148,118 +95,37 @@ export function registerStart(program: Command, flags: () => GlobalFlags): void 
     .option('--demo-size <WxH>', 'video size of the generated drive', '1280x720')
     .option('--seed <n>', 'seed of the generated drive', Number, 1)
     .option('--exit', 'stop after the demo instead of serving on')
-    .action(async (o: StartOptions) => {
-      log('mapmint: opening the database (provisioning the local cluster on first run) and applying migrations...');
-      const rt = await openRuntime();
-      // The local demo has one wallet and no operator: every signed-in wallet may try the QA reviewer app.
-      const svc = await startService(rt, { port: o.port, worker: true, openReview: o.demo });
-      log(`mapmint: serving on ${svc.url} (OpenAPI at ${svc.url}/openapi.json), worker running`);
-      let result: Record<string, unknown> = { url: svc.url, database: redact(rt.url) };
-      let closeChain: (() => Promise<void>) | undefined;
-      try {
-        if (o.demo) {
-          const { dir, manifest } = await demoDrive(o);
-          const files = manifest.files
-            .filter((f) => f.role === 'video' || f.role === 'telemetry')
-            .map((f) => path.join(dir, f.path));
-          log("mapmint: importing the demo town's roads (OpenStreetMap PBF) into PostGIS...");
-          const roads = await importRoads(rt.sql, path.join(dir, 'roads.osm.pbf'), { region: 'demo' });
-          const client = new MapmintClient({ baseUrl: svc.url });
-          const wallet = await localWallet();
-          await client.signIn(wallet);
-          const bar = progressBar('uploading demo drive', ' KB');
-          let started = false;
-          const up = await uploadFiles(
-            client,
-            files,
-            {
-              device: {
-                make: manifest.device?.make ?? 'mapmint',
-                model: manifest.device?.model ?? 'demo',
-                hfovDeg: manifest.device?.horizontalFovDeg,
-                mount: 'windshield',
-                mountYawDeg: manifest.device?.mountYawDeg ?? 0,
-              },
-              startTime: manifest.startTime,
-            },
-            {
-              onProgress: (e) => {
-                if (!started) {
-                  bar.start(Math.ceil(e.total / 1024), 0, { detail: '' });
-                  started = true;
-                }
-                bar.update(Math.ceil(e.sent / 1024), { detail: e.file });
-              },
-            },
-          ).finally(() => bar.stop());
-          const after = await client.waitFor(up.id, (u) => u.status === 'done' || u.status === 'quarantined', {
-            timeoutMs: 600_000,
-          });
-          const frames = await countFrames(rt.sql, after.id);
-          log(describeUpload(after));
-          const booked = after.status === 'done' ? await waitForStep(rt.sql, after.id, 'rewards.book') : false;
-          if (after.status === 'done') {
-            log('mapmint: waiting for detection (vision.detect) and fusion (fusion.update) of the sampled frames...');
-            const fused = await waitForStep(rt.sql, after.id, FUSION_STEP, 900_000);
-            if (!fused)
-              log('mapmint: fusion did not finish within 15 minutes; the tiles will show what is there so far');
-          }
-          const frameIds = (await uploadFrames(rt.sql, after.id)).map((f) => f.id);
-          const seen = {
-            detections: await countDetections(rt.sql, frameIds),
-            features: await countUploadFeatures(rt.sql, after.id),
-          };
-          const epoch = booked
-            ? await closeEpoch(rt.sql, rewardConfigFromEnv(), { outDir: path.join(stateDir(), 'epochs') })
-            : null;
-          const payout = epoch?.root ? await demoPayout(rt.sql, client, wallet, epoch.epoch) : undefined;
-          closeChain = payout?.close;
-          const tiles = await demoTiles(rt.sql, svc.url);
-          const mine = await uploadEarnings(rt.sql, after.id);
-          result = {
-            ...result,
-            contributor: wallet.address,
-            demoDir: dir,
-            upload: {
-              id: after.id,
-              status: after.status,
-              reasons: after.reasons,
-              validation: after.validation?.verdict,
-              frames,
-              detections: seen.detections,
-              features: seen.features,
-              novelPieces: mine.pieces,
-              rewardWei: mine.wei,
-            },
-            roads: { region: roads.region, pieces: roads.pieces, lengthM: Math.round(roads.lengthM) },
-            epoch,
-            tiles,
-            payout: payout
-              ? { chain: payout.chain, published: payout.published, claim: payout.claim, balanceWei: payout.balanceWei }
-              : null,
-          };
-        }
-      } catch (err) {
-        await closeChain?.();
-        await svc.stop();
-        await rt.close();
-        throw err;
-      }
-      emit(flags(), result, () =>
-        [`mapmint is running at ${svc.url}`, ...demoSummary(result), o.exit ? '' : 'Press Ctrl-C to stop.']
-          .filter(Boolean)
-          .join('\n'),
-      );
-      if (o.exit) {
-        await closeChain?.();
-        await svc.stop();
-        await rt.close();
-        return;
-      }
-      await untilSignal(async () => {
-        await closeChain?.();
-        await svc.stop();
-        await rt.close();
-      });
-    });
+    .action(async (o: StartOptions) => runStart(o, flags()));
+}
+
+/** Starts the service and a worker, runs the demo through it, prints what happened, and serves until a signal. */
+async function runStart(o: StartOptions, f: GlobalFlags): Promise<void> {
+  log('mapmint: opening the database (provisioning the local cluster on first run) and applying migrations...');
+  const rt = await openRuntime();
+  // The local demo has one wallet and no operator: every signed-in wallet may try the QA reviewer app.
+  const svc = await startService(rt, { port: o.port, worker: true, openReview: o.demo });
+  log(`mapmint: serving on ${svc.url} (OpenAPI at ${svc.url}/openapi.json), worker running`);
+  let result: Record<string, unknown> = { url: svc.url, database: redact(rt.url) };
+  const open: { closeChain?: (() => Promise<void>) | undefined } = {};
+  const stop = async (): Promise<void> => {
+    await open.closeChain?.();
+    await svc.stop();
+    await rt.close();
+  };
+  try {
+    if (o.demo) result = { ...result, ...(await runDemo(rt, svc.url, o, open)) };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  emit(f, result, () =>
+    [`mapmint is running at ${svc.url}`, ...demoSummary(result), o.exit ? '' : 'Press Ctrl-C to stop.']
+      .filter(Boolean)
+      .join('\n'),
+  );
+  if (o.exit) {
+    await stop();
+    return;
+  }
+  await untilSignal(stop);
 }

@@ -56,71 +56,11 @@ function paxPath(body: Buffer): string | undefined {
  */
 export async function extractFromTgz(source: AsyncIterable<Buffer>, wanted: ReadonlySet<string>): Promise<TarEntry[]> {
   const gunzip = createGunzip();
-  const out: TarEntry[] = [];
-  let pending: Buffer = Buffer.alloc(0);
-  // Parser state: either waiting for a header, or inside an entry body of `remaining` bytes (+ padding).
-  let remaining = 0;
-  let padding = 0;
-  let current: { path: string; type: string; chunks: Buffer[] } | undefined;
-  let longName: string | undefined;
-  let ended = false;
-
-  const finishEntry = (): void => {
-    if (!current) return;
-    const body = Buffer.concat(current.chunks);
-    if (current.type === 'x') longName = paxPath(body) ?? longName;
-    else if (current.type === 'L') longName = body.toString('utf8').replace(/\0+$/, '');
-    else if (wanted.has(current.path)) out.push({ path: current.path, data: body });
-    current = undefined;
-  };
-
-  const consume = (buf: Buffer): void => {
-    pending = pending.length === 0 ? buf : Buffer.concat([pending, buf]);
-    let off = 0;
-    while (!ended) {
-      if (remaining > 0) {
-        const take = Math.min(remaining, pending.length - off);
-        if (take === 0) break;
-        if (current) current.chunks.push(Buffer.from(pending.subarray(off, off + take)));
-        off += take;
-        remaining -= take;
-        if (remaining === 0) finishEntry();
-        continue;
-      }
-      if (padding > 0) {
-        const take = Math.min(padding, pending.length - off);
-        if (take === 0) break;
-        off += take;
-        padding -= take;
-        continue;
-      }
-      if (pending.length - off < BLOCK) break;
-      const h = pending.subarray(off, off + BLOCK);
-      off += BLOCK;
-      if (h.every((b) => b === 0)) {
-        ended = true;
-        break;
-      }
-      if (!checksumOk(h)) throw new MapmintError('invalid_input', 'tar_corrupt', 'tar header checksum mismatch');
-      const size = numberField(h, 124, 12);
-      const type = String.fromCharCode(h[156]! || 0x30);
-      const prefix = field(h, 345, 155);
-      const name = longName ?? (prefix ? `${prefix}/${field(h, 0, 100)}` : field(h, 0, 100));
-      if (type !== 'x' && type !== 'L' && type !== 'g') longName = undefined;
-      const keep = type === 'x' || type === 'L' || ((type === '0' || type === '7') && wanted.has(name));
-      current = keep ? { path: name, type, chunks: [] } : undefined;
-      remaining = size;
-      padding = (BLOCK - (size % BLOCK)) % BLOCK;
-      if (size === 0) finishEntry();
-    }
-    // Copy the tail so the (possibly large) chunk it came from can be released.
-    pending = Buffer.from(pending.subarray(off));
-  };
-
+  const parser = new TarParser(wanted);
   const done = new Promise<void>((resolve, reject) => {
     gunzip.on('data', (chunk: Buffer) => {
       try {
-        consume(chunk);
+        parser.consume(chunk);
       } catch (err) {
         gunzip.destroy(err as Error);
       }
@@ -133,5 +73,78 @@ export async function extractFromTgz(source: AsyncIterable<Buffer>, wanted: Read
   }
   gunzip.end();
   await done;
-  return out;
+  return parser.out;
+}
+
+/** The tar stream parser: either waiting for a header, or inside an entry body of `remaining` bytes (+ padding). */
+class TarParser {
+  readonly out: TarEntry[] = [];
+  private pending: Buffer = Buffer.alloc(0);
+  private remaining = 0;
+  private padding = 0;
+  private current: { path: string; type: string; chunks: Buffer[] } | undefined;
+  private longName: string | undefined;
+  private ended = false;
+
+  constructor(private readonly wanted: ReadonlySet<string>) {}
+
+  /** Takes the next decompressed bytes, in any chunking. */
+  consume(buf: Buffer): void {
+    this.pending = this.pending.length === 0 ? buf : Buffer.concat([this.pending, buf]);
+    const pending = this.pending;
+    let off = 0;
+    while (!this.ended) {
+      if (this.remaining > 0) {
+        const take = Math.min(this.remaining, pending.length - off);
+        if (take === 0) break;
+        if (this.current) this.current.chunks.push(Buffer.from(pending.subarray(off, off + take)));
+        off += take;
+        this.remaining -= take;
+        if (this.remaining === 0) this.finishEntry();
+        continue;
+      }
+      if (this.padding > 0) {
+        const take = Math.min(this.padding, pending.length - off);
+        if (take === 0) break;
+        off += take;
+        this.padding -= take;
+        continue;
+      }
+      if (pending.length - off < BLOCK) break;
+      const h = pending.subarray(off, off + BLOCK);
+      off += BLOCK;
+      this.header(h);
+    }
+    // Copy the tail so the (possibly large) chunk it came from can be released.
+    this.pending = Buffer.from(pending.subarray(off));
+  }
+
+  /** Starts an entry from its header block; an all-zero block ends the archive. */
+  private header(h: Buffer): void {
+    if (h.every((b) => b === 0)) {
+      this.ended = true;
+      return;
+    }
+    if (!checksumOk(h)) throw new MapmintError('invalid_input', 'tar_corrupt', 'tar header checksum mismatch');
+    const size = numberField(h, 124, 12);
+    const type = String.fromCharCode(h[156]! || 0x30);
+    const prefix = field(h, 345, 155);
+    const name = this.longName ?? (prefix ? `${prefix}/${field(h, 0, 100)}` : field(h, 0, 100));
+    if (type !== 'x' && type !== 'L' && type !== 'g') this.longName = undefined;
+    const keep = type === 'x' || type === 'L' || ((type === '0' || type === '7') && this.wanted.has(name));
+    this.current = keep ? { path: name, type, chunks: [] } : undefined;
+    this.remaining = size;
+    this.padding = (BLOCK - (size % BLOCK)) % BLOCK;
+    if (size === 0) this.finishEntry();
+  }
+
+  private finishEntry(): void {
+    const current = this.current;
+    if (!current) return;
+    const body = Buffer.concat(current.chunks);
+    if (current.type === 'x') this.longName = paxPath(body) ?? this.longName;
+    else if (current.type === 'L') this.longName = body.toString('utf8').replace(/\0+$/, '');
+    else if (this.wanted.has(current.path)) this.out.push({ path: current.path, data: body });
+    this.current = undefined;
+  }
 }

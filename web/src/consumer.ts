@@ -163,9 +163,18 @@ async function main(): Promise<void> {
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({}), 'bottom-left');
 
-  const toggles = byId('layer-toggles');
+  layerToggles(map);
+  const open = (f: MapGeoJSONFeature) => void showFeature(Number(f.properties['id']));
+  openOnClick(map, open);
+  listFeaturesInView(map, open);
+}
+
+type MapLibreMap = import('maplibre-gl').Map;
+
+/** A checkbox per layer group that shows or hides its layers. */
+function layerToggles(map: MapLibreMap): void {
   fill(
-    toggles,
+    byId('layer-toggles'),
     h('legend', {}, 'Layers'),
     ...LAYER_GROUPS.map((g) => {
       const box = h('input', { type: 'checkbox', id: `toggle-${g.id}`, checked: true });
@@ -176,8 +185,10 @@ async function main(): Promise<void> {
       return h('div', { class: 'toggle' }, box, h('label', { for: `toggle-${g.id}` }, g.label));
     }),
   );
+}
 
-  const open = (f: MapGeoJSONFeature) => void showFeature(Number(f.properties['id']));
+/** A click on a feature opens its details; the pointer says features are clickable. */
+function openOnClick(map: MapLibreMap, open: (f: MapGeoJSONFeature) => void): void {
   map.on('click', 'features', (e) => {
     const f = e.features?.[0];
     if (f) open(f);
@@ -188,7 +199,10 @@ async function main(): Promise<void> {
   map.on('mouseleave', 'features', () => {
     map.getCanvas().style.cursor = '';
   });
-  // Keyboard and screen-reader access to what the map shows: the features in view as a list of buttons.
+}
+
+/** Keyboard and screen-reader access to what the map shows: the features in view as a list of buttons. */
+function listFeaturesInView(map: MapLibreMap, open: (f: MapGeoJSONFeature) => void): void {
   const list = byId('features-in-view');
   map.on('idle', () => {
     const seen = new Map<number, MapGeoJSONFeature>();

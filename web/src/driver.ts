@@ -129,8 +129,27 @@ async function coverage(client: MapmintClient): Promise<void> {
     return;
   }
   const maplibregl = setUpMapLibre();
+  const map = new maplibregl.Map({
+    container: 'driver-map',
+    style: coverageStyle(tj, { mine, refreshed, firstCoverage }),
+    center: [tj.center[0], tj.center[1]],
+    zoom: Math.max(13, tj.center[2]),
+    attributionControl: { compact: true },
+  });
+  exposeForTests(map);
+  reportMapErrors(map);
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  await fitToMine(client, map, tj, mine);
+}
+
+type TileJson = NonNullable<Awaited<ReturnType<typeof tileJson>>>;
+
+/** Everyone's coverage faint, mine on top, the pieces I refreshed and the ones I brought to the map highlighted. */
+function coverageStyle(
+  tj: TileJson,
+  sets: { mine: string[]; refreshed: string[]; firstCoverage: string[] },
+): ReturnType<typeof archiveStyle> {
   const style = archiveStyle(tj, location.origin);
-  // Everyone's coverage faint, mine on top, the pieces I brought to the map highlighted.
   style.layers = style.layers.filter((l) => ['background', 'coverage-casing', 'coverage'].includes(l.id));
   for (const l of style.layers)
     if (l.id === 'coverage' && l.type === 'line') l.paint = { 'line-color': '#c9ccd1', 'line-width': 1.5 };
@@ -142,7 +161,7 @@ async function coverage(client: MapmintClient): Promise<void> {
         type: 'line',
         source: 'mapmint',
         'source-layer': 'coverage',
-        filter: inSet(mine),
+        filter: inSet(sets.mine),
         paint: { 'line-color': '#0969da', 'line-width': 4 },
       },
       {
@@ -150,7 +169,7 @@ async function coverage(client: MapmintClient): Promise<void> {
         type: 'line',
         source: 'mapmint',
         'source-layer': 'coverage',
-        filter: inSet(refreshed),
+        filter: inSet(sets.refreshed),
         paint: { 'line-color': '#8250df', 'line-width': 5 },
       },
       {
@@ -158,22 +177,21 @@ async function coverage(client: MapmintClient): Promise<void> {
         type: 'line',
         source: 'mapmint',
         'source-layer': 'coverage',
-        filter: inSet(firstCoverage),
+        filter: inSet(sets.firstCoverage),
         paint: { 'line-color': '#e16f24', 'line-width': 6 },
       },
     );
   }
-  const map = new maplibregl.Map({
-    container: 'driver-map',
-    style,
-    center: [tj.center[0], tj.center[1]],
-    zoom: Math.max(13, tj.center[2]),
-    attributionControl: { compact: true },
-  });
-  exposeForTests(map);
-  reportMapErrors(map);
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
-  // Frame my pieces: their geometry comes from the live coverage API around the archive's centre (1 degree max).
+  return style;
+}
+
+/** Frames my pieces: their geometry comes from the live coverage API around the archive's centre (1 degree max). */
+async function fitToMine(
+  client: MapmintClient,
+  map: import('maplibre-gl').Map,
+  tj: TileJson,
+  mine: string[],
+): Promise<void> {
   const [cx, cy] = tj.center;
   const b = tj.bounds;
   const bbox = [
@@ -182,26 +200,24 @@ async function coverage(client: MapmintClient): Promise<void> {
     Math.min(b[2], cx + 0.49),
     Math.min(b[3], cy + 0.49),
   ];
-  if (mine.length > 0 && bbox[0]! < bbox[2]! && bbox[1]! < bbox[3]!) {
-    const fc = await call<{ features: { id: string; geometry: { coordinates: number[][] } }[] }>(
-      client,
-      'GET',
-      `/v1/coverage?bbox=${bbox.map((v) => v.toFixed(6)).join(',')}`,
-    );
-    const ids = new Set(mine);
-    const pts = fc.features.filter((f) => ids.has(f.id)).flatMap((f) => f.geometry.coordinates);
-    if (pts.length > 0) {
-      const xs = pts.map((p) => p[0]!);
-      const ys = pts.map((p) => p[1]!);
-      map.fitBounds(
-        [
-          [Math.min(...xs), Math.min(...ys)],
-          [Math.max(...xs), Math.max(...ys)],
-        ],
-        { padding: 30, maxZoom: 16, duration: 0 },
-      );
-    }
-  }
+  if (mine.length === 0 || !(bbox[0]! < bbox[2]! && bbox[1]! < bbox[3]!)) return;
+  const fc = await call<{ features: { id: string; geometry: { coordinates: number[][] } }[] }>(
+    client,
+    'GET',
+    `/v1/coverage?bbox=${bbox.map((v) => v.toFixed(6)).join(',')}`,
+  );
+  const ids = new Set(mine);
+  const pts = fc.features.filter((f) => ids.has(f.id)).flatMap((f) => f.geometry.coordinates);
+  if (pts.length === 0) return;
+  const xs = pts.map((p) => p[0]!);
+  const ys = pts.map((p) => p[1]!);
+  map.fitBounds(
+    [
+      [Math.min(...xs), Math.min(...ys)],
+      [Math.max(...xs), Math.max(...ys)],
+    ],
+    { padding: 30, maxZoom: 16, duration: 0 },
+  );
 }
 
 async function rewards(client: MapmintClient): Promise<void> {

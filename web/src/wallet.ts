@@ -78,22 +78,14 @@ export function signIn(box: HTMLElement, opts: { purpose: string; onSignOut: () 
   return new Promise((resolve) => {
     const signedIn = (me: Me) => {
       box.replaceChildren(
-        h('span', { class: 'who' }, 'Signed in as ', h('code', { title: me.address }, short(me.address))),
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'link',
-            onclick: async () => {
-              // Revoke the token on the server too; an already expired one needs no revoking.
-              await client.signOut().catch(() => undefined);
-              saveSession(undefined);
-              opts.onSignOut();
-              showForm();
-            },
-          },
-          'Sign out',
-        ),
+        ...signedInAs(me, async () => {
+          // Revoke the token on the server too; an already expired one needs no revoking.
+          await client.signOut().catch(() => undefined);
+          client.token = undefined;
+          saveSession(undefined);
+          opts.onSignOut();
+          showForm();
+        }),
       );
       resolve({ client, me });
     };
@@ -107,62 +99,7 @@ export function signIn(box: HTMLElement, opts: { purpose: string; onSignOut: () 
         announce(status, `Sign-in failed: ${(err as Error).message}`, 'error');
       }
     };
-    const showForm = () => {
-      const keyInput = h('input', {
-        id: 'dev-key',
-        type: 'password',
-        autocomplete: 'off',
-        spellcheck: 'false',
-        placeholder: '0x… (64 hex digits)',
-      });
-      box.replaceChildren(
-        h(
-          'section',
-          { class: 'signin', 'aria-labelledby': 'signin-title' },
-          h('h2', { id: 'signin-title' }, 'Sign in'),
-          h('p', {}, `Sign in with your Ethereum wallet (Sign-In with Ethereum) ${opts.purpose}.`),
-          window.ethereum
-            ? h(
-                'button',
-                { type: 'button', id: 'signin-injected', onclick: () => attempt('injected') },
-                'Connect browser wallet',
-              )
-            : h('p', { class: 'muted' }, 'No browser wallet detected.'),
-          h(
-            'div',
-            { class: 'devkey' },
-            h(
-              'button',
-              { type: 'button', id: 'signin-local', class: 'secondary', onclick: () => attempt('local') },
-              localStorage.getItem(KEY_STORE) ? 'Use my local development key' : 'Create a local development key',
-            ),
-            h(
-              'p',
-              { class: 'warning' },
-              'Local development key: for local demos only. The private key is kept unencrypted in this browser.',
-            ),
-            h(
-              'details',
-              {},
-              h('summary', {}, 'Paste a development key'),
-              h(
-                'form',
-                {
-                  onsubmit: (e: Event) => {
-                    e.preventDefault();
-                    void attempt('local', keyInput.value);
-                  },
-                },
-                h('label', { for: 'dev-key' }, 'Private key'),
-                keyInput,
-                h('button', { type: 'submit', class: 'secondary' }, 'Sign in with this key'),
-              ),
-            ),
-          ),
-          status,
-        ),
-      );
-    };
+    const showForm = () => box.replaceChildren(signInForm(opts.purpose, status, attempt));
     if (!client.token) return showForm();
     call<Me>(client, 'GET', '/v1/me').then(signedIn, () => {
       saveSession(undefined);
@@ -170,4 +107,72 @@ export function signIn(box: HTMLElement, opts: { purpose: string; onSignOut: () 
       showForm();
     });
   });
+}
+
+/** Who is signed in, and a Sign out button. */
+function signedInAs(me: Me, signOut: () => void | Promise<void>): HTMLElement[] {
+  return [
+    h('span', { class: 'who' }, 'Signed in as ', h('code', { title: me.address }, short(me.address))),
+    h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out'),
+  ];
+}
+
+/** The sign-in form: a browser wallet when there is one, else (or also) a local development key. */
+function signInForm(
+  purpose: string,
+  status: HTMLElement,
+  attempt: (method: Method, pasted?: string) => Promise<void>,
+): HTMLElement {
+  const keyInput = h('input', {
+    id: 'dev-key',
+    type: 'password',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    placeholder: '0x… (64 hex digits)',
+  });
+  return h(
+    'section',
+    { class: 'signin', 'aria-labelledby': 'signin-title' },
+    h('h2', { id: 'signin-title' }, 'Sign in'),
+    h('p', {}, `Sign in with your Ethereum wallet (Sign-In with Ethereum) ${purpose}.`),
+    window.ethereum
+      ? h(
+          'button',
+          { type: 'button', id: 'signin-injected', onclick: () => attempt('injected') },
+          'Connect browser wallet',
+        )
+      : h('p', { class: 'muted' }, 'No browser wallet detected.'),
+    h(
+      'div',
+      { class: 'devkey' },
+      h(
+        'button',
+        { type: 'button', id: 'signin-local', class: 'secondary', onclick: () => attempt('local') },
+        localStorage.getItem(KEY_STORE) ? 'Use my local development key' : 'Create a local development key',
+      ),
+      h(
+        'p',
+        { class: 'warning' },
+        'Local development key: for local demos only. The private key is kept unencrypted in this browser.',
+      ),
+      h(
+        'details',
+        {},
+        h('summary', {}, 'Paste a development key'),
+        h(
+          'form',
+          {
+            onsubmit: (e: Event) => {
+              e.preventDefault();
+              void attempt('local', keyInput.value);
+            },
+          },
+          h('label', { for: 'dev-key' }, 'Private key'),
+          keyInput,
+          h('button', { type: 'submit', class: 'secondary' }, 'Sign in with this key'),
+        ),
+      ),
+    ),
+    status,
+  );
 }
