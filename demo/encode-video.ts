@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { MapmintError } from '../core/errors.ts';
+import { MapmintError } from '../core/index.ts';
 import { toolError } from './run-tool.ts';
 
 /** How to encode a stream of raw RGBA frames into an H.264 MP4. */

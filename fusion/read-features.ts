@@ -1,6 +1,7 @@
 /** The database side of fusion: reading an upload's posed detections and frames, nearby features, and writing back. */
+
+import type { FeatureStatus } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
-import type { FeatureStatus } from '../db/schema.ts';
 import { CLASS_GEOMETRY } from './classes.ts';
 import type { Observation, PosedDetection } from './observe.ts';
 import type { FramePose } from './visibility.ts';

@@ -7,5 +7,7 @@ export {
   mergeClipTracks,
 } from './load-drive.ts';
 export { type SampleUploadOptions, sampleUpload } from './sample-upload.ts';
+export { readTrack } from './telemetry/index.ts';
+export { validateTrack } from './validate/index.ts';
 export { type StoredReport, validateUpload } from './validate-upload.ts';
 export { verifyUpload } from './verify-upload.ts';

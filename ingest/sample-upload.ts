@@ -1,7 +1,7 @@
-import type { Track } from '../core/track.ts';
+import type { Track } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
 import type { StageContext } from '../queue/index.ts';
-import { runStep, setProgress, transition } from '../uploads/index.ts';
+import { finishStep, runStep, setProgress } from '../uploads/index.ts';
 import { type BeforeStore, sampleFrames, sampleImages } from './sample/index.ts';
 import type { StoredReport } from './validate-upload.ts';
 import { uploadDriveFiles } from './validate-upload.ts';
@@ -94,9 +94,7 @@ export async function sampleUpload(
       skipped = r.skipped.length;
     }
     await progress.finish();
-    await transition(tx, uploadId, 'done', { step: 'ingest.sample', actor: 'worker' });
-    await ctx.queue.send('roads.match', { uploadId }, { tx });
-    await ctx.queue.send('vision.detect', { uploadId }, { tx });
+    await finishStep(tx, ctx.queue, 'ingest.sample', uploadId);
     return { frames: kept, skippedImages: skipped };
   });
 }

@@ -1,5 +1,5 @@
 import type { StageContext } from '../queue/index.ts';
-import { runStep } from '../uploads/index.ts';
+import { finishStep, runStep } from '../uploads/index.ts';
 import type { RewardConfig } from './config.ts';
 import { openEpochForBooking } from './epochs.ts';
 
@@ -94,7 +94,7 @@ export async function bookUpload(ctx: StageContext, uploadId: string, cfg: Rewar
       for (const r of inserted) total += BigInt(r.amount);
     }
     // Novelty changed the coverage layer's `novel` flags: the tiles follow.
-    await ctx.queue.send('tiler.update', { uploadId }, { tx });
+    await finishStep(tx, ctx.queue, 'rewards.book', uploadId);
     return { booked, amountWei: total.toString(), epoch: epochId, candidates: candidates.length };
   });
 }

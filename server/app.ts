@@ -1,13 +1,13 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { UploadManifest } from '../api/index.ts';
 import type { Sql } from '../db/index.ts';
 import type { Queue } from '../queue/index.ts';
 import { effectiveRoles } from '../review/index.ts';
 import type { BlobStore } from '../storage/index.ts';
 import { tilesPlugin } from '../tiler/index.ts';
-import { createUpload, getUpload, listUploads } from '../uploads/create-upload.ts';
-import { type Manifest, manifestSchema } from '../uploads/manifest.ts';
+import { createUpload, getUpload, listUploads, manifestSchema } from '../uploads/index.ts';
 import { authenticate, hashToken, issueNonce, type Principal, signIn } from './auth.ts';
 import type { ServerConfig } from './config.ts';
 import { toHttpError } from './errors.ts';
@@ -140,7 +140,7 @@ export async function buildServer(deps: ServerDeps, config: ServerConfig): Promi
     },
   );
 
-  app.post<{ Body: Manifest }>(
+  app.post<{ Body: UploadManifest }>(
     '/v1/uploads',
     {
       onRequest: requireAuth,

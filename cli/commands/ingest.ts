@@ -2,10 +2,16 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { type DriveFile, loadDrive, sampleUpload, validateUpload, verifyUpload } from '../../ingest/index.ts';
-import { validateTrack } from '../../ingest/validate/index.ts';
+import {
+  type DriveFile,
+  loadDrive,
+  sampleUpload,
+  validateTrack,
+  validateUpload,
+  verifyUpload,
+} from '../../ingest/index.ts';
 import { declareFiles, describeFile } from '../../sdk/node.ts';
-import { acceptFile, createUpload, getUpload } from '../../uploads/create-upload.ts';
+import { acceptFile, createUpload, getUpload } from '../../uploads/index.ts';
 import { openRuntime, sharedPrivacy } from '../../worker/index.ts';
 import { emit, type GlobalFlags, progressBar } from '../output.ts';
 import { localWallet } from '../wallet.ts';

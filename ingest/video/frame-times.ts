@@ -4,7 +4,7 @@
  * nothing. fluent-ffmpeg's ffprobe wrapper cannot list packets, so ffprobe is spawned here (argument array).
  */
 import { spawn } from 'node:child_process';
-import { invalid } from '../../core/errors.ts';
+import { invalid } from '../../core/index.ts';
 import { FFPROBE_PATH } from './ffmpeg-binaries.ts';
 import type { VideoProbe } from './probe-video.ts';
 

@@ -5,7 +5,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import type ffmpeg from 'fluent-ffmpeg';
-import { invalid } from '../../core/errors.ts';
+import { invalid } from '../../core/index.ts';
 import { ffprobeData } from './ffmpeg-binaries.ts';
 
 /** A data (non audio/video) stream: telemetry candidates. */

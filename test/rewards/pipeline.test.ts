@@ -8,7 +8,7 @@ import { destination } from '../../core/geo.ts';
 import { type DemoDrive, generateDrive } from '../../demo/index.ts';
 import { bookUpload, closeEpoch, DEFAULT_REWARDS, publishEpoch, verifyClaim } from '../../rewards/index.ts';
 import { importRoads } from '../../roads/index.ts';
-import { claimRewards, type MapmintClient, type UploadStatus } from '../../sdk/index.ts';
+import { claimRewards, type MapmintClient, type UploadView } from '../../sdk/index.ts';
 import { uploadFiles } from '../../sdk/node.ts';
 import { startWorker } from '../../worker/index.ts';
 import { mulberry32 } from '../support/prng.ts';
@@ -17,7 +17,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 let s: TestServer;
 let worker: { stop(): Promise<void> };
 let drive: DemoDrive;
-const device = { make: 'mapmint', model: 'demo', hfovDeg: 115, mount: 'windshield' };
+const device = { make: 'mapmint', model: 'demo', hfovDeg: 115, mount: 'windshield' as const };
 
 before(async () => {
   s = await startTestServer();
@@ -37,7 +37,7 @@ after(async () => {
 });
 
 /** Waits until the upload is booked (or quarantined, which books nothing). */
-async function processed(client: MapmintClient, id: string): Promise<UploadStatus> {
+async function processed(client: MapmintClient, id: string): Promise<UploadView> {
   const deadline = Date.now() + 180_000;
   for (;;) {
     const u = await client.getUpload(id);
