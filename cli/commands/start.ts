@@ -190,8 +190,9 @@ export function registerStart(program: Command, flags: () => GlobalFlags): void 
               },
             },
           ).finally(() => bar.stop());
-          const after = await client.waitFor(up.id, (u) => u.status === 'done' || u.status === 'quarantined', {
-            timeoutMs: 600_000,
+          // done comes after the last step (detection, fusion, booking and tiles included), so wait as long as those.
+          const after = await client.waitFor(up.id, (u) => ['done', 'quarantined', 'failed'].includes(u.status), {
+            timeoutMs: 1_500_000,
           });
           const [frames] = await rt.sql<
             { n: number }[]
