@@ -91,7 +91,9 @@ export function registerIngest(program: Command, flags: () => GlobalFlags): void
     });
   program
     .command('ingest <files...>')
-    .description('run the whole ingest locally (store, verify, validate, sample frames) on a video or images')
+    .description(
+      'run the whole ingest locally (store, verify, validate, sample frames) on a video or images; later steps wait for a worker',
+    )
     .option('--track <file>', 'sidecar track (GPX, NMEA, CSV, JSON) for the video or images')
     .option('--make <make>', 'camera make', 'unknown')
     .option('--model <model>', 'camera model', 'unknown')
@@ -170,7 +172,7 @@ export function registerIngest(program: Command, flags: () => GlobalFlags): void
           const [n] = await rt.sql<
             { n: number }[]
           >`select count(*)::int as n from frames where upload_id = ${upload.id}`;
-          emit(flags(), { ...u, frames: n?.n ?? 0 }, () => `${describeUpload(u as never)}\n  frames: ${n?.n ?? 0}`);
+          emit(flags(), { ...u, frames: n?.n ?? 0 }, () => `${describeUpload(u)}\n  frames: ${n?.n ?? 0}`);
         } finally {
           await rm(tmp, { recursive: true, force: true });
           await rt.close();
