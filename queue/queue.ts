@@ -93,9 +93,13 @@ export async function openQueue(url: string, opts: QueueOptions = {}): Promise<Q
         ...(deadLetter ? { deadLetter } : {}),
       });
       created++;
-    } else if (deadLetter && existing.deadLetter !== deadLetter) {
-      // A database whose queues were made before steps had a dead-letter queue.
-      await boss.updateQueue(name, { deadLetter });
+    } else if (
+      (deadLetter && existing.deadLetter !== deadLetter) ||
+      existing.retryLimit !== retryLimit ||
+      existing.retryDelay !== retryDelay
+    ) {
+      // Queues made earlier (before steps had a dead-letter queue, or under other retry settings) follow this config.
+      await boss.updateQueue(name, { retryLimit, retryDelay, ...(deadLetter ? { deadLetter } : {}) });
     }
   }
   if (created > 0) {
