@@ -3,8 +3,7 @@
  * GET /v1/review/stats and GET /v1/features/:id return. The server (review/) builds these shapes and the web pages
  * read them, so a field changed here is checked on both sides.
  */
-import type { FeatureStatus } from '../db/schema/fusion.ts';
-import type { ReviewDecision, ReviewItemKind } from '../db/schema/review.ts';
+import type { FeatureStatus, ReviewDecision, ReviewItemKind } from '../core/index.ts';
 
 export type { FeatureStatus, ReviewDecision, ReviewItemKind };
 

@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { JsonRpcProvider, type Signer, Wallet } from 'ethers';
 import { distributorAt } from '../contracts/index.ts';
-import { MapmintError } from '../core/errors.ts';
+import { MapmintError } from '../core/index.ts';
 import { stateDir } from '../db/index.ts';
 
 /** Where the contracts live, as `chain deploy` records it and the server and CLI read it. */

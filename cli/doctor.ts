@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { MapmintError } from '../core/errors.ts';
-import { findPgBin, hasPostgis, isRoot, run, which } from '../db/host-programs.ts';
+import { MapmintError } from '../core/index.ts';
+import { findPgBin, hasPostgis, isRoot, run, which } from '../db/index.ts';
 
 /** One system dependency: how to tell it is there and which Debian package brings it. */
 interface Dependency {

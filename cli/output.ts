@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import { MapmintError } from '../core/errors.ts';
+import { MapmintError } from '../core/index.ts';
 
 /** Global CLI flags every command honours. */
 export interface GlobalFlags {

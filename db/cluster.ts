@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { MapmintError } from '../core/errors.ts';
+import { MapmintError } from '../core/index.ts';
 import { findPgBin, hasPostgis, isRoot, run } from './host-programs.ts';
 import { stateDir } from './paths.ts';
 

@@ -1,4 +1,4 @@
-import { bearingOf } from '../core/local-frame.ts';
+import { bearingOf } from '../core/index.ts';
 import type { RoadNetwork, RoadNode, RoadWay } from './types.ts';
 
 /** A way piece between two junctions (or a junction and a dead end), with its local geometry. */

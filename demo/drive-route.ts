@@ -1,5 +1,4 @@
-import { headingDelta } from '../core/geo.ts';
-import { bearingOf } from '../core/local-frame.ts';
+import { bearingOf, headingDelta } from '../core/index.ts';
 import { type Arc, arriveBearing, leaveBearing, nextArcs, type RoadGraph } from './drive-graph.ts';
 import type { PlacedControl } from './place-objects.ts';
 import type { Rng } from './prng.ts';

@@ -1,5 +1,4 @@
-import type { LocalFrame } from '../core/local-frame.ts';
-import type { TrackPoint } from '../core/track.ts';
+import type { LocalFrame, TrackPoint } from '../core/index.ts';
 import type { Rng } from './prng.ts';
 import type { TrueSample } from './types.ts';
 

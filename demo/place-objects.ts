@@ -1,4 +1,4 @@
-import { bearingOf, type LocalFrame } from '../core/local-frame.ts';
+import { bearingOf, type LocalFrame } from '../core/index.ts';
 import { type Arc, distanceToPolyline, pointAlong, type RoadGraph } from './drive-graph.ts';
 import type { Rng } from './prng.ts';
 import type { Control } from './traffic-control.ts';

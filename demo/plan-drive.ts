@@ -1,5 +1,4 @@
-import { invalid } from '../core/errors.ts';
-import { type LocalFrame, localFrame } from '../core/local-frame.ts';
+import { invalid, type LocalFrame, localFrame } from '../core/index.ts';
 import type { CameraModel } from './camera.ts';
 import { buildGraph, type RoadGraph, stronglyConnected } from './drive-graph.ts';
 import { type Route, type RouteOptions, walkRoute } from './drive-route.ts';

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { unitOf } from '../core/local-frame.ts';
+import { unitOf } from '../core/index.ts';
 import { type CameraModel, type CameraPose, cameraTransform, focalPx, projectCamera } from './camera.ts';
 import { objectBackSvg, objectFaceSvg } from './draw-objects.ts';
 import { pointAlong, polylineLength, type RoadGraph } from './drive-graph.ts';

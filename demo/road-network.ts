@@ -1,4 +1,4 @@
-import { type LocalFrame, localFrame } from '../core/local-frame.ts';
+import { type LocalFrame, localFrame } from '../core/index.ts';
 import { buildGraph, stronglyConnected } from './drive-graph.ts';
 import type { Rng } from './prng.ts';
 import type { RoadNetwork, RoadNode, RoadWay, Tags } from './types.ts';

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { MapmintError } from '../core/errors.ts';
+import { MapmintError } from '../core/index.ts';
 
 /** Runs a system tool with an argument array (never a shell string) and collects its output; typed errors on failure. */
 export function runTool(bin: string, args: readonly string[]): Promise<{ stdout: string; stderr: string }> {

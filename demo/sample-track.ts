@@ -1,4 +1,4 @@
-import { bearingOf, type LocalFrame } from '../core/local-frame.ts';
+import { bearingOf, type LocalFrame } from '../core/index.ts';
 import { arcIndexAt, type Route, routePoint } from './drive-route.ts';
 import type { Rng } from './prng.ts';
 import { type Profile, stateAt } from './speed-profile.ts';

@@ -1,4 +1,4 @@
-import { headingDelta } from '../core/geo.ts';
+import { headingDelta } from '../core/index.ts';
 import { type Arc, arriveBearing, type RoadGraph } from './drive-graph.ts';
 import type { Rng } from './prng.ts';
 import type { SignalPlan } from './types.ts';

@@ -1,4 +1,4 @@
-import type { TrackPoint } from '../core/track.ts';
+import type { TrackPoint } from '../core/index.ts';
 
 /** Header of `track.csv`. */
 export const TRACK_CSV_HEADER = 'time,lat,lon,alt,speed,heading,hdop,satellites';

@@ -3,7 +3,7 @@
  * (Mahalanobis gate under both uncertainties) join it, frame by frame, nearest pair first; each finished track is
  * triangulated into a tracklet. False positives rarely repeat, so tracks need a few observations to count.
  */
-import { type LocalFrame, localFrame } from '../core/local-frame.ts';
+import { type LocalFrame, localFrame } from '../core/index.ts';
 import { compareObservations, type Observation } from './observe.ts';
 import { type Estimate, mahalanobis2, type Ray, rayCovariance, rayPoint, triangulate } from './triangulate.ts';
 

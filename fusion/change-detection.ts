@@ -1,6 +1,6 @@
 /** Change detection helpers: which of a drive's frames should have shown a feature, and the misses in a row. */
 
-import type { LocalFrame } from '../core/local-frame.ts';
+import type { LocalFrame } from '../core/index.ts';
 import { rayIn } from './associate.ts';
 import { classGeometry, DEFAULT_HFOV_DEG } from './classes.ts';
 import { angleBetween } from './facing.ts';

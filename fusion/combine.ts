@@ -4,8 +4,8 @@
  * Also the feature's value, facing, confidence and status.
  */
 
-import { localFrame } from '../core/local-frame.ts';
-import type { FeatureStatus } from '../db/schema.ts';
+import type { FeatureStatus } from '../core/index.ts';
+import { localFrame } from '../core/index.ts';
 import { locate } from './associate.ts';
 import { facingOf } from './facing.ts';
 import type { Observation } from './observe.ts';

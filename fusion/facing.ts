@@ -1,5 +1,5 @@
 /** Facing of a sign from the rays that saw it, and the split of a cluster into objects facing different ways. */
-import { bearingOf } from '../core/local-frame.ts';
+import { bearingOf } from '../core/index.ts';
 import type { Observation } from './observe.ts';
 
 /** The bearing a face looks towards: back along the rays that saw it (circular mean), degrees. */

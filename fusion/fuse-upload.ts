@@ -4,11 +4,10 @@
  * for a miss; only features within the drive's box (+ a margin) are read or written.
  */
 
-import { boxOf, growBox } from '../core/geo.ts';
-import { localFrame } from '../core/local-frame.ts';
+import { boxOf, growBox, localFrame } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
-import type { StageContext } from '../queue/index.ts';
-import { runStep } from '../uploads/index.ts';
+import type { JobName, StageContext } from '../queue/index.ts';
+import { finishStep, runStep } from '../uploads/index.ts';
 import { type AssociateOptions, associateDrive, type Tracklet } from './associate.ts';
 import { estimateRows, snapAll, unobservedRows } from './estimate-rows.ts';
 import { joinTracklets } from './join-features.ts';
@@ -26,7 +25,7 @@ import { smoothTrack } from './smooth-track.ts';
 import { type FeatureRow, markDirty, writeFeatures, writeObservations, writePasses } from './write-features.ts';
 
 /** The step name recorded in step_runs (and the job that runs it). */
-export const FUSION_STEP = 'fusion.update';
+export const FUSION_STEP: JobName = 'fusion.update';
 
 /** Tunables of one fusion run (defaults in each module). */
 export interface FuseOptions {
@@ -52,16 +51,21 @@ export interface FuseResult extends Record<string, unknown> {
   dirtyBbox: [number, number, number, number] | null;
 }
 
-/** Fuses an upload exactly once (a redelivered job is a no-op): call from the `fusion.update` job handler. */
+/**
+ * Fuses an upload exactly once (a redelivered job is a no-op): call from the `fusion.update` job handler. Without a
+ * queue in `ctx` (a benchmark or a test of fusion alone) the step hands on to nothing.
+ */
 export async function fuseUpload(
-  ctx: Pick<StageContext, 'sql'>,
+  ctx: Pick<StageContext, 'sql'> & Partial<Pick<StageContext, 'queue'>>,
   uploadId: string,
   jobId?: string,
   opts: FuseOptions = {},
 ) {
-  return runStep(ctx.sql, { uploadId, step: FUSION_STEP, ...(jobId ? { jobId } : {}) }, (tx) =>
-    fuseUploadIn(tx, uploadId, opts),
-  );
+  return runStep(ctx.sql, { uploadId, step: FUSION_STEP, ...(jobId ? { jobId } : {}) }, async (tx) => {
+    const r = await fuseUploadIn(tx, uploadId, opts);
+    await finishStep(tx, ctx.queue, FUSION_STEP, uploadId);
+    return r;
+  });
 }
 
 /** Margin around the drive within which features may be seen, touched or missed, metres. */

@@ -1,7 +1,9 @@
 /** The map at any date (from map_feature_versions) and settled reviews, which confirm, reject or relabel a feature. */
-import { growBox } from '../core/geo.ts';
+
+import type { FeatureStatus } from '../core/index.ts';
+import { growBox } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
-import type { FeatureStatus, mapFeatureVersions } from '../db/schema.ts';
+import type { mapFeatureVersions } from '../db/schema.ts';
 import { confidenceOf, statusOf } from './combine.ts';
 import type { MapFeature } from './feature-rows.ts';
 import { markDirty, recordVersions } from './write-features.ts';

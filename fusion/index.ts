@@ -4,7 +4,7 @@
  * The public face of the stage; other stages import only this file.
  */
 
-export { type LocalFrame, localFrame } from '../core/local-frame.ts';
+export { type LocalFrame, localFrame } from '../core/index.ts';
 export { type AssociateOptions, associateDrive, locate, type Tracklet } from './associate.ts';
 export { CLASS_GEOMETRY, type ClassGeometry, classGeometry, DEFAULT_HFOV_DEG } from './classes.ts';
 export {

@@ -3,7 +3,7 @@
  * by facing), or found new ones.
  */
 
-import type { LocalFrame } from '../core/local-frame.ts';
+import type { LocalFrame } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
 import type { Tracklet } from './associate.ts';
 import { classGeometry } from './classes.ts';

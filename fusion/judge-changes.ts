@@ -1,6 +1,6 @@
 /** Change detection of one drive: which features it passed, and which of them changed status or removal. */
 
-import type { LocalFrame } from '../core/local-frame.ts';
+import type { LocalFrame } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
 import { countClear, countSeen, frameGrid, trailingMisses } from './change-detection.ts';
 import { REMOVAL_PRIOR, statusOf, updateRemoval } from './combine.ts';

@@ -4,7 +4,7 @@
  * offset from the GPS positions, averaged over a short window, places it. The slowly varying bias stays (drives
  * average it out); the white noise drops by about the square root of the fixes in the window.
  */
-import { localFrame } from '../core/local-frame.ts';
+import { localFrame } from '../core/index.ts';
 
 const RAD = Math.PI / 180;
 

@@ -3,7 +3,7 @@
  * pulls rays towards the road) is pushed out, perpendicular to the nearest road, to just beyond its edge. Positions
  * already off the asphalt are kept: the rays know better than a nominal road width.
  */
-import { localFrame } from '../core/local-frame.ts';
+import { localFrame } from '../core/index.ts';
 
 /** Half carriageway width by OSM highway class, metres (two 3.5-4 m lanes on main roads, narrower streets). */
 const HALF_WIDTH: Readonly<Record<string, number>> = {

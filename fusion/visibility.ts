@@ -3,7 +3,7 @@
  * the camera, the object falls in the central part of the image and its box would be tall enough for the detector.
  */
 
-import { bearingOf, localFrame } from '../core/local-frame.ts';
+import { bearingOf, localFrame } from '../core/index.ts';
 import { classGeometry, DEFAULT_HFOV_DEG } from './classes.ts';
 
 const RAD = Math.PI / 180;

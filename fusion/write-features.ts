@@ -1,6 +1,7 @@
 /** Writes fusion's decisions: feature rows (batched), their supporting observations, passes, versions, dirty areas. */
+
+import type { FeatureStatus } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
-import type { FeatureStatus } from '../db/schema.ts';
 import type { Observation } from './observe.ts';
 
 /** A feature's new state, with why it changed; `id` is absent for a new feature. */

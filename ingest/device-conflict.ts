@@ -1,5 +1,5 @@
-import { haversine } from '../core/geo.ts';
-import type { Track } from '../core/track.ts';
+import type { Track } from '../core/index.ts';
+import { haversine } from '../core/index.ts';
 import type { Finding, TrackFingerprint } from './validate/index.ts';
 
 /**

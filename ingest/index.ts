@@ -16,5 +16,7 @@ export {
   trackPointsKey,
   uploadFrames,
 } from './stored-drive.ts';
+export { readTrack } from './telemetry/index.ts';
+export { validateTrack } from './validate/index.ts';
 export { type StoredReport, validateUpload } from './validate-upload.ts';
 export { verifyUpload } from './verify-upload.ts';

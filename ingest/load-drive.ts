@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
-import { MapmintError } from '../core/errors.ts';
-import type { Track } from '../core/track.ts';
+import type { Track } from '../core/index.ts';
+import { MapmintError } from '../core/index.ts';
 import { readExifSequence, readTrack, sniffFormat } from './telemetry/index.ts';
 import { type Alignment, alignVideoToTrack, probeVideo, type VideoProbe } from './video/index.ts';
 

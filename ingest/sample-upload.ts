@@ -1,8 +1,7 @@
-import { MapmintError } from '../core/errors.ts';
-import type { Track } from '../core/track.ts';
+import { MapmintError, type Track } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
 import type { StageContext } from '../queue/index.ts';
-import { runStep, setProgress, stepFinished, transition, uploadValidation } from '../uploads/index.ts';
+import { finishStep, runStep, setProgress, stepFinished, transition, uploadValidation } from '../uploads/index.ts';
 import { type BeforeStore, sampleFrames, sampleImages } from './sample/index.ts';
 import { trackPointsKey } from './stored-drive.ts';
 import type { StoredReport } from './validate-upload.ts';
@@ -133,9 +132,7 @@ export async function sampleUpload(
       return { frames: 0, skippedImages: 0, quarantined: result.code };
     }
     const [n] = await tx<{ n: number }[]>`select count(*)::int as n from frames where upload_id = ${uploadId}`;
-    await transition(tx, uploadId, 'done', { step: 'ingest.sample', actor: 'worker' });
-    await ctx.queue.send('roads.match', { uploadId }, { tx });
-    await ctx.queue.send('vision.detect', { uploadId }, { tx });
+    await finishStep(tx, ctx.queue, 'ingest.sample', uploadId);
     return { frames: n?.n ?? 0, skippedImages: result.skipped };
   });
 }

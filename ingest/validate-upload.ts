@@ -1,8 +1,9 @@
-import { MapmintError } from '../core/errors.ts';
-import type { Track } from '../core/track.ts';
+import type { Track } from '../core/index.ts';
+import { MapmintError } from '../core/index.ts';
 import type { Reason, Sql } from '../db/index.ts';
 import type { StageContext } from '../queue/index.ts';
 import {
+  finishStep,
   runStep,
   sameDeviceUploads,
   setValidation,
@@ -151,7 +152,7 @@ export async function validateUpload(ctx: StageContext, uploadId: string, jobId?
                      ${report.stats.lengthM}, ${new Date(first.t)}, ${new Date(last.t)}, ${blob.key},
                      ${tx.json(trackFingerprint(trimmed) as never)}, ${report.segments.length})`;
     await transition(tx, uploadId, 'processing', { step: 'ingest.validate', actor: 'worker' });
-    await ctx.queue.send('ingest.sample', { uploadId }, { tx });
+    await finishStep(tx, ctx.queue, 'ingest.validate', uploadId);
     return { verdict: report.verdict, points: trimmed.points.length, lengthM: Math.round(report.stats.lengthM) };
   });
 }

@@ -1,7 +1,7 @@
 import type { Reason } from '../db/index.ts';
 import type { StageContext } from '../queue/index.ts';
 import { keyFor, sha256File } from '../storage/index.ts';
-import { earlierDuplicate, runStep, storedFiles, transition } from '../uploads/index.ts';
+import { earlierDuplicate, finishStep, runStep, storedFiles, transition } from '../uploads/index.ts';
 
 /**
  * First step after the last byte arrives: re-hash every stored file against the manifest, catch content already
@@ -38,7 +38,7 @@ export async function verifyUpload(ctx: StageContext, uploadId: string, jobId?: 
       return { verdict: 'quarantined', reasons: reasons.map((x) => x.code) };
     }
     await transition(tx, uploadId, 'validating', { step: 'upload.received', actor: 'worker' });
-    await ctx.queue.send('ingest.validate', { uploadId }, { tx });
+    await finishStep(tx, ctx.queue, 'upload.received', uploadId);
     return { verdict: 'validating', files: files.length };
   });
   return { skipped: r.skipped };

@@ -20,14 +20,46 @@ export interface JobPayloads {
   /** Book the upload's novel road pieces in the reward ledger (roads issue). */
   'rewards.book': { uploadId: string };
   /**
-   * Re-render the tiles of the areas marked in tile_dirty_areas and swap in a new archive (tiler issue). Without an
-   * upload when a driver's privacy zone changed (sent with a key of its own).
+   * Re-render the tiles of the areas marked in tile_dirty_areas and swap in a new archive (tiler issue): the last
+   * step of an upload, or, without an upload, after a driver's privacy zone changed (sent with a key of its own).
    */
   'tiler.update': { uploadId?: string };
+  /** Dead letters: a step of the upload exhausted its retries (the failed job's name and error come with it). */
+  'upload.failed': { uploadId: string };
 }
 
 /** A job name. */
 export type JobName = keyof JobPayloads;
+
+/**
+ * The job graph: which steps follow each step of an upload. A step enqueues its successors inside its own
+ * transaction (uploads/ `finishStep`); a step with several predecessors (tiler.update) is enqueued once, by whichever
+ * predecessor finishes last; the step with no successor is the last, and finishing it makes the upload `done`.
+ *
+ *   upload.received → ingest.validate → ingest.sample ┬→ vision.detect → fusion.update ┬→ tiler.update
+ *                                                     └→ roads.match  → rewards.book  ┘
+ *
+ * `upload.failed` is outside the graph: pg-boss moves a job there when it has no retries left.
+ */
+export const NEXT: { readonly [N in JobName]: readonly JobName[] } = {
+  'upload.received': ['ingest.validate'],
+  'ingest.validate': ['ingest.sample'],
+  'ingest.sample': ['vision.detect', 'roads.match'],
+  'vision.detect': ['fusion.update'],
+  'fusion.update': ['tiler.update'],
+  'roads.match': ['rewards.book'],
+  'rewards.book': ['tiler.update'],
+  'tiler.update': [],
+  'upload.failed': [],
+};
+
+/** The dead-letter queue every step's queue sends its exhausted jobs to. */
+export const DEAD_LETTER: JobName = 'upload.failed';
+
+/** The steps that must all have finished before `name` runs (its predecessors in the graph). */
+export function previousSteps(name: JobName): JobName[] {
+  return JOB_NAMES.filter((n) => NEXT[n].includes(name));
+}
 
 // A record over JobName, so the compiler refuses a job kind declared above but missing here (in pipeline order).
 const JOB_ORDER: Record<JobName, number> = {
@@ -39,13 +71,16 @@ const JOB_ORDER: Record<JobName, number> = {
   'roads.match': 5,
   'rewards.book': 6,
   'tiler.update': 7,
+  'upload.failed': 8,
 };
 /** The job names the worker knows, in pipeline order. */
 export const JOB_NAMES = (Object.keys(JOB_ORDER) as JobName[]).sort((a, b) => JOB_ORDER[a] - JOB_ORDER[b]);
 
 /**
  * A deterministic job id (UUID shaped, from SHA-1 as in RFC 4122 v5) for a step of an upload: enqueueing the same
- * step twice yields the same id, which the queue rejects as a duplicate, so retries never fan out.
+ * step twice yields the same id, which the queue rejects as a duplicate, so retries never fan out. Every step of an
+ * upload is keyed by the upload id alone, so `mapmint retry` finds a failed step's job again from its name; the one
+ * job about something else (tiler.update after a privacy zone change) is keyed by what it is about.
  */
 export function jobIdFor(name: JobName, key: string): string {
   const h = createHash('sha1').update(`mapmint:${name}:${key}`).digest();

@@ -5,9 +5,9 @@
  * images by their random public ids and shows times to the day (README "Privacy").
  */
 import sharp from 'sharp';
-import type { FeatureDetails, ReviewCrop } from '../api/review.ts';
+import type { FeatureDetails, ReviewCrop } from '../api/index.ts';
+import type { ReviewItemKind } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
-import type { ReviewItemKind } from '../db/schema.ts';
 import { featureById } from '../fusion/index.ts';
 import { type BlobStore, isValidKey } from '../storage/index.ts';
 

@@ -1,4 +1,4 @@
-import type { ReviewItem } from '../api/review.ts';
+import type { ReviewItem } from '../api/index.ts';
 import type { Sql } from '../db/index.ts';
 import { REVIEW_CLASSES } from './classes.ts';
 import type { ReviewConfig } from './config.ts';

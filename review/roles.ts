@@ -1,7 +1,7 @@
 import { getAddress } from 'ethers';
-import { invalid, MapmintError } from '../core/errors.ts';
+import type { ContributorRole } from '../core/index.ts';
+import { invalid, MapmintError } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
-import type { ContributorRole } from '../db/schema.ts';
 import { addContributorRoles, removeContributorRoles } from '../uploads/index.ts';
 
 /** A signed-in contributor acting as a reviewer, with the roles in force for this request. */

@@ -1,5 +1,5 @@
-import type { Outcome, VoteLabel } from '../api/review.ts';
-import type { ReviewStatus } from '../db/schema.ts';
+import type { Outcome, VoteLabel } from '../api/index.ts';
+import type { ReviewStatus } from '../core/index.ts';
 
 export type { Outcome, VoteLabel };
 

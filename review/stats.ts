@@ -1,4 +1,4 @@
-import type { ReviewStats } from '../api/review.ts';
+import type { ReviewStats } from '../api/index.ts';
 import type { Sql } from '../db/index.ts';
 import { creditsOfKind } from '../rewards/index.ts';
 

@@ -1,7 +1,7 @@
-import type { VoteResult } from '../api/review.ts';
-import { invalid, MapmintError } from '../core/errors.ts';
+import type { VoteResult } from '../api/index.ts';
+import type { ReviewDecision, ReviewItemKind, ReviewStatus } from '../core/index.ts';
+import { invalid, MapmintError } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
-import type { ReviewDecision, ReviewItemKind, ReviewStatus } from '../db/schema.ts';
 import { applyFeatureReview } from '../fusion/index.ts';
 import type { RewardConfig } from '../rewards/index.ts';
 import { isReviewClass } from './classes.ts';

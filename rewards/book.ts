@@ -1,7 +1,7 @@
 import { countFrames } from '../ingest/index.ts';
 import type { StageContext } from '../queue/index.ts';
 import { type CoveredPiece, coveredPieces, matchedLengthM } from '../roads/index.ts';
-import { runStep, uploadOwner } from '../uploads/index.ts';
+import { finishStep, runStep, uploadOwner } from '../uploads/index.ts';
 import type { RewardConfig } from './config.ts';
 import { openEpochForBooking } from './epochs.ts';
 import { insertLedgerEntries, type LedgerInsert } from './ledger.ts';
@@ -73,7 +73,7 @@ export async function bookUpload(ctx: StageContext, uploadId: string, cfg: Rewar
     const booked = inserted.length;
     const total = inserted.reduce((s, r) => s + BigInt(r.amount), 0n);
     // Novelty changed the coverage layer's `novel` flags: the tiles follow.
-    await ctx.queue.send('tiler.update', { uploadId }, { tx });
+    await finishStep(tx, ctx.queue, 'rewards.book', uploadId);
     return { booked, amountWei: total.toString(), epoch: epochId, candidates: candidates.length };
   });
 }

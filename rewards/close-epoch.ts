@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { TransactionSql } from 'postgres';
-import { MapmintError } from '../core/errors.ts';
+import { MapmintError } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
 import type { RewardConfig } from './config.ts';
 import { epochAt } from './epochs.ts';

@@ -1,6 +1,6 @@
 import type { Contract } from 'ethers';
 import { type PublishResult, publishRoot } from '../contracts/index.ts';
-import { MapmintError } from '../core/errors.ts';
+import { MapmintError } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
 
 /** Posts a closed epoch's root and total to the distributor; idempotent (the same root again sends nothing). */

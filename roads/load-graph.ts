@@ -1,7 +1,8 @@
 /** Loads the live (not retired) pieces inside a bounding box from PostGIS into an in-memory RoadGraph. */
-import { boxOf, growBox } from '../core/geo.ts';
-import type { TrackPoint } from '../core/track.ts';
-import type { Sql } from '../db/connect.ts';
+
+import type { TrackPoint } from '../core/index.ts';
+import { boxOf, growBox } from '../core/index.ts';
+import type { Sql } from '../db/index.ts';
 import { buildRoadGraph, type GraphPiece, type RoadGraph } from './match-graph.ts';
 
 /** West, south, east, north in degrees. */

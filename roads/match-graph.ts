@@ -2,7 +2,7 @@
  * The in-memory road graph the matcher walks: pieces as edges in flat typed arrays, a CSR adjacency of directed
  * arcs (arc = edge * 2 + 0 along the geometry, + 1 against it), local metric coordinates and a uniform grid index.
  */
-import { EARTH_RADIUS_M } from '../core/geo.ts';
+import { EARTH_RADIUS_M } from '../core/index.ts';
 
 /** One piece as loaded from `road_segments`. */
 export interface GraphPiece {

@@ -7,8 +7,9 @@
  * time driven between fixes, edge-based routes with a U-turn penalty, no free running backwards, standing fixes
  * dropped, and outlier fixes (GPS jumps) that the Viterbi may leave out.
  */
-import { haversine } from '../core/geo.ts';
-import type { TrackPoint } from '../core/track.ts';
+
+import type { TrackPoint } from '../core/index.ts';
+import { haversine } from '../core/index.ts';
 import { CandidateBuffer } from './candidates.ts';
 import { pointOnEdge, type RoadGraph, toLocal } from './match-graph.ts';
 import { piecesOf, type Visit } from './match-pieces.ts';

@@ -1,8 +1,8 @@
-import type { Track } from '../core/track.ts';
+import type { Track } from '../core/index.ts';
 import { trackPointsKey } from '../ingest/index.ts';
 import type { StageContext } from '../queue/index.ts';
 import { markDirty } from '../tiler/index.ts';
-import { runStep } from '../uploads/index.ts';
+import { finishStep, runStep } from '../uploads/index.ts';
 import { estimateSigmaZ } from './candidates.ts';
 import { coverageOf } from './coverage.ts';
 import { type BBox, loadGraph, trackBbox } from './load-graph.ts';
@@ -45,7 +45,7 @@ export async function matchUpload(ctx: StageContext, uploadId: string, jobId?: s
       counted: c.counted,
     }));
     for (let i = 0; i < cov.length; i += 500) await tx`insert into coverage ${tx(cov.slice(i, i + 500))}`;
-    await ctx.queue.send('rewards.book', { uploadId }, { tx });
+    await finishStep(tx, ctx.queue, 'roads.match', uploadId);
     // The drive's path, frames and the coverage of the pieces it touched change the map here: the pieces whole,
     // since a matched piece can reach past the track's box and its whole line carries the new coverage.
     const [w, s, e, n] = trackBbox(track.points, 50);

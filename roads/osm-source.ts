@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { MapmintError } from '../core/errors.ts';
+import { MapmintError } from '../core/index.ts';
 
 /** An OSM way as read: id, tags and node references in order. */
 export interface OsmWay {

@@ -3,7 +3,7 @@
  * length, each with a stable id. Nothing here touches the database.
  */
 import { createHash } from 'node:crypto';
-import { haversine } from '../core/geo.ts';
+import { haversine } from '../core/index.ts';
 import type { OsmWay } from './osm-source.ts';
 import { onewayOf } from './road-classes.ts';
 

@@ -1,44 +1,11 @@
 import { SiweMessage } from 'siwe';
 import * as tus from 'tus-js-client';
+import type { CreatedUpload, UploadManifest, UploadView } from '../api/index.ts';
 
 /** Anything that can sign an EIP-191 personal message: an ethers Wallet, a WalletConnect session, a hardware key. */
 export interface MessageSigner {
   getAddress(): Promise<string>;
   signMessage(message: string): Promise<string>;
-}
-
-/** A file as the manifest declares it (see the server's manifest schema). */
-export interface DeclaredFile {
-  name: string;
-  role: 'video' | 'telemetry' | 'track' | 'image' | 'sidecar';
-  size: number;
-  sha256: string;
-  contentType: string;
-}
-
-/** The manifest sent when declaring an upload. */
-export interface UploadManifest {
-  device: { make: string; model: string; cameraModel?: string; hfovDeg?: number; mount?: string; mountYawDeg?: number };
-  startTime?: string;
-  timeOffsetMs?: number;
-  files: DeclaredFile[];
-}
-
-/** An upload as the server reports it. */
-export interface UploadStatus {
-  id: string;
-  status: 'receiving' | 'received' | 'validating' | 'processing' | 'done' | 'quarantined' | 'expired';
-  reasons: { code: string; message: string }[];
-  progress: Record<string, { done: number; total: number; unit: string; at: string }>;
-  /** The GPS validation report (verdict, findings, statistics), once validation ran. */
-  validation: {
-    verdict: string;
-    reasons: { code: string; severity: string; message: string }[];
-    stats: Record<string, unknown>;
-  } | null;
-  files: { idx: number; name: string; role: string; size: number; sha256: string; status: string }[];
-  events: { from: string | null; to: string; step: string; at: string }[];
-  created?: boolean;
 }
 
 /** An API error with the server's code and message. */
@@ -156,13 +123,13 @@ export class MapmintClient {
   }
 
   /** Declares an upload; an identical one of yours comes back with `created: false`. */
-  async createUpload(manifest: UploadManifest): Promise<UploadStatus> {
-    return (await this.request<UploadStatus>('POST', '/v1/uploads', manifest)).data;
+  async createUpload(manifest: UploadManifest): Promise<CreatedUpload> {
+    return (await this.request<CreatedUpload>('POST', '/v1/uploads', manifest)).data;
   }
 
   /** An upload's status, files, reasons and audit trail. */
-  async getUpload(id: string): Promise<UploadStatus> {
-    return (await this.request<UploadStatus>('GET', `/v1/uploads/${encodeURIComponent(id)}`)).data;
+  async getUpload(id: string): Promise<UploadView> {
+    return (await this.request<UploadView>('GET', `/v1/uploads/${encodeURIComponent(id)}`)).data;
   }
 
   /** Sends one declared file with tus, resuming from the server's offset after network errors. */
@@ -206,9 +173,9 @@ export class MapmintClient {
   /** Polls an upload until `done(status)` holds or the timeout passes. */
   async waitFor(
     id: string,
-    done: (u: UploadStatus) => boolean,
+    done: (u: UploadView) => boolean,
     opts: { timeoutMs?: number; intervalMs?: number } = {},
-  ): Promise<UploadStatus> {
+  ): Promise<UploadView> {
     const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
     for (;;) {
       const u = await this.getUpload(id);

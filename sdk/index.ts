@@ -1,3 +1,3 @@
-export * from '../api/review.ts';
+export * from '../api/index.ts';
 export * from './client.ts';
 export * from './rewards.ts';

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, ReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { DeclaredFile, MapmintClient, SendOptions, UploadManifest, UploadStatus } from './client.ts';
+import type { DeclaredFile, UploadManifest, UploadView } from '../api/index.ts';
+import type { MapmintClient, SendOptions } from './client.ts';
 
 /** Guesses a file's role and content type from its name (the server checks the bytes). */
 export function describeFile(file: string): Pick<DeclaredFile, 'role' | 'contentType'> {
@@ -117,7 +118,7 @@ export async function uploadFiles(
   files: string[],
   base: Omit<UploadManifest, 'files'>,
   opts: { onProgress?: UploadProgress; send?: SendOptions } = {},
-): Promise<UploadStatus> {
+): Promise<UploadView> {
   const declared = await declareFiles(files);
   const up = await client.createUpload({ ...base, files: declared });
   const total = declared.reduce((s, f) => s + f.size, 0);

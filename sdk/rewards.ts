@@ -1,4 +1,5 @@
 import { Contract, getAddress, type Signer } from 'ethers';
+import type { ChainInfo, Rewards } from '../api/index.ts';
 import type { MapmintClient } from './client.ts';
 
 /** The distributor's claim interface: what a wallet needs, nothing else. */
@@ -7,25 +8,6 @@ const DISTRIBUTOR_ABI = [
   'function claimed(address account) view returns (uint256)',
   'function latestEpoch() view returns (uint64)',
 ];
-
-/** Where the contracts are, as the server reports it. */
-export interface ChainInfo {
-  /** A public RPC endpoint, or null when the server has none to publish (its own may carry a key). */
-  rpcUrl: string | null;
-  chainId: string;
-  token: string;
-  distributor: string;
-  /** A local development chain (mapmint's in-process EVM), where test accounts may be funded freely. */
-  dev?: boolean;
-}
-
-/** A contributor's rewards, as GET /v1/me/rewards reports them. */
-export interface Rewards {
-  address: string;
-  cumulativeWei: string;
-  epochs: { epoch: number; status: string; entries: number; amount: string }[];
-  claim: { epoch: number; root: string; cumulative: string; proof: string[] } | null;
-}
 
 /** What a claim did. */
 export type ClaimOutcome =

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { getAddress, verifyMessage } from 'ethers';
 import { SiweMessage } from 'siwe';
-import { MapmintError } from '../core/errors.ts';
+import { MapmintError } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
 import { ensureContributor } from '../uploads/index.ts';
 

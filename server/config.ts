@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { stateDir, tilesDir } from '../db/paths.ts';
+import { stateDir, tilesDir } from '../db/index.ts';
 
 /** Everything the HTTP server can be told. */
 export interface ServerConfig {

@@ -1,4 +1,4 @@
-import { type ErrorKind, MapmintError } from '../core/errors.ts';
+import { type ErrorKind, MapmintError } from '../core/index.ts';
 
 /** The one place where error kinds become HTTP status codes. */
 const STATUS: Record<ErrorKind, number> = {

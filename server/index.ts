@@ -1,4 +1,3 @@
-export { CONTENT_TYPES, type Manifest, type ManifestFile } from '../uploads/manifest.ts';
 export { buildServer, type ServerDeps } from './app.ts';
 export { type ServerConfig, serverConfigFromEnv } from './config.ts';
 export { toHttpError } from './errors.ts';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MapmintError } from '../core/errors.ts';
+import type { ReviewItemKind } from '../core/index.ts';
+import { MapmintError } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
-import type { ReviewItemKind } from '../db/schema.ts';
 import {
   castVote,
   detectionCrop,

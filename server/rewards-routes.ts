@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import type { ChainInfo, Rewards } from '../api/index.ts';
 import { loadDeployment, publishableRpcUrl } from '../chain/index.ts';
-import { invalid, MapmintError } from '../core/errors.ts';
+import { invalid, MapmintError } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
 import { coverageGeoJson, epochAt, myCoverage, myRewards, rewardConfigFromEnv } from '../rewards/index.ts';
 import { authenticate } from './auth.ts';
@@ -38,7 +39,7 @@ export async function registerRewardRoutes(app: FastifyInstance, sql: Sql, confi
         tags: ['rewards'],
       },
     },
-    async () => {
+    async (): Promise<ChainInfo> => {
       const info = await loadDeployment();
       if (!info)
         throw new MapmintError('not_found', 'not_deployed', 'no contracts deployed yet: run `mapmint chain deploy`');
@@ -55,7 +56,7 @@ export async function registerRewardRoutes(app: FastifyInstance, sql: Sql, confi
   app.get(
     '/v1/me/rewards',
     { schema: { summary: 'My rewards per epoch, cumulative total, and latest claim proof', tags: ['rewards'] } },
-    async (req) => {
+    async (req): Promise<Rewards> => {
       const p = await who(req.headers.authorization);
       return { address: p.address, ...(await myRewards(sql, p.contributorId)) };
     },

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { EVENTS, Server } from '@tus/server';
-import { MapmintError } from '../core/errors.ts';
+import { MapmintError } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { BlobStore } from '../storage/index.ts';

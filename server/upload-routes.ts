@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { UploadManifest } from '../api/index.ts';
 import type { Sql } from '../db/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { BlobStore } from '../storage/index.ts';
-import { createUpload, getUpload, listUploads } from '../uploads/create-upload.ts';
-import { type Manifest, manifestSchema } from '../uploads/manifest.ts';
+import { createUpload, getUpload, listUploads, manifestSchema } from '../uploads/index.ts';
 import type { ServerConfig } from './config.ts';
 import { type AuthGuard, bearer } from './request-auth.ts';
 import { createTusServer, TUS_PATH } from './tus.ts';
@@ -18,7 +18,7 @@ export async function registerUploadRoutes(
   config: ServerConfig,
 ): Promise<void> {
   const { sql, guard } = deps;
-  app.post<{ Body: Manifest }>(
+  app.post<{ Body: UploadManifest }>(
     '/v1/uploads',
     {
       onRequest: guard.requireAuth,

@@ -9,7 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MapmintError } from '../core/errors.ts';
+import { MapmintError } from '../core/index.ts';
 
 /** Options of the web plugin. */
 export interface WebPluginOptions {

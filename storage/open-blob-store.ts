@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { stateDir } from '../db/paths.ts';
 import type { BlobStore } from './blob-store.ts';
 import { LocalBlobStore } from './local-blob-store.ts';
 import { S3BlobStore } from './s3-blob-store.ts';
@@ -30,9 +29,10 @@ export function s3Client(opts: {
  * The configured blob store. With `MAPMINT_S3_BUCKET`: that bucket (`MAPMINT_S3_ENDPOINT`, `MAPMINT_S3_REGION`,
  * `MAPMINT_S3_FORCE_PATH_STYLE=1`, `MAPMINT_S3_PREFIX`; credentials from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`
  * when both are set, else the SDK's usual chain), caching local copies under `MAPMINT_BLOB_CACHE_DIR`. Otherwise the local file system
- * under `MAPMINT_BLOB_DIR` (default `.mapmint/blobs`).
+ * under `MAPMINT_BLOB_DIR` (default `<stateDir>/blobs`). The caller hands over its state folder (db/ stateDir), so
+ * storage knows nothing of the database package.
  */
-export function openBlobStore(env: NodeJS.ProcessEnv = process.env): BlobStore {
+export function openBlobStore(stateDir: string, env: NodeJS.ProcessEnv = process.env): BlobStore {
   const bucket = env.MAPMINT_S3_BUCKET;
   if (bucket) {
     const forcePathStyle = env.MAPMINT_S3_FORCE_PATH_STYLE;
@@ -51,11 +51,11 @@ export function openBlobStore(env: NodeJS.ProcessEnv = process.env): BlobStore {
       }),
       bucket,
       prefix: env.MAPMINT_S3_PREFIX ?? '',
-      cacheDir: env.MAPMINT_BLOB_CACHE_DIR ?? path.join(stateDir(), 'blob-cache'),
+      cacheDir: env.MAPMINT_BLOB_CACHE_DIR ?? path.join(stateDir, 'blob-cache'),
       ...(env.MAPMINT_BLOB_CACHE_MAX_BYTES ? { cacheMaxBytes: cacheBytes(env.MAPMINT_BLOB_CACHE_MAX_BYTES) } : {}),
     });
   }
-  return new LocalBlobStore(env.MAPMINT_BLOB_DIR ?? path.join(stateDir(), 'blobs'));
+  return new LocalBlobStore(env.MAPMINT_BLOB_DIR ?? path.join(stateDir, 'blobs'));
 }
 
 /** MAPMINT_BLOB_CACHE_MAX_BYTES as a positive byte count. */

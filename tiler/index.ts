@@ -16,5 +16,5 @@ export * from './pmtiles/index.ts';
 export { renderTile } from './render-tiles.ts';
 export { parseRange, type TilesPluginOptions, tileJson, tilesPlugin } from './serve.ts';
 export { resolveLayers } from './tile-sql.ts';
-export { layersOfReason, updateDirtyTiles } from './update-dirty.ts';
+export { layersOfReason, tileUpload, updateDirtyTiles } from './update-dirty.ts';
 export { type TileChange, type UpdateTilesOptions, updateTiles } from './update-tiles.ts';

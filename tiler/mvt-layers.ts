@@ -5,7 +5,7 @@
  * So a tile splits into per-layer byte strings, and a tile with some layers re-rendered is the old tile's other
  * layers and the new layers put back together in order: byte for byte what rendering every layer would give.
  */
-import { type ByteCursor, readVarint } from '../core/varint.ts';
+import { type ByteCursor, readVarint } from '../core/index.ts';
 
 const LAYER_TAG = 0x1a; // field 3, wire type 2 (length-delimited)
 const NAME_FIELD = 1;

@@ -3,8 +3,7 @@
  * archive iff its query returns bytes. Enumeration only has to produce a superset (the candidates), which is what
  * makes a full build, a parallel build and an incremental update agree byte for byte.
  */
-import { MapmintError } from '../core/errors.ts';
-import { type TileXYZ, zxyToTileId } from '../core/tile-id.ts';
+import { MapmintError, type TileXYZ, zxyToTileId } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
 import { layersAtZoom, type ResolvedLayer } from './layers.ts';
 import type { LonLatBounds } from './pmtiles/index.ts';

@@ -8,7 +8,7 @@
  * (see `LiveArchive`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { invalid, MapmintError } from '../core/errors.ts';
+import { invalid, MapmintError } from '../core/index.ts';
 import { LiveArchive, type OpenVersion } from './live-archive.ts';
 import { mapAsset, mapPage } from './map-page.ts';
 

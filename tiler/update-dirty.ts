@@ -1,4 +1,6 @@
 import type { Sql } from '../db/index.ts';
+import type { StageContext } from '../queue/index.ts';
+import { finishStep, runStep } from '../uploads/index.ts';
 import type { BuildResult } from './build-tiles.ts';
 import { LAYERS } from './layers.ts';
 import { type TileChange, updateTiles } from './update-tiles.ts';
@@ -44,4 +46,25 @@ export async function updateDirtyTiles(
   const result = await updateTiles(sql, { out, changes, workers });
   await sql`delete from tile_dirty_areas where id <= ${maxId}`;
   return { ...result, areas: rows.length };
+}
+
+/**
+ * Job `tiler.update` for one upload, the last step of its graph: re-renders every dirty area (the upload's among
+ * them; running it again is harmless), then records the step, which marks the upload `done`.
+ */
+export async function tileUpload(
+  ctx: Pick<StageContext, 'sql' | 'queue'>,
+  uploadId: string,
+  out: string,
+  jobId?: string,
+) {
+  const r = await updateDirtyTiles(ctx.sql, out);
+  const output = {
+    areas: r.areas,
+    ...('tiles' in r ? { tiles: r.tiles, rendered: r.rendered, reused: r.reused } : {}),
+  };
+  return runStep(ctx.sql, { uploadId, step: 'tiler.update', ...(jobId ? { jobId } : {}) }, async (tx) => {
+    await finishStep(tx, ctx.queue, 'tiler.update', uploadId);
+    return output;
+  });
 }

@@ -6,7 +6,7 @@
  * in a tile depend only on that layer's rows overlapping the tile's buffered envelope, the result equals a full
  * rebuild of the same data, byte for byte.
  */
-import { tileIdToZxy, zxyToTileId } from '../core/tile-id.ts';
+import { tileIdToZxy, zxyToTileId } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
 import { driveExtent } from '../ingest/index.ts';
 import { readCurrent, versionPath } from './archive-store.ts';

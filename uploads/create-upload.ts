@@ -1,10 +1,12 @@
 import { open, rm } from 'node:fs/promises';
-import { MapmintError } from '../core/errors.ts';
+import type { UploadManifest, UploadView } from '../api/index.ts';
+import { MapmintError } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { BlobStore } from '../storage/index.ts';
-import { checkManifest, contentHash, deviceKey, type Manifest, type ManifestLimits, sniffMatches } from './manifest.ts';
+import { checkManifest, contentHash, deviceKey, type ManifestLimits, sniffMatches } from './manifest.ts';
 import { transition } from './upload-lifecycle.ts';
+import { uploadSteps } from './upload-steps.ts';
 
 /** Who acts on uploads: roles play no part here, so in-process callers (the CLI) need not know them. */
 /** The signed-in contributor an upload belongs to. */
@@ -13,23 +15,6 @@ export interface Uploader {
   address: string;
 }
 type Signer = Uploader;
-
-/** An upload as the API shows it to its owner. */
-export interface UploadView {
-  id: string;
-  status: string;
-  contentHash: string;
-  byteSize: number;
-  createdAt: string;
-  updatedAt: string;
-  reasons: unknown[];
-  /** The GPS validation report, once validation ran. */
-  validation: Record<string, unknown> | null;
-  /** Live progress per running or finished step. */
-  progress: Record<string, { done: number; total: number; unit: string; at: string }>;
-  files: { idx: number; name: string; role: string; size: number; sha256: string; status: string }[];
-  events: { from: string | null; to: string; step: string; actor: string; at: string; reasons: unknown[] }[];
-}
 
 const notFound = (id: string) => new MapmintError('not_found', 'upload_not_found', `no upload ${id} of yours`);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -41,7 +26,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export async function createUpload(
   sql: Sql,
   who: Signer,
-  m: Manifest,
+  m: UploadManifest,
   limits: ManifestLimits & { uploadsPerHour: number },
 ): Promise<{ upload: UploadView; created: boolean }> {
   checkManifest(m, limits);
@@ -102,8 +87,8 @@ export async function createUpload(
 export async function getUpload(sql: Sql, who: Signer, id: string): Promise<UploadView> {
   if (!UUID.test(id)) throw notFound(id);
   const [u] =
-    await sql`select id, status, content_hash, byte_size::float8 as byte_size, created_at, updated_at, reasons, validation
-                        from uploads where id = ${id} and contributor_id = ${who.contributorId}`;
+    await sql`select id, status, content_hash, byte_size::float8 as byte_size, created_at, updated_at, reasons, validation,
+                        failure from uploads where id = ${id} and contributor_id = ${who.contributorId}`;
   if (!u) throw notFound(id);
   const files = await sql`select idx, name, role, declared_size::float8 as size, declared_sha256, status
                           from upload_files where upload_id = ${id} order by idx`;
@@ -119,6 +104,8 @@ export async function getUpload(sql: Sql, who: Signer, id: string): Promise<Uplo
     updatedAt: u.updated_at.toISOString(),
     reasons: u.reasons,
     validation: u.validation ?? null,
+    steps: await uploadSteps(sql, id),
+    failure: u.failure ?? null,
     progress: Object.fromEntries(
       progress.map((p) => [p.step, { done: p.done, total: p.total, unit: p.unit, at: p.updated_at.toISOString() }]),
     ),

@@ -10,7 +10,6 @@ export {
   getUpload,
   listUploads,
   type Uploader,
-  type UploadView,
 } from './create-upload.ts';
 export { expireAbandonedUploads, purgeQuarantinedFiles } from './expire-uploads.ts';
 export {
@@ -19,9 +18,6 @@ export {
   checkManifest,
   contentHash,
   deviceKey,
-  type FileRole,
-  type Manifest,
-  type ManifestFile,
   type ManifestLimits,
   manifestSchema,
   sniffMatches,
@@ -43,7 +39,16 @@ export {
   type TransferLimits,
   touchTransfer,
 } from './transfers.ts';
-export { runStep, type StepRef, setProgress, transition, type UploadStatus } from './upload-lifecycle.ts';
+export { type DeadStep, failUpload, retryUpload } from './upload-failure.ts';
+export {
+  canTransition,
+  finishStep,
+  runStep,
+  type StepRef,
+  setProgress,
+  transition,
+  type UploadStatus,
+} from './upload-lifecycle.ts';
 export {
   addContributorRoles,
   type ContributorRoles,
@@ -62,3 +67,4 @@ export {
   uploadOwner,
   uploadValidation,
 } from './upload-rows.ts';
+export { uploadSteps } from './upload-steps.ts';

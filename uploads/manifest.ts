@@ -1,35 +1,7 @@
 import { createHash } from 'node:crypto';
-import { invalid, MapmintError } from '../core/errors.ts';
-
-/** The roles a file can play in an upload. */
-export type FileRole = 'video' | 'telemetry' | 'track' | 'image' | 'sidecar';
-
-/** One file as the client declares it before sending it. */
-export interface ManifestFile {
-  name: string;
-  role: FileRole;
-  size: number;
-  sha256: string;
-  contentType: string;
-}
-
-/** What an upload carries besides its bytes. */
-export interface Manifest {
-  device: {
-    make: string;
-    model: string;
-    cameraModel?: string;
-    /** Horizontal field of view, degrees. */
-    hfovDeg?: number;
-    mount?: 'windshield' | 'dashboard' | 'roof' | 'handlebar' | 'helmet' | 'handheld' | 'other';
-    mountYawDeg?: number;
-  };
-  /** When recording started (ISO 8601), if the device knows. */
-  startTime?: string;
-  /** Video time minus GPS time in milliseconds, when the client measured it. */
-  timeOffsetMs?: number;
-  files: ManifestFile[];
-}
+import type { UploadManifest } from '../api/index.ts';
+import type { FileRole } from '../core/index.ts';
+import { invalid, MapmintError } from '../core/index.ts';
 
 /** Content types accepted per role; anything else is answered with 415. */
 export const CONTENT_TYPES: Record<FileRole, string[]> = {
@@ -110,7 +82,7 @@ export interface ManifestLimits {
 }
 
 /** Checks what JSON Schema can't: names, content types per role, sizes, duplicates, and that there is imagery. */
-export function checkManifest(m: Manifest, limits: ManifestLimits): void {
+export function checkManifest(m: UploadManifest, limits: ManifestLimits): void {
   if (m.files.length > limits.maxFiles) {
     throw new MapmintError('too_large', 'too_many_files', `an upload may have at most ${limits.maxFiles} files`);
   }
@@ -149,13 +121,13 @@ export function checkManifest(m: Manifest, limits: ManifestLimits): void {
 }
 
 /** Hash of what the upload contains (roles and file hashes, order-independent): equal content, equal hash. */
-export function contentHash(m: Manifest): string {
+export function contentHash(m: UploadManifest): string {
   const parts = m.files.map((f) => `${f.role}:${f.sha256}:${f.size}`).sort();
   return createHash('sha256').update(parts.join('\n')).digest('hex');
 }
 
 /** Hash identifying a device description, so a camera declared twice maps to one device row. */
-export function deviceKey(d: Manifest['device']): string {
+export function deviceKey(d: UploadManifest['device']): string {
   const norm = [d.make, d.model, d.cameraModel ?? '', d.hfovDeg ?? '', d.mount ?? '', d.mountYawDeg ?? 0];
   return createHash('sha256').update(JSON.stringify(norm)).digest('hex');
 }

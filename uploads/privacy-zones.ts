@@ -4,9 +4,8 @@
  * also hides earlier drives and deleting it publishes them again). The frames are still processed: map features
  * near home are mapped, but none of their evidence images is shown. Adding or deleting a zone re-renders its tiles.
  */
-import { invalid, MapmintError } from '../core/errors.ts';
-import type { Sql } from '../db/index.ts';
-import { PRIVACY_ZONE_MAX_RADIUS_M, PRIVACY_ZONE_MIN_RADIUS_M } from '../db/schema.ts';
+import { invalid, MapmintError } from '../core/index.ts';
+import { PRIVACY_ZONE_MAX_RADIUS_M, PRIVACY_ZONE_MIN_RADIUS_M, type Sql } from '../db/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { Uploader } from './create-upload.ts';
 

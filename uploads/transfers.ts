@@ -4,7 +4,7 @@
  * Every transfer is registered here when tus creates it: one per declared file (a new one replaces the old), at most
  * `maxConcurrentTransfers` per contributor, and its declared size reserved against the contributor's quota.
  */
-import { MapmintError } from '../core/errors.ts';
+import { MapmintError } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
 import type { FileTarget, Uploader } from './create-upload.ts';
 

@@ -1,21 +1,28 @@
-import { MapmintError } from '../core/errors.ts';
-import type { Sql } from '../db/connect.ts';
-import type { Reason } from '../db/schema.ts';
+import type { Reason, UploadState } from '../core/index.ts';
+import { MapmintError } from '../core/index.ts';
+import type { Sql } from '../db/index.ts';
+import { type JobName, NEXT as NEXT_STEPS, previousSteps, type Queue } from '../queue/index.ts';
 
-/** An upload's lifecycle state. */
-export type UploadStatus = 'receiving' | 'received' | 'validating' | 'processing' | 'done' | 'quarantined' | 'expired';
+/** An upload's lifecycle state (the list is core/vocabulary.ts UPLOAD_STATES). */
+export type UploadStatus = UploadState;
 
-/** Which states may follow which: anything else is a bug and throws. */
+/** Which states may follow which: anything else is a bug and throws. A failed upload goes back where it failed. */
 const NEXT: Record<UploadStatus, UploadStatus[]> = {
   receiving: ['received', 'quarantined', 'expired'],
-  received: ['validating', 'quarantined'],
-  validating: ['processing', 'quarantined'],
-  processing: ['done', 'quarantined'],
+  received: ['validating', 'quarantined', 'failed'],
+  validating: ['processing', 'quarantined', 'failed'],
+  processing: ['done', 'quarantined', 'failed'],
   done: [],
   quarantined: [],
   // Abandoned while receiving (uploads/expire-uploads.ts); declaring the same content again resumes it.
   expired: ['receiving'],
+  failed: ['received', 'validating', 'processing'],
 };
+
+/** Whether an upload may move from one state to another. */
+export function canTransition(from: UploadStatus, to: UploadStatus): boolean {
+  return NEXT[from].includes(to);
+}
 
 /** Who or what changed an upload's state, and why. */
 export interface TransitionOptions {
@@ -33,7 +40,7 @@ export async function transition(tx: Sql, uploadId: string, to: UploadStatus, op
     { status: UploadStatus }[]
   >`select status from uploads where id = ${uploadId} for no key update`;
   if (!row) throw new MapmintError('not_found', 'upload_not_found', `no upload ${uploadId}`);
-  if (!NEXT[row.status].includes(to)) {
+  if (!canTransition(row.status, to)) {
     throw new MapmintError('conflict', 'bad_transition', `upload ${uploadId} cannot go from ${row.status} to ${to}`);
   }
   const reasons = opts.reasons ?? [];
@@ -95,4 +102,32 @@ export async function setProgress(
   await sql`insert into upload_progress (upload_id, step, done, total, unit) values (${uploadId}, ${step}, ${p.done}, ${p.total}, ${p.unit})
             on conflict (upload_id, step) do update set done = excluded.done, total = excluded.total, unit = excluded.unit,
             updated_at = now()`;
+}
+
+/**
+ * Hands an upload on from a finished step, inside that step's transaction (call it from the step's `runStep`
+ * function): enqueues the steps that follow it in the job graph (queue/jobs.ts NEXT). A step with several
+ * predecessors is enqueued by the last of them to finish (the steps lock the upload row, so they finish one at a
+ * time and exactly one sees the others done). The last step of the graph marks the upload `done`. Without a queue
+ * (a stage run alone, in a benchmark or a test of that stage) nothing is enqueued.
+ */
+export async function finishStep(tx: Sql, queue: Queue | undefined, step: JobName, uploadId: string): Promise<void> {
+  const next = NEXT_STEPS[step];
+  if (next.length === 0) {
+    const [u] = await tx<{ status: UploadStatus }[]>`select status from uploads where id = ${uploadId}`;
+    if (u?.status === 'processing') await transition(tx, uploadId, 'done', { step, actor: 'worker' });
+    return;
+  }
+  if (!queue) return;
+  for (const n of next) {
+    const others = previousSteps(n).filter((p) => p !== step);
+    if (others.length > 0) {
+      // Step names may carry a version after a colon (vision.detect:<model>@<version>).
+      const [f] = await tx<{ n: number }[]>`
+        select count(distinct split_part(step, ':', 1))::int as n from step_runs
+        where upload_id = ${uploadId} and split_part(step, ':', 1) = any(${others}::text[])`;
+      if ((f?.n ?? 0) < others.length) continue;
+    }
+    await queue.send(n, { uploadId }, { tx });
+  }
 }

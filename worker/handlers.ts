@@ -4,7 +4,8 @@ import { sampleUpload, validateUpload, verifyUpload } from '../ingest/index.ts';
 import type { JobName, JobPayloads, StageContext } from '../queue/index.ts';
 import { bookUpload, rewardConfigFromEnv } from '../rewards/index.ts';
 import { matchUpload } from '../roads/index.ts';
-import { updateDirtyTiles } from '../tiler/index.ts';
+import { tileUpload, updateDirtyTiles } from '../tiler/index.ts';
+import { failUpload } from '../uploads/index.ts';
 import {
   detectUpload,
   openPrivacyBlur,
@@ -13,8 +14,20 @@ import {
   type VisionModels,
 } from '../vision/index.ts';
 
+/** Where a dead-lettered job came from: the queue (step) it failed on, its id, and its last error. */
+export interface JobSource {
+  sourceName: string | null;
+  sourceId: string | null;
+  sourceOutput: unknown;
+}
+
 /** A job handler: does one step for one upload, idempotently. */
-export type Handler<N extends JobName> = (ctx: StageContext, data: JobPayloads[N], jobId: string) => Promise<unknown>;
+export type Handler<N extends JobName> = (
+  ctx: StageContext,
+  data: JobPayloads[N],
+  jobId: string,
+  source: JobSource,
+) => Promise<unknown>;
 
 let visionModels: Promise<VisionModels> | undefined;
 
@@ -49,21 +62,19 @@ export const HANDLERS: { [N in JobName]?: Handler<N> } = {
   'ingest.validate': (ctx, data, jobId) => validateUpload(ctx, data.uploadId, jobId),
   'ingest.sample': async (ctx, data, jobId) =>
     sampleUpload(ctx, data.uploadId, jobId, { beforeStore: (await sharedPrivacy()).beforeStore }),
-  'vision.detect': async (ctx, data, jobId) => {
-    const r = await detectUpload(ctx, data.uploadId, jobId, { models: await sharedVisionModels() });
-    // Sent after the step commits, also when it was already done (a retry): the job id is deterministic, so this
-    // enqueues fusion exactly once however often it runs.
-    await ctx.queue.send('fusion.update', { uploadId: data.uploadId });
-    return r;
-  },
-  'fusion.update': async (ctx, data, jobId) => {
-    const r = await fuseUpload(ctx, data.uploadId, jobId);
-    // Features changed somewhere: fusion marked the area in tile_dirty_areas, the tiles follow.
-    if (r.output?.dirtyBbox)
-      await ctx.queue.send('tiler.update', { uploadId: data.uploadId }, { key: `fusion:${data.uploadId}` });
-    return r;
-  },
+  'vision.detect': async (ctx, data, jobId) =>
+    detectUpload(ctx, data.uploadId, jobId, { models: await sharedVisionModels() }),
+  'fusion.update': (ctx, data, jobId) => fuseUpload(ctx, data.uploadId, jobId),
   'roads.match': (ctx, data, jobId) => matchUpload(ctx, data.uploadId, jobId),
   'rewards.book': (ctx, data, jobId) => bookUpload(ctx, data.uploadId, rewardConfigFromEnv(), jobId),
-  'tiler.update': (ctx) => updateDirtyTiles(ctx.sql, tilesDir()),
+  // Without an upload (a privacy zone changed) only the tiles are redrawn: no upload's step to record.
+  'tiler.update': (ctx, data, jobId) =>
+    data.uploadId ? tileUpload(ctx, data.uploadId, tilesDir(), jobId) : updateDirtyTiles(ctx.sql, tilesDir()),
+  'upload.failed': (ctx, data, _jobId, source) =>
+    failUpload(ctx.sql, {
+      uploadId: data.uploadId,
+      step: source.sourceName ?? 'unknown',
+      output: source.sourceOutput,
+      jobId: source.sourceId,
+    }),
 };

@@ -1,3 +1,4 @@
+import type { JobWithMetadata } from 'pg-boss';
 import type { JobName } from '../queue/index.ts';
 import { HANDLERS, type Handler } from './handlers.ts';
 import type { Runtime } from './runtime.ts';
@@ -24,13 +25,13 @@ export async function startWorker(
   const ctx = { sql: rt.sql, blobs: rt.blobs, queue: rt.queue };
   for (const name of names) {
     const handler = HANDLERS[name] as Handler<typeof name>;
-    await rt.queue.boss.work<{ uploadId: string }>(
+    await rt.queue.boss.work(
       name,
-      { localConcurrency: opts.concurrency ?? 1, pollingIntervalSeconds: 0.5, batchSize: 1 },
-      async ([job]) => {
+      { localConcurrency: opts.concurrency ?? 1, pollingIntervalSeconds: 0.5, batchSize: 1, includeMetadata: true },
+      async ([job]: JobWithMetadata<{ uploadId: string }>[]) => {
         if (!job) return;
         try {
-          await handler(ctx, job.data, job.id);
+          await handler(ctx, job.data, job.id, job);
           opts.onJob?.({ name, id: job.id, ok: true });
         } catch (err) {
           opts.onJob?.({ name, id: job.id, ok: false, error: (err as Error).message });

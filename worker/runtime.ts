@@ -1,4 +1,4 @@
-import { connect, type Db, migrate, resolveDatabaseUrl, type Sql } from '../db/index.ts';
+import { connect, type Db, migrate, resolveDatabaseUrl, type Sql, stateDir } from '../db/index.ts';
 import { openQueue, type Queue, type QueueOptions } from '../queue/index.ts';
 import { type BlobStore, openBlobStore } from '../storage/index.ts';
 
@@ -20,7 +20,7 @@ export async function openRuntime(
   if (opts.migrate !== false) await migrate(url);
   const { sql, db } = connect(url);
   const queue = await openQueue(url, opts.queue);
-  const blobs = openBlobStore();
+  const blobs = openBlobStore(stateDir());
   return {
     url,
     sql,

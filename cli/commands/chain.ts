@@ -9,7 +9,7 @@ import {
   startLocalChain,
 } from '../../chain/index.ts';
 import { deployContracts } from '../../contracts/index.ts';
-import { MapmintError } from '../../core/errors.ts';
+import { MapmintError } from '../../core/index.ts';
 import { publishEpoch } from '../../rewards/index.ts';
 import { claimRewards, MapmintClient } from '../../sdk/index.ts';
 import { openRuntime } from '../../worker/index.ts';

@@ -115,7 +115,7 @@ async function demoDrive(o: DemoOptions): Promise<{ dir: string; manifest: DemoM
   }
 }
 
-/** Uploads the drive's video and telemetry with a progress bar and waits until ingest is done or quarantined it. */
+/** Uploads the drive's video and telemetry with a progress bar and waits until the pipeline is done, quarantined or failed. */
 async function uploadDemo(client: MapmintClient, dir: string, manifest: DemoManifest): Promise<Upload> {
   const files = manifest.files
     .filter((f) => f.role === 'video' || f.role === 'telemetry')
@@ -145,8 +145,9 @@ async function uploadDemo(client: MapmintClient, dir: string, manifest: DemoMani
       },
     },
   ).finally(() => bar.stop());
-  return client.waitFor(up.id, (u) => u.status === 'done' || u.status === 'quarantined', {
-    timeoutMs: 600_000,
+  // done comes after the last step (detection, fusion, booking and tiles included), so wait as long as those.
+  return client.waitFor(up.id, (u) => ['done', 'quarantined', 'failed'].includes(u.status), {
+    timeoutMs: 1_500_000,
   });
 }
 

@@ -7,10 +7,10 @@ import {
   type DriveFile,
   loadDrive,
   sampleUpload,
+  validateTrack,
   validateUpload,
   verifyUpload,
 } from '../../ingest/index.ts';
-import { validateTrack } from '../../ingest/validate/index.ts';
 import { declareFiles, describeFile } from '../../sdk/node.ts';
 import { acceptFile, createUpload, ensureContributor, getUpload } from '../../uploads/index.ts';
 import { openRuntime, sharedPrivacy } from '../../worker/index.ts';
@@ -95,7 +95,9 @@ export function registerIngest(program: Command, flags: () => GlobalFlags): void
     });
   program
     .command('ingest <files...>')
-    .description('run the whole ingest locally (store, verify, validate, sample frames) on a video or images')
+    .description(
+      'run the whole ingest locally (store, verify, validate, sample frames) on a video or images; later steps wait for a worker',
+    )
     .option('--track <file>', 'sidecar track (GPX, NMEA, CSV, JSON) for the video or images')
     .option('--make <make>', 'camera make', 'unknown')
     .option('--model <model>', 'camera model', 'unknown')

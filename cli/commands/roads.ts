@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { MapmintError } from '../../core/errors.ts';
+import { MapmintError } from '../../core/index.ts';
 import { type Sql, stateDir } from '../../db/index.ts';
-import { readTrack } from '../../ingest/telemetry/index.ts';
+import { readTrack } from '../../ingest/index.ts';
 import { closeEpoch, epochTotals, rewardConfigFromEnv } from '../../rewards/index.ts';
 import { importRoads, loadGraph, matchTrack, matchUpload, trackBbox } from '../../roads/index.ts';
 import { openRuntime } from '../../worker/index.ts';

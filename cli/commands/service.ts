@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { MapmintError } from '../../core/errors.ts';
+import { MapmintError } from '../../core/index.ts';
 import { JOB_NAMES, type JobName } from '../../queue/index.ts';
 import { buildServer, serverConfigFromEnv } from '../../server/index.ts';
 import { openRuntime, type Runtime, startWorker } from '../../worker/index.ts';

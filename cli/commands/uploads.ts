@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { MapmintClient, type UploadStatus } from '../../sdk/index.ts';
+import { MapmintClient, type Mount, type StepView, type UploadView } from '../../sdk/index.ts';
 import { uploadFiles } from '../../sdk/node.ts';
+import { retryUpload } from '../../uploads/index.ts';
+import { openRuntime } from '../../worker/index.ts';
 import { emit, type GlobalFlags, log, progressBar } from '../output.ts';
 import { loadWallet, newKeystore } from '../wallet.ts';
 
@@ -14,14 +16,28 @@ async function signedInClient(server: string, keystore?: string): Promise<Mapmin
 }
 
 /** Formats an upload's status for people. */
-export function describeUpload(u: UploadStatus): string {
+export function describeUpload(u: UploadView): string {
   const lines = [`upload ${u.id}: ${u.status}`];
   for (const f of u.files) lines.push(`  [${f.status}] ${f.role.padEnd(9)} ${f.name} (${f.size} bytes)`);
   for (const r of u.reasons) lines.push(`  reason ${r.code}: ${r.message}`);
   if (u.validation) lines.push(`  validation: ${u.validation.verdict}`);
-  for (const [step, p] of Object.entries(u.progress ?? {}))
-    lines.push(`  ${step}: ${Math.round(p.done)}/${Math.round(p.total)} ${p.unit}`);
+  if (u.failure) lines.push(`  failed at ${u.failure.step}: ${u.failure.error} (run \`mapmint retry ${u.id}\`)`);
+  for (const s of u.steps ?? []) lines.push(`  ${describeStep(s, u.progress?.[s.step])}`);
   return lines.join('\n');
+}
+
+/** One line per step: its state, what it did, its live progress or its last error. */
+function describeStep(s: StepView, p: UploadView['progress'][string] | undefined): string {
+  const what = s.output
+    ? Object.entries(s.output)
+        .filter(([, v]) => typeof v === 'number' || typeof v === 'string')
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')
+    : '';
+  const live = p && s.state === 'running' ? `${Math.round(p.done)}/${Math.round(p.total)} ${p.unit}` : '';
+  const tries = s.retries > 0 ? `after ${s.retries} retr${s.retries === 1 ? 'y' : 'ies'}` : '';
+  const error = s.error ? `error: ${s.error}` : '';
+  return [`${s.step.padEnd(16)} ${s.state.padEnd(8)}`, what, live, tries, error].filter(Boolean).join('  ');
 }
 
 /** `upload`, `status`, `wallet new`. */
@@ -50,7 +66,8 @@ export function registerUploads(program: Command, flags: () => GlobalFlags): voi
             make: String(o.make),
             model: String(o.model),
             ...(o.hfov !== undefined ? { hfovDeg: Number(o.hfov) } : {}),
-            ...(o.mount ? { mount: String(o.mount) } : {}),
+            // The server checks the value against the manifest schema and answers 400 naming it.
+            ...(o.mount ? { mount: String(o.mount) as Mount } : {}),
             ...(o.mountYaw !== undefined ? { mountYawDeg: Number(o.mountYaw) } : {}),
           },
           ...(o.startTime ? { startTime: String(o.startTime) } : {}),
@@ -85,6 +102,22 @@ export function registerUploads(program: Command, flags: () => GlobalFlags): voi
         () =>
           `${describeUpload(u)}\n${u.events.map((e) => `  ${e.at} ${e.from ?? '-'} -> ${e.to} (${e.step})`).join('\n')}`,
       );
+    });
+  program
+    .command('retry <upload>')
+    .description('run a failed upload again from the step that failed, once its cause is fixed (uses DATABASE_URL)')
+    .action(async (id: string) => {
+      const rt = await openRuntime();
+      try {
+        const r = await retryUpload(rt.sql, rt.queue, id, 'cli');
+        emit(
+          flags(),
+          { id, ...r },
+          () => `upload ${id}: ${r.step} runs again (job ${r.jobId}), the upload is ${r.status}`,
+        );
+      } finally {
+        await rt.close();
+      }
     });
   const wallet = program.command('wallet').description('contributor wallets');
   wallet

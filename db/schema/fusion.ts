@@ -13,12 +13,14 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { FeatureStatus } from '../../core/index.ts';
 import { point4326 } from './types.ts';
 import { uploads } from './uploads.ts';
 import { detections } from './vision.ts';
 
-/** A fused feature's state: new evidence makes candidates, review rejects, repeated misses mark probable removal. */
-export type FeatureStatus = 'candidate' | 'confirmed' | 'rejected' | 'probably_removed';
+// A fused feature's state (core/vocabulary.ts): new evidence makes candidates, review rejects, repeated misses mark
+// probable removal.
+export type { FeatureStatus };
 
 /**
  * Fused map features (fusion stage): one row per physical object, its current state. The tiler reads

@@ -12,16 +12,12 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { ReviewDecision, ReviewItemKind, ReviewStatus } from '../../core/index.ts';
 import { contributors } from './uploads.ts';
 
-/** What reviewers look at: a fused map feature, or a lone low-score detection that supports none. */
-export type ReviewItemKind = 'feature' | 'detection';
-
-/** A reviewer's verdict: the object is what the map says, is not there, or is there with another class/value. */
-export type ReviewDecision = 'confirm' | 'reject' | 'relabel';
-
-/** Where an item's review stands: collecting votes, waiting for a senior after a disagreement, or decided. */
-export type ReviewStatus = 'open' | 'escalated' | 'settled';
+// What reviewers look at (a fused map feature, or a lone low-score detection that supports none) and a reviewer's
+// verdict (the object is what the map says, is not there, or is there with another class/value): core/vocabulary.ts.
+export type { ReviewDecision, ReviewItemKind, ReviewStatus };
 
 /**
  * Reviewer votes, one per reviewer per item (review/). `class` and `value` are what the vote asserts: the item's own

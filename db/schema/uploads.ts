@@ -17,33 +17,16 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-
+import { type ContributorRole, FILE_ROLES, type Reason, type StepFailure, UPLOAD_STATES } from '../../core/index.ts';
 import { lineStringM, point4326 } from './types.ts';
 
-/** Why an upload was quarantined or what a step found: machine code plus a sentence for people. */
-export interface Reason {
-  code: string;
-  message: string;
-  details?: Record<string, unknown>;
-}
+export type { ContributorRole, Reason };
 
-export const uploadStatus = pgEnum('upload_status', [
-  'receiving',
-  'received',
-  'validating',
-  'processing',
-  'done',
-  'quarantined',
-  // Abandoned while receiving (no byte for a day): its partial and stored files were deleted; re-declaring revives it.
-  'expired',
-]);
+export const uploadStatus = pgEnum('upload_status', UPLOAD_STATES);
 
-export const fileRole = pgEnum('file_role', ['video', 'telemetry', 'track', 'image', 'sidecar']);
+export const fileRole = pgEnum('file_role', FILE_ROLES);
 
 export const fileStatus = pgEnum('file_status', ['pending', 'received', 'corrupt']);
-
-/** What a contributor may do besides driving: review the map (`reviewer`) and settle disputed reviews (`senior`). */
-export type ContributorRole = 'reviewer' | 'senior';
 
 export const contributors = pgTable(
   'contributors',
@@ -119,6 +102,8 @@ export const uploads = pgTable(
     validation: jsonb('validation').$type<Record<string, unknown>>(),
     /** When the sweep deleted the files of this (quarantined) upload after the retention period. */
     filesDeletedAt: timestamp('files_deleted_at', { withTimezone: true }),
+    /** The step that exhausted its retries and its last error, while the upload is `failed`. */
+    failure: jsonb('failure').$type<StepFailure>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -2,7 +2,7 @@
  * Frame rows into PostGIS, in batches of multi-row inserts (one `insert ... select from unnest(...)` per batch),
  * idempotent: a row whose (upload_id, idx) exists is left alone, so a retried job inserts nothing twice.
  */
-import type { Sql } from '../../db/connect.ts';
+import type { Sql } from '../../db/index.ts';
 import type { SampledFrame } from './store-frames.ts';
 
 /** Rows per insert statement. */

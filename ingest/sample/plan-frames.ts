@@ -4,7 +4,7 @@
  * vehicle stands (speed under `minSpeedMps`) or where the track has no pose. Each pick opens a window of
  * `fallbackFrames` following frames, so a blurred or dark pick can be replaced by its neighbour.
  */
-import { headingDelta } from '../../core/geo.ts';
+import { headingDelta } from '../../core/index.ts';
 import type { Pose } from './track-pose.ts';
 
 /** The distance / heading / stationary rules. */

@@ -6,9 +6,9 @@
  * `fallbackFrames` frames, fetched in a second pass that seeks to just those windows (fallback-runs.ts).
  */
 
-import type { Track } from '../../core/track.ts';
-import type { Sql } from '../../db/connect.ts';
-import type { BlobStore } from '../../storage/blob-store.ts';
+import type { Track } from '../../core/index.ts';
+import type { Sql } from '../../db/index.ts';
+import type { BlobStore } from '../../storage/index.ts';
 import {
   type Alignment,
   type DecodeStats,

@@ -6,10 +6,10 @@
  */
 import exifr from 'exifr';
 import sharp, { type OutputInfo } from 'sharp';
-import { bearing, haversine, headingDelta } from '../../core/geo.ts';
-import type { Track } from '../../core/track.ts';
-import type { Sql } from '../../db/connect.ts';
-import type { BlobStore } from '../../storage/blob-store.ts';
+import type { Track } from '../../core/index.ts';
+import { bearing, haversine, headingDelta } from '../../core/index.ts';
+import type { Sql } from '../../db/index.ts';
+import type { BlobStore } from '../../storage/index.ts';
 import { readExifPoint } from '../telemetry/index.ts';
 import {
   DEFAULT_QUALITY,

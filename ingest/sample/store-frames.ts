@@ -5,7 +5,7 @@
  * stays bounded.
  */
 import sharp from 'sharp';
-import type { BlobStore } from '../../storage/blob-store.ts';
+import type { BlobStore } from '../../storage/index.ts';
 import type { FrameQuality } from './frame-quality.ts';
 
 /** What we know about a kept frame before it is stored. */

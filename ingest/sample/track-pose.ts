@@ -5,8 +5,9 @@
  * ~0.1 m/s, while summing 3 m-noisy positions inflates the length and keeps growing while parked); otherwise it sums
  * chords between fixes.
  */
-import { bearing, haversine, headingDelta } from '../../core/geo.ts';
-import type { Track, TrackPoint } from '../../core/track.ts';
+
+import type { Track, TrackPoint } from '../../core/index.ts';
+import { bearing, haversine, headingDelta } from '../../core/index.ts';
 
 /** The interpolated state at one instant. */
 export interface Pose {

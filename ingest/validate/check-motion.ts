@@ -1,6 +1,7 @@
 /** Checks between fixes: time gaps, jumps (outliers and teleports), impossible speed and acceleration. */
-import { haversine } from '../../core/geo.ts';
-import type { TrackPoint } from '../../core/track.ts';
+
+import type { TrackPoint } from '../../core/index.ts';
+import { haversine } from '../../core/index.ts';
 import { type CheckResult, runFindings, where } from './findings.ts';
 import { decimatedCumulative, dist, median, toLocal } from './local-metrics.ts';
 import { THRESHOLDS } from './thresholds.ts';

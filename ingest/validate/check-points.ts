@@ -1,6 +1,7 @@
 /** Checks of single fixes: coordinates and times in range, not at 0,0, a real fix, time moving forward. */
-import { haversine } from '../../core/geo.ts';
-import type { TrackPoint } from '../../core/track.ts';
+
+import type { TrackPoint } from '../../core/index.ts';
+import { haversine } from '../../core/index.ts';
 import { type CheckResult, runFindings } from './findings.ts';
 import { THRESHOLDS } from './thresholds.ts';
 

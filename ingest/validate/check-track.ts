@@ -1,5 +1,5 @@
 /** Whole-track checks: too perfect to be a receiver, does not cover its video, too short to be useful. */
-import type { TrackPoint } from '../../core/track.ts';
+import type { TrackPoint } from '../../core/index.ts';
 import { where } from './findings.ts';
 import type { JitterStats } from './perfect-stats.ts';
 import { THRESHOLDS } from './thresholds.ts';

@@ -1,5 +1,5 @@
 /** Building findings: group flagged point indices into runs so a report lists stretches, not thousands of points. */
-import type { TrackPoint } from '../../core/track.ts';
+import type { TrackPoint } from '../../core/index.ts';
 import type { Finding, ReasonCode, Severity, Where } from './types.ts';
 
 /** At most this many findings per code; the rest are summed into the last one's `details.more`. */

@@ -1,6 +1,7 @@
 /** Small numeric helpers shared by the checks: a local metric frame, robust statistics, path lengths. */
-import { EARTH_RADIUS_M } from '../../core/geo.ts';
-import type { TrackPoint } from '../../core/track.ts';
+
+import type { TrackPoint } from '../../core/index.ts';
+import { EARTH_RADIUS_M } from '../../core/index.ts';
 
 const RAD = Math.PI / 180;
 

@@ -1,5 +1,5 @@
 /** The jitter statistic behind `too_perfect`: how far each fix lands from a constant-turn-rate-and-velocity guess. */
-import type { TrackPoint } from '../../core/track.ts';
+import type { TrackPoint } from '../../core/index.ts';
 import { dist, type LocalXY, median, toLocal } from './local-metrics.ts';
 import { THRESHOLDS } from './thresholds.ts';
 

@@ -3,8 +3,9 @@
  * point-wise comparison. Two real drives of one street differ by metres of independent GPS error and lane; a
  * re-upload differs by centimetres (added jitter) or by one constant offset, and keeps the speed profile.
  */
-import { growBox } from '../../core/geo.ts';
-import type { Track, TrackPoint } from '../../core/track.ts';
+
+import type { Track, TrackPoint } from '../../core/index.ts';
+import { growBox } from '../../core/index.ts';
 import { clamp01, dist, type LocalXY, median, projector } from './local-metrics.ts';
 import { THRESHOLDS } from './thresholds.ts';
 

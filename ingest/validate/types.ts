@@ -1,5 +1,5 @@
 /** Shapes of the validation report: findings with reason codes, verdicts, statistics. All JSON-serialisable. */
-import type { Track } from '../../core/track.ts';
+import type { Track } from '../../core/index.ts';
 
 /** Reason codes, one per check (listed with thresholds in README.md). */
 export type ReasonCode =

@@ -3,8 +3,8 @@
  * track cannot be bridged, and decides a verdict. Pure: the same track and options give the same report.
  */
 
-import { haversine } from '../../core/geo.ts';
-import type { Track, TrackPoint } from '../../core/track.ts';
+import type { Track, TrackPoint } from '../../core/index.ts';
+import { haversine } from '../../core/index.ts';
 import { impossibleAcceleration, impossibleSpeed, motionFindings, splitAtGaps, splitAtJumps } from './check-motion.ts';
 import { checkNullIsland, checkOutOfRange, checkPoorFix, checkTimeOrder } from './check-points.ts';
 import { checkTooPerfect, checkTooShort, checkVideoCoverage, type VideoSpan } from './check-track.ts';

@@ -8,8 +8,9 @@
  *     end of the recording; the result reports how much of the video the track covers so a caller can reject it.
  *  4. The manifest's `startTime`: the client's clock when recording started.
  */
-import { invalid } from '../../core/errors.ts';
-import type { Track } from '../../core/track.ts';
+
+import type { Track } from '../../core/index.ts';
+import { invalid } from '../../core/index.ts';
 import type { VideoProbe } from './probe-video.ts';
 
 /** How t0 was decided. */

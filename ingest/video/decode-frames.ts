@@ -21,7 +21,7 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { invalid, MapmintError } from '../../core/errors.ts';
+import { invalid, MapmintError } from '../../core/index.ts';
 import { FFMPEG_PATH } from './ffmpeg-binaries.ts';
 import { timedOut, videoLimits } from './limits.ts';
 import type { VideoProbe } from './probe-video.ts';

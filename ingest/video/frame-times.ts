@@ -3,7 +3,7 @@
  * frame rate (r_frame_rate != avg_frame_rate) the sorted packet timestamps from ffprobe, a demux pass that decodes
  * nothing, with the probe deadline.
  */
-import { invalid } from '../../core/errors.ts';
+import { invalid } from '../../core/index.ts';
 import { FFPROBE_PATH, runTool, ToolTimeout } from './ffmpeg-binaries.ts';
 import { timedOut, videoLimits } from './limits.ts';
 import type { VideoProbe } from './probe-video.ts';

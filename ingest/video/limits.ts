@@ -3,7 +3,7 @@
  * run, so that a hostile or broken video ends in a quarantine reason instead of a worker busy for hours. Each limit
  * can be set by the environment (`MAPMINT_VIDEO_*`) or per call.
  */
-import { invalid, MapmintError } from '../../core/errors.ts';
+import { invalid, MapmintError } from '../../core/index.ts';
 
 /** The video limits. */
 export interface VideoLimits {

@@ -5,7 +5,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import type ffmpeg from 'fluent-ffmpeg';
-import { invalid } from '../../core/errors.ts';
+import { invalid } from '../../core/index.ts';
 import { ffprobeData, ToolTimeout } from './ffmpeg-binaries.ts';
 import { checkVideoLimits, timedOut, type VideoLimits, videoLimits } from './limits.ts';
 

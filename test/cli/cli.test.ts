@@ -79,8 +79,19 @@ test('inspect prints the track summary and verdict without storing; ingest runs 
   assert.equal(mid!.n, before!.n, 'inspect stores nothing');
   const ing = await mapmint(['--json', 'ingest', d.paths.video!, '--track', d.paths.gpx]);
   assert.equal(ing.code, 0, ing.stderr);
-  const u = JSON.parse(ing.stdout) as { id: string; status: string; frames: number };
-  assert.equal(u.status, 'done');
+  const u = JSON.parse(ing.stdout) as {
+    id: string;
+    status: string;
+    frames: number;
+    steps: { step: string; state: string }[];
+  };
+  // Ingest ran here; the steps after it wait in the queue for a worker, and the status says so (not `done`).
+  assert.equal(u.status, 'processing');
+  const state = Object.fromEntries(u.steps.map((x) => [x.step, x.state]));
+  assert.equal(state['ingest.sample'], 'done');
+  assert.equal(state['vision.detect'], 'queued');
+  assert.equal(state['roads.match'], 'queued');
+  assert.equal(state['tiler.update'], 'waiting');
   assert.ok(u.frames > 0);
   assert.match(ing.stderr, /sampling/, 'a progress bar on stderr');
   const [f] = await sb.db.sql`select count(*)::int as n from frames where upload_id = ${u.id}`;

@@ -7,7 +7,7 @@ import { destination } from '../../core/geo.ts';
 import type { Track } from '../../core/track.ts';
 import { generateDrive } from '../../demo/index.ts';
 import { readTrack } from '../../ingest/telemetry/index.ts';
-import type { MapmintClient, UploadStatus } from '../../sdk/index.ts';
+import type { MapmintClient, UploadView } from '../../sdk/index.ts';
 import { uploadFiles } from '../../sdk/node.ts';
 import { startWorker } from '../../worker/index.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -17,7 +17,7 @@ let worker: { stop(): Promise<void> };
 let video: string;
 let gpx: string;
 let track: Track;
-const device = { make: 'mapmint', model: 'demo', hfovDeg: 115, mount: 'windshield' };
+const device = { make: 'mapmint', model: 'demo', hfovDeg: 115, mount: 'windshield' as const };
 
 before(async () => {
   s = await startTestServer();
@@ -39,7 +39,7 @@ after(async () => {
   await s.close();
 });
 
-const finished = (u: UploadStatus) => u.status === 'done' || u.status === 'quarantined';
+const finished = (u: UploadView) => u.status === 'done' || u.status === 'quarantined';
 
 /** Writes a CSV sidecar (time, lat, lon) for a track. */
 async function csv(name: string, points: Track['points']): Promise<string> {
@@ -51,7 +51,7 @@ async function csv(name: string, points: Track['points']): Promise<string> {
   return p;
 }
 
-async function run(client: MapmintClient, files: string[]): Promise<UploadStatus> {
+async function run(client: MapmintClient, files: string[]): Promise<UploadView> {
   const up = await uploadFiles(client, files, { device });
   return client.waitFor(up.id, finished, { timeoutMs: 120_000, intervalMs: 200 });
 }
@@ -69,6 +69,13 @@ test('a generated drive goes through every ingest job: validated, stored track, 
     ['receiving', 'received', 'validating', 'processing', 'done'],
   );
   assert.ok(u.progress['ingest.sample'], 'sampling progress is reported');
+  // `done` is the last step's: every step of the job graph finished first, each with what it did.
+  assert.deepEqual(
+    u.steps.filter((s) => s.state !== 'done').map((s) => s.step),
+    [],
+  );
+  assert.equal(u.events.at(-1)?.step, 'tiler.update');
+  assert.ok(typeof u.steps.find((s) => s.step === 'ingest.sample')?.output?.frames === 'number');
   const [t] = await s.db
     .sql`select ST_GeometryType(geom) as type, ST_SRID(geom) as srid, point_count, length_m, segments
                              from tracks where upload_id = ${u.id}`;

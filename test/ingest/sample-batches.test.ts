@@ -25,7 +25,7 @@ before(async () => {
     video: { width: 320, height: 180, fps: 10 },
   });
   const { client } = await s.client();
-  const device = { make: 'mapmint', model: 'demo', hfovDeg: 115, mount: 'windshield' };
+  const device = { make: 'mapmint', model: 'demo', hfovDeg: 115, mount: 'windshield' as const };
   uploadId = (await uploadFiles(client, [d.paths.video!, d.paths.gpx], { device })).id;
 });
 after(async () => {

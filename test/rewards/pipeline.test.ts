@@ -8,7 +8,7 @@ import { destination } from '../../core/geo.ts';
 import { type DemoDrive, generateDrive } from '../../demo/index.ts';
 import { bookUpload, closeEpoch, DEFAULT_REWARDS, publishEpoch, verifyClaim } from '../../rewards/index.ts';
 import { importRoads } from '../../roads/index.ts';
-import { claimRewards, type MapmintClient, type UploadStatus } from '../../sdk/index.ts';
+import { claimRewards, type MapmintClient, type UploadView } from '../../sdk/index.ts';
 import { uploadFiles } from '../../sdk/node.ts';
 import { startWorker } from '../../worker/index.ts';
 import { mulberry32 } from '../support/prng.ts';
@@ -17,7 +17,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 let s: TestServer;
 let worker: { stop(): Promise<void> };
 let drive: DemoDrive;
-const device = { make: 'mapmint', model: 'demo', hfovDeg: 115, mount: 'windshield' };
+const device = { make: 'mapmint', model: 'demo', hfovDeg: 115, mount: 'windshield' as const };
 
 before(async () => {
   s = await startTestServer();
@@ -36,16 +36,12 @@ after(async () => {
   await s.close();
 });
 
-/** Waits until the upload is booked (or quarantined, which books nothing). */
-async function processed(client: MapmintClient, id: string): Promise<UploadStatus> {
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    const u = await client.getUpload(id);
-    const [b] = await s.db.sql`select 1 as x from step_runs where upload_id = ${id} and step = 'rewards.book'`;
-    if (u.status === 'quarantined' || b) return u;
-    if (Date.now() > deadline) throw new Error(`upload ${id} still ${u.status}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+/** Waits until the upload has left the pipeline: done (booked, among every other step), quarantined or failed. */
+function processed(client: MapmintClient, id: string): Promise<UploadView> {
+  return client.waitFor(id, (u) => ['done', 'quarantined', 'failed'].includes(u.status), {
+    timeoutMs: 300_000,
+    intervalMs: 250,
+  });
 }
 
 /** A GPX-free track file: the true track with fresh, independent noise (a second drive, not a copy). */

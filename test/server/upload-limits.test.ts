@@ -14,7 +14,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { headTransfer, openTransfer, patchTransfer } from '../support/tus-transfer.ts';
 
 let s: TestServer;
-const device = { make: 'Acme', model: 'DashCam', hfovDeg: 120, mount: 'windshield' };
+const device = { make: 'Acme', model: 'DashCam', hfovDeg: 120, mount: 'windshield' as const };
 
 before(async () => {
   s = await startTestServer({ maxConcurrentTransfers: 2, quotaBytes: 250_000 });

@@ -9,7 +9,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 
 let s: TestServer;
 let client: MapmintClient;
-const device = { make: 'Acme', model: 'DashCam 4K', hfovDeg: 120, mount: 'windshield' };
+const device = { make: 'Acme', model: 'DashCam 4K', hfovDeg: 120, mount: 'windshield' as const };
 
 before(async () => {
   s = await startTestServer({ maxFileBytes: 2_000_000, maxUploadBytes: 3_000_000, uploadsPerHour: 50 });

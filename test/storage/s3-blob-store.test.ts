@@ -167,7 +167,7 @@ test('localPath refuses an object whose bytes do not match its key and caches no
 test('openBlobStore picks S3 from the environment and the store works', async () => {
   n++;
   const bucket = `mapmint-test-${n}`;
-  const store = openBlobStore({
+  const store = openBlobStore(dir, {
     MAPMINT_S3_BUCKET: bucket,
     MAPMINT_S3_ENDPOINT: endpoint,
     MAPMINT_S3_REGION: 'us-east-1',
@@ -181,8 +181,8 @@ test('openBlobStore picks S3 from the environment and the store works', async ()
   const info = await store.putBuffer(bytes);
   assert.deepEqual(await objectKeys(bucket), [info.key]);
   assert.deepEqual(await readFile(await store.localPath(info.key)), bytes);
-  assert.throws(() => openBlobStore({ MAPMINT_S3_BUCKET: bucket, MAPMINT_S3_FORCE_PATH_STYLE: 'yes' }));
-  assert.ok(!(openBlobStore({ MAPMINT_BLOB_DIR: path.join(dir, 'local') }) instanceof S3BlobStore));
+  assert.throws(() => openBlobStore(dir, { MAPMINT_S3_BUCKET: bucket, MAPMINT_S3_FORCE_PATH_STYLE: 'yes' }));
+  assert.ok(!(openBlobStore(dir, { MAPMINT_BLOB_DIR: path.join(dir, 'local') }) instanceof S3BlobStore));
 });
 
 test('the download cache is bounded: least recently used blobs are evicted past cacheMaxBytes', async () => {

@@ -2,7 +2,7 @@
  * Splitting the tile entries into a root directory and leaf directories (spec chapter 4): the header plus the
  * compressed root must fit in the first 16,384 bytes, so the root may take at most 16,257 bytes.
  */
-import { MapmintError } from '../../core/errors.ts';
+import { MapmintError } from '../../core/index.ts';
 import { compress } from './compression.ts';
 import { type DirectoryEntry, encodeDirectory } from './encode-directory.ts';
 import { HEADER_LENGTH, ROOT_WINDOW } from './header.ts';

@@ -11,7 +11,7 @@ import {
   zstdCompressSync,
   zstdDecompressSync,
 } from 'node:zlib';
-import { invalid } from '../../core/errors.ts';
+import { invalid } from '../../core/index.ts';
 import { Compression } from './header.ts';
 
 /**

@@ -2,8 +2,7 @@
  * Directory decoding (spec 4.3 and appendix A.2), the inverse of `encodeDirectory`. Takes uncompressed bytes; call
  * `decompress` with the header's internal compression first.
  */
-import { invalid } from '../../core/errors.ts';
-import { type ByteCursor, readVarint } from '../../core/varint.ts';
+import { type ByteCursor, invalid, readVarint } from '../../core/index.ts';
 import type { DirectoryEntry } from './encode-directory.ts';
 
 /** Decode uncompressed directory bytes into entries; throws `invalid_input` on truncated or trailing bytes. */

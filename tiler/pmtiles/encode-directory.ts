@@ -4,8 +4,7 @@
  * after the previous one (offset == previous offset + previous length), otherwise as offset + 1.
  */
 
-import { invalid } from '../../core/errors.ts';
-import { writeVarint } from '../../core/varint.ts';
+import { invalid, writeVarint } from '../../core/index.ts';
 
 /** One directory entry (spec 4.1): a run of tiles, or with `runLength` 0 a pointer to a leaf directory. */
 export interface DirectoryEntry {

@@ -2,7 +2,7 @@
  * The fixed 127-byte PMTiles v3 header (spec chapter 3): layout in section 3.1, enums in 3.2 and 3.3, positions in 3.4.
  * All integers are little-endian; the eleven 64-bit fields are read as numbers and rejected above 2^53 - 1.
  */
-import { invalid } from '../../core/errors.ts';
+import { invalid } from '../../core/index.ts';
 
 /** Size of the header in bytes (spec chapter 3). */
 export const HEADER_LENGTH = 127;

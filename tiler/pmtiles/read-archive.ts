@@ -3,7 +3,7 @@
  * search: the last entry with tileId <= id; run length 0 means a leaf directory) and a walk over every tile entry.
  * Tile bytes are returned as stored (gzipped for MVT archives), so a server can send them without re-encoding.
  */
-import { zxyToTileId } from '../../core/tile-id.ts';
+import { zxyToTileId } from '../../core/index.ts';
 import { decompress } from './compression.ts';
 import { decodeDirectory } from './decode-directory.ts';
 import type { DirectoryEntry } from './encode-directory.ts';

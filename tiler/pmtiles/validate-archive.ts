@@ -5,8 +5,7 @@
  * directory beyond the first 16 KiB, unsorted or overlapping entries, offsets outside their section, a "clustered"
  * archive that is not, header counts that disagree with the directories, and metadata that is not a JSON object.
  */
-import { invalid, MapmintError } from '../../core/errors.ts';
-import { tileIdZoom } from '../../core/tile-id.ts';
+import { invalid, MapmintError, tileIdZoom } from '../../core/index.ts';
 import { decompress } from './compression.ts';
 import { decodeDirectory } from './decode-directory.ts';
 import type { DirectoryEntry } from './encode-directory.ts';

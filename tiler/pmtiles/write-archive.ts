@@ -8,8 +8,7 @@
  * when the archive is written, never decompressed, rehashed or parked, which is what makes incremental updates cheap.
  */
 import { createHash } from 'node:crypto';
-import { invalid } from '../../core/errors.ts';
-import { tileIdToZxy, tileIdZoom, zxyToTileId } from '../../core/tile-id.ts';
+import { invalid, tileIdToZxy, tileIdZoom, zxyToTileId } from '../../core/index.ts';
 import { buildDirectories } from './build-directories.ts';
 import { compress } from './compression.ts';
 import type { DirectoryEntry } from './encode-directory.ts';

@@ -6,7 +6,7 @@
  * few kilobytes) are copied back.
  */
 import { Worker } from 'node:worker_threads';
-import { MapmintError } from '../../core/errors.ts';
+import { MapmintError } from '../../core/index.ts';
 import type { ModelRunner, WireTensor } from './model-runner.ts';
 
 interface RunReply {

@@ -1,6 +1,6 @@
 import { uploadFrames } from '../../ingest/index.ts';
 import type { StageContext } from '../../queue/index.ts';
-import { runStep, setProgress } from '../../uploads/index.ts';
+import { finishStep, runStep, setProgress } from '../../uploads/index.ts';
 import { analyseFrame } from './analyse-frame.ts';
 import { annotateImage } from './annotate.ts';
 import { mapBounded } from './run-bounded.ts';
@@ -64,6 +64,7 @@ export async function detectUpload(
             () => {},
           );
         }
+        await finishStep(tx, ctx.queue, 'vision.detect', uploadId);
         return { frames: frames.length, detections: stored, ...run };
       },
     );

@@ -3,17 +3,23 @@
  * read (web-contract: review queue, features, uploads, coverage, rewards). The session token lives in localStorage
  * so a reload keeps the reviewer signed in.
  */
-import { ApiError, MapmintClient } from '../../sdk/client.ts';
+import { ApiError, MapmintClient } from '../../sdk/index.ts';
 
 export type {
+  ChainInfo,
   Decision,
   FeatureDetails,
   ReviewCrop,
   ReviewItem,
   ReviewQueue,
   ReviewStats,
+  Rewards,
+  StepView,
+  UploadState,
+  UploadView,
   VoteResult,
-} from '../../api/review.ts';
+} from '../../api/index.ts';
+export type { ClaimOutcome } from '../../sdk/index.ts';
 export { ApiError, MapmintClient };
 
 /** GET /v1/me. */

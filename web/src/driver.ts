@@ -5,23 +5,60 @@
  */
 import { formatUnits } from 'ethers';
 import type { FilterSpecification } from 'maplibre-gl';
-import type { UploadStatus } from '../../sdk/client.ts';
-import { type ChainInfo, type ClaimOutcome, claimRewards, type Rewards } from '../../sdk/rewards.ts';
-import { ApiError, type CoveragePiece, call, type MapmintClient, tileJson } from './api.ts';
+import { claimRewards } from '../../sdk/index.ts';
+import {
+  ApiError,
+  type ChainInfo,
+  type ClaimOutcome,
+  type CoveragePiece,
+  call,
+  type MapmintClient,
+  type Rewards,
+  type StepView,
+  tileJson,
+  type UploadState,
+  type UploadView,
+} from './api.ts';
 import { announce, byId, fill, h, short, when } from './dom.ts';
 import { archiveStyle, setUpMapLibre } from './map-style.ts';
 import { exposeForTests, reportMapErrors } from './page.ts';
 import { signIn, transactionSigner } from './wallet.ts';
 
 const MAP_TOKEN = (wei: string | bigint) => `${formatUnits(wei, 18)} MAP`;
-const STATUS_TEXT: Record<string, string> = {
+const STATUS_TEXT: Record<UploadState, string> = {
   receiving: 'Receiving files',
   received: 'Received, waiting to be processed',
   validating: 'Checking GPS and video',
   processing: 'Processing',
   done: 'Done',
   quarantined: 'Quarantined',
+  expired: 'Expired: no bytes arrived for a day; declare it again to resume',
+  failed: 'Failed: a step gave up after its retries',
 };
+
+/** Each processing step with its state, what it did (frames kept, detections, pieces booked) or its last error. */
+function stepList(u: UploadView): HTMLElement | null {
+  if (!u.steps || u.steps.length === 0) return null;
+  const done = u.steps.filter((s) => s.state === 'done').length;
+  const what = (s: StepView) =>
+    s.error ??
+    Object.entries(s.output ?? {})
+      .filter(([, v]) => typeof v === 'number')
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+  return h(
+    'details',
+    { open: u.status === 'failed', class: 'steps' },
+    h('summary', {}, `Steps: ${done} of ${u.steps.length} done${u.failure ? `, ${u.failure.step} failed` : ''}`),
+    h(
+      'ul',
+      {},
+      ...u.steps.map((s) =>
+        h('li', { 'data-step': s.step, 'data-state': s.state }, h('code', {}, s.step), ` ${s.state} `, what(s)),
+      ),
+    ),
+  );
+}
 
 /** Reasons as the API stores them: `{code, message}` objects (or plain strings from older rows). */
 function reasonList(reasons: unknown[]): HTMLElement | null {
@@ -40,7 +77,7 @@ function reasonList(reasons: unknown[]): HTMLElement | null {
 
 async function uploads(client: MapmintClient): Promise<void> {
   const box = byId('uploads');
-  const { uploads: list } = await call<{ uploads: { id: string; status: string; createdAt: string }[] }>(
+  const { uploads: list } = await call<{ uploads: { id: string; status: UploadState; createdAt: string }[] }>(
     client,
     'GET',
     '/v1/uploads',
@@ -50,12 +87,13 @@ async function uploads(client: MapmintClient): Promise<void> {
     return;
   }
   const details = await Promise.all(
-    list.slice(0, 30).map((u) => call<UploadStatus>(client, 'GET', `/v1/uploads/${u.id}`).catch(() => undefined)),
+    list.slice(0, 30).map((u) => call<UploadView>(client, 'GET', `/v1/uploads/${u.id}`).catch(() => undefined)),
   );
   const rows = list.slice(0, 30).map((u, i) => {
     const d = details[i];
     const why = d
       ? [
+          stepList(d),
           reasonList(d.reasons),
           // The validation findings, unless they only repeat the reasons above.
           d.validation?.reasons.some((v) => !d.reasons.some((r) => r.code === v.code))

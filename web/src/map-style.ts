@@ -6,7 +6,7 @@
 import * as maplibregl from 'maplibre-gl';
 import { Protocol } from 'pmtiles';
 
-export * from '../../api/map-style.ts';
+export * from '../../api/index.ts';
 
 declare const MAPLIBRE_WORKER_URL: string;
 
