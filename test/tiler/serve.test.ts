@@ -194,8 +194,11 @@ test('TileJSON names the configured origin, never the Host header (it is cached 
 test('the map page and its scripts are served; unknown assets are 404', async () => {
   const page = await fetch(`${base}/map`);
   assert.match(page.headers.get('content-type') ?? '', /text\/html/);
-  assert.match(await page.text(), /pmtiles:\/\//);
-  for (const f of ['maplibre-gl.mjs', 'maplibre-gl-worker.mjs', 'maplibre-gl.css', 'pmtiles.js']) {
+  // The page registers the pmtiles protocol; the shared style (served as a module) points the source at the archive.
+  assert.match(await page.text(), /addProtocol\('pmtiles'/);
+  const style = await (await fetch(`${base}/map/lib/map-style.mjs`)).text();
+  assert.match(style, /pmtiles:\/\//);
+  for (const f of ['maplibre-gl.mjs', 'maplibre-gl-worker.mjs', 'maplibre-gl.css', 'pmtiles.js', 'map-style.mjs']) {
     const r = await fetch(`${base}/map/lib/${f}`);
     assert.equal(r.status, 200, f);
     assert.ok((await r.arrayBuffer()).byteLength > 1000, f);
