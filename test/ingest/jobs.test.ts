@@ -5,31 +5,24 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { destination } from '../../core/geo.ts';
 import type { Track } from '../../core/track.ts';
-import { generateDrive } from '../../demo/index.ts';
 import { readTrack } from '../../ingest/telemetry/index.ts';
 import type { MapmintClient, UploadView } from '../../sdk/index.ts';
 import { uploadFiles } from '../../sdk/node.ts';
 import { startWorker } from '../../worker/index.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { SMALL_DRIVE_DEVICE, smallDrive } from '../support/small-drive.ts';
 
 let s: TestServer;
 let worker: { stop(): Promise<void> };
 let video: string;
 let gpx: string;
 let track: Track;
-const device = { make: 'mapmint', model: 'demo', hfovDeg: 115, mount: 'windshield' as const };
+const device = SMALL_DRIVE_DEVICE;
 
 before(async () => {
   s = await startTestServer();
   worker = await startWorker({ sql: s.db.sql, blobs: s.blobs, queue: s.queue });
-  const d = await generateDrive({
-    outDir: path.join(s.dir, 'drive'),
-    seed: 5,
-    pbf: false,
-    route: { durationS: 25, start: 'stop-sign' },
-    gps: { rateHz: 5 },
-    video: { width: 320, height: 180, fps: 10 },
-  });
+  const d = await smallDrive(s.dir, 5);
   video = d.paths.video!;
   gpx = d.paths.gpx;
   track = await readTrack({ path: gpx });

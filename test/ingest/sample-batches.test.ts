@@ -4,28 +4,20 @@
  * from them without storing or inserting any frame twice. The privacy hook still sees every stored frame first.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { generateDrive } from '../../demo/index.ts';
 import { sampleUpload, validateUpload, verifyUpload } from '../../ingest/index.ts';
 import type { RawFrame } from '../../ingest/sample/index.ts';
 import { uploadFiles } from '../../sdk/node.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { SMALL_DRIVE_DEVICE, smallDrive } from '../support/small-drive.ts';
 
 let s: TestServer;
 let uploadId = '';
 before(async () => {
   s = await startTestServer();
-  const d = await generateDrive({
-    outDir: path.join(s.dir, 'drive'),
-    seed: 11,
-    pbf: false,
-    route: { durationS: 25, start: 'stop-sign' },
-    gps: { rateHz: 5 },
-    video: { width: 320, height: 180, fps: 10 },
-  });
+  const d = await smallDrive(s.dir, 11);
   const { client } = await s.client();
-  const device = { make: 'mapmint', model: 'demo', hfovDeg: 115, mount: 'windshield' as const };
+  const device = SMALL_DRIVE_DEVICE;
   uploadId = (await uploadFiles(client, [d.paths.video!, d.paths.gpx], { device })).id;
 });
 after(async () => {

@@ -6,14 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { generateDrive } from '../../demo/index.ts';
 import type { MapmintClient, UploadView } from '../../sdk/index.ts';
 import { uploadFiles } from '../../sdk/node.ts';
 import { startWorker } from '../../worker/index.ts';
 import { runCli } from '../support/cli.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { SMALL_DRIVE_DEVICE, smallDrive } from '../support/small-drive.ts';
 
 let s: TestServer;
 let worker: { stop(): Promise<void> };
@@ -30,14 +29,7 @@ before(async () => {
   delete process.env.MAPMINT_QUEUE_RETRY_LIMIT;
   delete process.env.MAPMINT_QUEUE_RETRY_DELAY_S;
   worker = await startWorker({ sql: s.db.sql, blobs: s.blobs, queue: s.queue });
-  const d = await generateDrive({
-    outDir: path.join(s.dir, 'drive'),
-    seed: 5,
-    pbf: false,
-    route: { durationS: 25, start: 'stop-sign' },
-    gps: { rateHz: 5 },
-    video: { width: 320, height: 180, fps: 10 },
-  });
+  const d = await smallDrive(s.dir, 5);
   files = [d.paths.video!, d.paths.gpx];
   ({ client } = await s.client());
   token = client.token!;
