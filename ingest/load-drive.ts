@@ -56,7 +56,7 @@ async function readTelemetry(f: DriveFile): Promise<Track> {
     throw new MapmintError(
       'invalid_input',
       'telemetry_unknown_format',
-      `${f.name}: not GPX, NMEA, CSV, JSON, GPMF or CAMM`,
+      `${f.name}: not GPX, NMEA, DJI SRT, CSV, JSON or an MP4 with GPMF, CAMM, DJI subtitles or dashcam GPS`,
     );
   }
   try {

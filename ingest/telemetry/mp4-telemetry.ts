@@ -1,6 +1,7 @@
 /**
  * Telemetry embedded in MP4 video: finds the GoPro GPMF track (`gpmd` sample entry or handler "GoPro MET") or a
- * Google CAMM track (`camm` sample entry), reads its samples one by one at their offsets and decodes the GPS.
+ * Google CAMM track (`camm` sample entry), reads its samples one by one at their offsets and decodes the GPS. A movie
+ * with neither is tried for DJI subtitle telemetry (`tx3g`), then for dashcam GPS outside any track (dashcam-gps.ts).
  */
 import { invalid, type Track } from '../../core/index.ts';
 import { type ByteSource, openFileSource } from './byte-source.ts';
@@ -109,7 +110,7 @@ export async function readMp4TelemetrySource(src: ByteSource, prefer?: 'gpmf' | 
   return gpsFromCamm(samples, movie.creationTime, src.name);
 }
 
-/** Read GPS from an MP4 file's GPMF or CAMM track (positioned reads; the file is never loaded whole). */
+/** Read GPS from an MP4 file's telemetry, as readMp4TelemetrySource (positioned reads; never loaded whole). */
 export async function readMp4Telemetry(path: string, prefer?: 'gpmf' | 'camm'): Promise<Track> {
   const src = await openFileSource(path);
   try {
