@@ -1,7 +1,6 @@
-import { open } from 'node:fs/promises';
 import type { Track } from '../core/index.ts';
 import { MapmintError } from '../core/index.ts';
-import { readExifSequence, readTrack, sniffFormat } from './telemetry/index.ts';
+import { readExifSequence, readHead, readTrack, sniffFormat } from './telemetry/index.ts';
 import { type Alignment, alignVideoToTrack, probeVideo, type VideoProbe } from './video/index.ts';
 
 /** One file of a drive: where its bytes are (a blob path has no extension), its original name and role. */
@@ -38,20 +37,9 @@ export interface Drive {
   gaps: ClipGap[];
 }
 
-async function head(file: string): Promise<Uint8Array> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(4096);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
 /** Reads one telemetry file, sniffing its format from its bytes (the original name breaks ties). */
 async function readTelemetry(f: DriveFile): Promise<Track> {
-  const format = sniffFormat(await head(f.path), f.name);
+  const format = sniffFormat(await readHead(f.path), f.name);
   if (!format) {
     throw new MapmintError(
       'invalid_input',

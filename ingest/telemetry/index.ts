@@ -77,7 +77,8 @@ export function sniffFormat(head: Uint8Array, fileName = ''): TrackFormat | unde
   return EXT[path.extname(fileName).toLowerCase()];
 }
 
-async function readHead(file: string): Promise<Uint8Array> {
+/** The first bytes of a file, as much as format sniffing looks at. */
+export async function readHead(file: string): Promise<Uint8Array> {
   const fh = await open(file, 'r');
   try {
     const buf = new Uint8Array(SNIFF_BYTES);
