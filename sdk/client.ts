@@ -34,6 +34,12 @@ export interface SendOptions {
   resumeUrl?: string;
   /** Called once the transfer has a URL, so a caller can persist it and resume after a crash. */
   onUrl?: (url: string) => void;
+  /**
+   * A key naming this transfer across restarts (say upload id and file index). With it, tus-js-client keeps the
+   * transfer's URL in its URL storage (localStorage in a browser; nothing in Node) and the next sendFile with the
+   * same key resumes from the server's offset; the entry is removed once the file is sent.
+   */
+  resumeKey?: string;
   /** How the input is read; sdk/node.ts has one that reads files in large pieces. Default: tus-js-client's. */
   fileReader?: tus.UploadOptions['fileReader'];
 }
@@ -143,7 +149,9 @@ export class MapmintClient {
         headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
         chunkSize: opts.chunkSize ?? 8 * 1024 * 1024,
         retryDelays: opts.retryDelays ?? [0, 500, 1000, 3000, 5000, 10000],
-        storeFingerprintForResuming: false,
+        storeFingerprintForResuming: opts.resumeKey !== undefined,
+        removeFingerprintOnSuccess: true,
+        ...(opts.resumeKey === undefined ? {} : { fingerprint: async () => `mapmint:${opts.resumeKey}` }),
         ...(opts.fileReader ? { fileReader: opts.fileReader } : {}),
         onProgress: (sent, total) => opts.onProgress?.(sent, total),
         onUploadUrlAvailable: () => {
@@ -166,7 +174,19 @@ export class MapmintClient {
         },
         onSuccess: () => resolve(),
       });
-      upload.start();
+      // A transfer this key started earlier (and whose URL the storage still has) goes on from the server's offset;
+      // a URL the server no longer knows (404) makes tus-js-client start the file afresh.
+      const previous = opts.resumeKey === undefined || opts.resumeUrl ? undefined : upload.findPreviousUploads();
+      if (!previous) upload.start();
+      else
+        previous.then(
+          (found) => {
+            const last = found.sort((x, y) => Date.parse(y.creationTime) - Date.parse(x.creationTime))[0];
+            if (last) upload.resumeFromPreviousUpload(last);
+            upload.start();
+          },
+          (err: unknown) => reject(new ApiError(0, 'transfer_failed', `reading the saved transfers: ${String(err)}`)),
+        );
     });
   }
 

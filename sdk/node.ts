@@ -2,28 +2,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream, ReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { DeclaredFile, UploadManifest, UploadView } from '../api/index.ts';
+import { type DeclaredFile, describeFile, type UploadManifest, type UploadView } from '../api/index.ts';
 import type { MapmintClient, SendOptions } from './client.ts';
 
-/** Guesses a file's role and content type from its name (the server checks the bytes). */
-export function describeFile(file: string): Pick<DeclaredFile, 'role' | 'contentType'> {
-  const ext = path.extname(file).toLowerCase();
-  const table: Record<string, Pick<DeclaredFile, 'role' | 'contentType'>> = {
-    '.mp4': { role: 'video', contentType: 'video/mp4' },
-    '.mov': { role: 'video', contentType: 'video/quicktime' },
-    '.gpx': { role: 'track', contentType: 'application/gpx+xml' },
-    '.csv': { role: 'track', contentType: 'text/csv' },
-    '.json': { role: 'track', contentType: 'application/json' },
-    '.nmea': { role: 'telemetry', contentType: 'text/plain' },
-    '.log': { role: 'telemetry', contentType: 'application/octet-stream' },
-    // DJI flight telemetry as subtitles, beside the drone's video.
-    '.srt': { role: 'telemetry', contentType: 'text/plain' },
-    '.jpg': { role: 'image', contentType: 'image/jpeg' },
-    '.jpeg': { role: 'image', contentType: 'image/jpeg' },
-    '.png': { role: 'image', contentType: 'image/png' },
-  };
-  return table[ext] ?? { role: 'sidecar', contentType: 'application/octet-stream' };
-}
+// The CLI reads roles from here; the rule itself lives in api/ so the browser's upload form shares it.
+export { describeFile };
 
 /**
  * Size and SHA-256 of a file, streamed. The sdk keeps its own copy of storage's sha256File because it may import only

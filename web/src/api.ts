@@ -8,6 +8,7 @@ import { ApiError, MapmintClient } from '../../sdk/index.ts';
 export type {
   ChainInfo,
   Decision,
+  DeclaredFile,
   FeatureDetails,
   ReviewCrop,
   ReviewItem,
@@ -15,10 +16,12 @@ export type {
   ReviewStats,
   Rewards,
   StepView,
+  UploadManifest,
   UploadState,
   UploadView,
   VoteResult,
 } from '../../api/index.ts';
+export { describeFile, KNOWN_EXTENSIONS } from '../../api/index.ts';
 export type { ClaimOutcome } from '../../sdk/index.ts';
 export { ApiError, MapmintClient };
 

@@ -1,7 +1,8 @@
 /**
- * Driver pages (`/driver`): my uploads with status and why any was quarantined, my coverage on the map with the
- * pieces that earned as novel highlighted, my rewards per epoch, and a claim button (the SDK's claimRewards with the
- * injected wallet, or the local development key on the chain's RPC).
+ * Driver pages (`/driver`): a resumable upload form (driver-upload.ts), my uploads with status and why any was
+ * quarantined (and what to do about it), my coverage on the map with the pieces that earned as novel highlighted,
+ * my rewards per epoch, and a claim button (the SDK's claimRewards with the injected wallet, or the local
+ * development key on the chain's RPC).
  */
 import { formatUnits } from 'ethers';
 import type { FilterSpecification } from 'maplibre-gl';
@@ -20,6 +21,7 @@ import {
   type UploadView,
 } from './api.ts';
 import { announce, byId, fill, h, short, when } from './dom.ts';
+import { setUpUploadForm } from './driver-upload.ts';
 import { archiveStyle, setUpMapLibre } from './map-style.ts';
 import { exposeForTests, reportMapErrors } from './page.ts';
 import { signIn, transactionSigner } from './wallet.ts';
@@ -60,35 +62,56 @@ function stepList(u: UploadView): HTMLElement | null {
   );
 }
 
-/** Reasons as the API stores them: `{code, message}` objects (or plain strings from older rows). */
+/** Reasons as the API stores them: `{code, message, hint?}` objects (or plain strings from older rows). */
 function reasonList(reasons: unknown[]): HTMLElement | null {
   if (reasons.length === 0) return null;
   return h(
     'ul',
     { class: 'reasons' },
     ...reasons.map((r) => {
-      const o = r as { code?: string; message?: string; severity?: string };
+      const o = r as { code?: string; message?: string; hint?: string };
       return typeof r === 'string'
         ? h('li', {}, r)
-        : h('li', {}, o.code ? h('code', {}, o.code) : null, o.code ? ': ' : null, o.message ?? JSON.stringify(r));
+        : h(
+            'li',
+            {},
+            o.code ? h('code', {}, o.code) : null,
+            o.code ? ': ' : null,
+            o.message ?? JSON.stringify(r),
+            o.hint ? h('span', { class: 'hint' }, h('strong', {}, 'What to do: '), o.hint) : null,
+          );
     }),
   );
 }
 
+/** Counts renders of the uploads list: the upload form refreshes it while an earlier refresh may still be loading. */
+let uploadsRender = 0;
+
 async function uploads(client: MapmintClient): Promise<void> {
   const box = byId('uploads');
+  const render = ++uploadsRender;
   const { uploads: list } = await call<{ uploads: { id: string; status: UploadState; createdAt: string }[] }>(
     client,
     'GET',
     '/v1/uploads',
   );
+  if (render !== uploadsRender) return;
   if (list.length === 0) {
-    fill(box, h('p', { class: 'muted' }, 'No uploads yet. Send a drive with the companion app or `mapmint upload`.'));
+    fill(
+      box,
+      h(
+        'p',
+        { class: 'muted' },
+        'No uploads yet. Upload a drive above, or with the companion app or `mapmint upload`.',
+      ),
+    );
     return;
   }
   const details = await Promise.all(
     list.slice(0, 30).map((u) => call<UploadView>(client, 'GET', `/v1/uploads/${u.id}`).catch(() => undefined)),
   );
+  // A later refresh started meanwhile: its answer is the newer one.
+  if (render !== uploadsRender) return;
   const rows = list.slice(0, 30).map((u, i) => {
     const d = details[i];
     const why = d
@@ -334,11 +357,16 @@ async function rewards(client: MapmintClient): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { client } = await signIn(byId('account'), {
+  const { client, me } = await signIn(byId('account'), {
     purpose: 'to see your uploads, coverage and rewards',
     onSignOut: () => location.reload(),
   });
   byId('driver-app').hidden = false;
+  setUpUploadForm(client, me, () =>
+    uploads(client).catch((err: unknown) => {
+      console.error(err);
+    }),
+  );
   const parts: [string, (c: MapmintClient) => Promise<void>][] = [
     ['uploads', uploads],
     ['coverage-summary', coverage],
