@@ -239,6 +239,18 @@ test('upload page: a file changed after it was declared is refused in words; Dis
   const [f] = await s.db.sql<{ sha: string; status: string }[]>`
     select declared_sha256 as sha, status from upload_files where upload_id = ${newId}`;
   assert.deepEqual({ ...f }, { sha: sha256(edited), status: 'received' });
+
+  // The same file once more: the server answers with that upload (declared before) and nothing is sent again.
+  const before = proxy.seen.length;
+  await choose(page, file);
+  const same = await finished(page);
+  assert.equal(same.state, 'done', same.status);
+  assert.match(same.status, /already has all its files on the server: nothing to send/);
+  assert.equal(await page.locator('#upload-form').getAttribute('data-upload-id'), newId);
+  assert.deepEqual(
+    proxy.seen.slice(before).filter((r) => r.path.startsWith('/v1/files')),
+    [],
+  );
   assert.deepEqual(problems, [], problems.join('\n'));
 });
 

@@ -75,6 +75,9 @@ function show(row: Row, phase: string, done: number, message: string): void {
 /** Hashes each chosen file, a slice at a time, with the bar showing how far the check is. */
 async function hashAll(rows: Row[]): Promise<Local[]> {
   const out: Local[] = [];
+  const empty = rows.find((r) => r.file.size === 0);
+  if (empty)
+    throw new UploadProblem(`${empty.file.name} is empty (0 bytes): leave it out, or copy it again from the camera.`);
   for (const row of rows) {
     const { file } = row;
     const { size, sha256 } = await hashBlob(file, (done, total) =>
@@ -128,8 +131,11 @@ async function recordedUpload(client: MapmintClient, p: PendingUpload): Promise<
   }
 }
 
-/** Sends every file the server does not have yet, one transfer at a time, each resumable across reloads. */
-async function sendMissing(client: MapmintClient, up: UploadView, locals: Local[]): Promise<void> {
+/**
+ * Sends every file the server does not have yet, one transfer at a time, each resumable across reloads; returns
+ * how many it sent.
+ */
+async function sendMissing(client: MapmintClient, up: UploadView, locals: Local[]): Promise<number> {
   const plan = up.files.map((f) => ({
     f,
     local: locals.find((l) => l.declared.name === f.name && l.declared.sha256 === f.sha256),
@@ -140,6 +146,7 @@ async function sendMissing(client: MapmintClient, up: UploadView, locals: Local[
   if (absent.length > 0) {
     throw new UploadProblem(`Also choose ${absent.join(', ')}: not sent yet. Choose all the drive's files together.`);
   }
+  let sent = 0;
   for (const { f, local } of plan) {
     if (f.status === 'received' || !local) continue;
     const { row } = local;
@@ -155,7 +162,9 @@ async function sendMissing(client: MapmintClient, up: UploadView, locals: Local[
       throw await explainUploadError(err, local.file);
     }
     show(row, 'sent', f.size, 'Sent');
+    sent++;
   }
+  return sent;
 }
 
 /** Declares a new upload for the chosen files (or finds this account's identical one) and records it. */
@@ -186,7 +195,7 @@ async function uploadDrive(
   rows: Row[],
   device: UploadManifest['device'],
   progress: Progress,
-): Promise<{ upload: UploadView; resumed: boolean }> {
+): Promise<{ upload: UploadView; resumed: boolean; sent: number }> {
   const chosen = rows.map((r) => r.file);
   let record: { p: PendingUpload; files: Map<number, File> } | undefined;
   for (const p of pendingUploads(me.address)) {
@@ -209,15 +218,16 @@ async function uploadDrive(
   }
   byId('upload-form').dataset['uploadId'] = up.id;
   progress.declared(up);
+  let sent = 0;
   if (up.status === 'receiving') {
     progress.say(
       `${resumed ? 'Resuming' : 'Sending'} upload ${short(up.id, 8)}: you can leave this page and come back; ` +
         'choose the same files again to go on.',
     );
-    await sendMissing(client, up, locals);
+    sent = await sendMissing(client, up, locals);
   }
   forgetUpload(up.id);
-  return { upload: await client.getUpload(up.id), resumed };
+  return { upload: await client.getUpload(up.id), resumed, sent };
 }
 
 /** The camera as the form says it, remembered for next time. */
@@ -230,7 +240,8 @@ function deviceFromForm(): UploadManifest['device'] {
 }
 
 /** What the driver reads once the files are sent. */
-function doneMessage(up: UploadView, resumed: boolean): string {
+function doneMessage(up: UploadView, resumed: boolean, sent: number): string {
+  if (sent === 0) return `Upload ${short(up.id, 8)} already has all its files on the server: nothing to send.`;
   const what = resumed ? 'resumed and finished' : 'sent';
   if (up.status === 'receiving') return `Upload ${short(up.id, 8)}: files ${what}, the server is still receiving.`;
   return `Upload ${short(up.id, 8)} ${what}: ${up.files.length} file(s), ${mb(up.byteSize)}. Its status is below.`;
@@ -266,11 +277,11 @@ export function setUpUploadForm(client: MapmintClient, me: Me, onUploaded: () =>
     form.dataset['state'] = 'working';
     announce(status, 'Checking the files (nothing is sent yet)…');
     try {
-      const { upload, resumed } = await uploadDrive(client, me, rows, deviceFromForm(), {
+      const { upload, resumed, sent } = await uploadDrive(client, me, rows, deviceFromForm(), {
         say: (m) => announce(status, m),
         declared: () => void onUploaded(),
       });
-      announce(status, doneMessage(upload, resumed));
+      announce(status, doneMessage(upload, resumed, sent));
       form.dataset['state'] = 'done';
       await onUploaded();
     } catch (err) {
