@@ -4,7 +4,8 @@
  * front of the server holds the 9th PATCH back, so the server has exactly 8 MiB); after the file is chosen again
  * the transfer goes on from the server's offset, no second upload is declared, the stored file hashes as the
  * original and the upload is `received`. A file changed after it was declared is refused in words, and Discard
- * ends its transfer on the server. Screenshots: test-output/web/driver-upload-*.png.
+ * ends its transfer on the server; an upload that expired meanwhile is declared again (same upload) and sent whole;
+ * a reason's hint is shown in the list. Screenshots: test-output/web/driver-upload-*.png.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Wallet } from 'ethers';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { expireAbandonedUploads } from '../../uploads/index.ts';
 import { buildWeb } from '../../web/build.ts';
 import { launchBrowser, screenshotDir, CHROMIUM_MISSING as skip, watch } from '../support/browser.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -252,6 +254,56 @@ test('upload page: a file changed after it was declared is refused in words; Dis
     [],
   );
   assert.deepEqual(problems, [], problems.join('\n'));
+});
+
+test('upload page: an upload that expired while the page was away is declared again and sent whole', {
+  skip,
+}, async () => {
+  const bytes = fakeVideo(5 * CHUNK);
+  const file = path.join(s.dir, 'clip-0003.mp4');
+  await writeFile(file, bytes);
+  const held = proxy.holdAfter(2);
+  await choose(page, file);
+  await held;
+  const uploadId = (await page.locator('#upload-form').getAttribute('data-upload-id'))!;
+  // A day passes: the server's sweeps end the idle transfer and expire the upload, deleting what it had received.
+  const [t] = await s.db.sql<[{ id: string }]>`select id from upload_transfers where upload_id = ${uploadId}`;
+  const token = (await page.evaluate(() => JSON.parse(localStorage.getItem('mapmint.session')!).token)) as string;
+  const gone = await fetch(`${s.baseUrl}/v1/files/${t.id}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${token}`, 'tus-resumable': '1.0.0' },
+  });
+  assert.equal(gone.status, 204);
+  await s.db.sql`update uploads set updated_at = now() - interval '2 days' where id = ${uploadId}`;
+  assert.equal(await expireAbandonedUploads(s.db.sql, s.blobs, 24 * 3600), 1);
+  await page.reload();
+  proxy.open();
+  const notice = page.locator(`[data-resume="${uploadId}"]`);
+  await notice.waitFor();
+  assert.match((await notice.textContent()) ?? '', /0% on the server\. It expired after a day without bytes/);
+
+  const mark = proxy.seen.length;
+  await choose(page, file);
+  const end = await finished(page);
+  assert.equal(end.state, 'done', end.status);
+  // The same upload, revived; its file sent again from the start, as its old transfer is gone.
+  const [u] = await s.db.sql<[{ status: string }]>`select status from uploads where id = ${uploadId}`;
+  assert.equal(u.status, 'received');
+  const later = proxy.seen.slice(mark);
+  assert.equal(later.filter((r) => r.method === 'POST' && r.path === '/v1/uploads').length, 1);
+  assert.equal(later.filter((r) => r.method === 'POST' && r.path === '/v1/files').length, 1);
+  const patches = later.filter((r) => r.method === 'PATCH');
+  assert.equal(patches[0]?.offset, 0);
+  assert.equal(
+    patches.reduce((n, r) => n + r.bytes, 0),
+    bytes.length,
+  );
+  // Only the HEADs of the ended transfer failed (the resume notice's and tus-js-client's): both expected.
+  const ended = (p: string) => p.startsWith('404 HEAD ') && p.endsWith(`/v1/files/${t.id}`);
+  const other = problems.filter((p) => !ended(p) && !/^console: Failed to load resource: .* 404/.test(p));
+  assert.deepEqual(other, [], other.join('\n'));
+  assert.ok(problems.some(ended), problems.join('\n'));
+  problems.length = 0;
 });
 
 test("uploads list: a quarantine reason shows the API's what-to-do hint under its message", { skip }, async () => {

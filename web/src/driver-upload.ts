@@ -124,7 +124,13 @@ async function reuseRecord(p: PendingUpload, chosen: Map<number, File>, rows: Ro
 async function recordedUpload(client: MapmintClient, p: PendingUpload): Promise<UploadView | undefined> {
   try {
     const up = await client.getUpload(p.uploadId);
-    return up.status === 'expired' ? await client.createUpload(p.manifest) : up;
+    if (up.status !== 'expired') return up;
+    const again = await client.createUpload(p.manifest);
+    if (again.id !== p.uploadId) {
+      forgetUpload(p.uploadId);
+      rememberUpload({ ...p, uploadId: again.id, declaredAt: new Date().toISOString() });
+    }
+    return again;
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return undefined;
     throw err;
@@ -200,8 +206,9 @@ async function uploadDrive(
   let record: { p: PendingUpload; files: Map<number, File> } | undefined;
   for (const p of pendingUploads(me.address)) {
     const files = matchFiles(p, chosen);
-    if (files) record = { p, files };
-    if (record) break;
+    if (!files) continue;
+    record = { p, files };
+    break;
   }
   let up: UploadView | undefined;
   let locals: Local[] = [];
