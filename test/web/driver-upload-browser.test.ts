@@ -48,6 +48,24 @@ async function choose(p: Page, file: string): Promise<void> {
   await p.getByRole('button', { name: 'Upload', exact: true }).click();
 }
 
+/**
+ * Writes a `chunks`-chunk video named `name`, starts its upload in the page and lets `forwarded` PATCHes through:
+ * resolves once the next one is held, with the file's path and bytes and the id of the upload the page declared.
+ */
+async function startHeld(
+  name: string,
+  chunks: number,
+  forwarded: number,
+): Promise<{ file: string; bytes: Buffer; uploadId: string }> {
+  const bytes = fakeVideo(chunks * CHUNK);
+  const file = path.join(s.dir, name);
+  await writeFile(file, bytes);
+  const held = proxy.holdAfter(forwarded);
+  await choose(page, file);
+  await held;
+  return { file, bytes, uploadId: (await page.locator('#upload-form').getAttribute('data-upload-id'))! };
+}
+
 /** Waits until the form has finished (done or error) and returns its state with the status line. */
 async function finished(p: Page): Promise<{ state: string | null; status: string }> {
   await p.waitForFunction(
@@ -108,19 +126,13 @@ after(async () => {
 test('upload page: a reload mid-transfer resumes from the server offset, one upload, stored bytes intact', {
   skip,
 }, async () => {
-  const bytes = fakeVideo(24 * CHUNK);
-  const file = path.join(s.dir, 'FILE240101-080000F.MP4');
-  await writeFile(file, bytes);
-  const held = proxy.holdAfter(8);
-  await choose(page, file);
-  await held;
+  const { file, bytes, uploadId } = await startHeld('FILE240101-080000F.MP4', 24, 8);
   const bar = page.locator('li[data-file="FILE240101-080000F.MP4"] progress');
   await page.waitForFunction(
     (min) => Number(document.querySelector<HTMLProgressElement>('#upload-progress progress')?.value) >= min,
     8 * CHUNK,
   );
   await page.screenshot({ path: path.join(OUTPUT, 'driver-upload-mid-transfer.png'), fullPage: true });
-  const uploadId = (await page.locator('#upload-form').getAttribute('data-upload-id'))!;
   const token = (await page.evaluate(() => JSON.parse(localStorage.getItem('mapmint.session')!).token)) as string;
   const offsetAtReload = await serverOffset(uploadId, token);
   assert.equal(offsetAtReload, 8 * CHUNK, 'the server has the eight forwarded chunks');
@@ -192,12 +204,7 @@ test('upload page: a reload mid-transfer resumes from the server offset, one upl
 test('upload page: a file changed after it was declared is refused in words; Discard ends its transfer', {
   skip,
 }, async () => {
-  const file = path.join(s.dir, 'clip-0002.mp4');
-  await writeFile(file, fakeVideo(6 * CHUNK));
-  const held = proxy.holdAfter(2);
-  await choose(page, file);
-  await held;
-  const uploadId = (await page.locator('#upload-form').getAttribute('data-upload-id'))!;
+  const { file, uploadId } = await startHeld('clip-0002.mp4', 6, 2);
   const mark = proxy.seen.length;
   await page.reload();
   proxy.open();
@@ -259,13 +266,7 @@ test('upload page: a file changed after it was declared is refused in words; Dis
 test('upload page: an upload that expired while the page was away is declared again and sent whole', {
   skip,
 }, async () => {
-  const bytes = fakeVideo(5 * CHUNK);
-  const file = path.join(s.dir, 'clip-0003.mp4');
-  await writeFile(file, bytes);
-  const held = proxy.holdAfter(2);
-  await choose(page, file);
-  await held;
-  const uploadId = (await page.locator('#upload-form').getAttribute('data-upload-id'))!;
+  const { file, bytes, uploadId } = await startHeld('clip-0003.mp4', 5, 2);
   // A day passes: the server's sweeps end the idle transfer and expire the upload, deleting what it had received.
   const [t] = await s.db.sql<[{ id: string }]>`select id from upload_transfers where upload_id = ${uploadId}`;
   const token = (await page.evaluate(() => JSON.parse(localStorage.getItem('mapmint.session')!).token)) as string;
