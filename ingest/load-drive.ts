@@ -1,6 +1,6 @@
 import type { Track } from '../core/index.ts';
 import { MapmintError } from '../core/index.ts';
-import { readExifSequence, readHead, readTrack, sniffFormat } from './telemetry/index.ts';
+import { FORMATS_READ, readExifSequence, readHead, readTrack, sniffFormat } from './telemetry/index.ts';
 import { type Alignment, alignVideoToTrack, probeVideo, type VideoProbe } from './video/index.ts';
 
 /** One file of a drive: where its bytes are (a blob path has no extension), its original name and role. */
@@ -41,11 +41,7 @@ export interface Drive {
 async function readTelemetry(f: DriveFile): Promise<Track> {
   const format = sniffFormat(await readHead(f.path), f.name);
   if (!format) {
-    throw new MapmintError(
-      'invalid_input',
-      'telemetry_unknown_format',
-      `${f.name}: not GPX, NMEA, DJI SRT, CSV, JSON or an MP4 with GPMF, CAMM, DJI subtitles or dashcam GPS`,
-    );
+    throw new MapmintError('invalid_input', 'telemetry_unknown_format', `${f.name}: not ${FORMATS_READ}`);
   }
   try {
     return await readTrack({ path: f.path, format });

@@ -8,6 +8,7 @@
  * Other types (angle axis, gyro, accelerometer, ...) are skipped by their fixed size.
  */
 import { invalid, type Track, type TrackPoint } from '../../core/index.ts';
+import { tooManyPoints } from './limits.ts';
 import { isValidLatLon, normHeading } from './parse-values.ts';
 
 /** CAMM payload sizes after the 4-byte header, by packet type (spec table "Data format"). */
@@ -51,65 +52,94 @@ export function gpsSecondsToUnixMs(gpsSeconds: number): number {
   return Math.round(naive - leaps * 1000);
 }
 
-/** Decode the GPS packets of CAMM samples into a Track; `creationTime` (Unix ms) dates type-5 packets. */
-export function gpsFromCamm(samples: CammSample[], creationTime: number | undefined, where: string): Track {
-  const points: TrackPoint[] = [];
-  const types = new Map<number, number>();
-  samples.forEach((sample, index) => {
+/**
+ * CAMM GPS decoded sample by sample as the track is read: only the points are kept, so memory follows the GPS found,
+ * not the number of samples. Points past `maxPoints` end the read with `telemetry_too_large`.
+ */
+export class CammGpsCollector {
+  private readonly points: TrackPoint[] = [];
+  private readonly types = new Map<number, number>();
+  private index = 0;
+
+  /** `creationTime` (Unix ms) dates type-5 packets; `where` names the file in errors. */
+  constructor(
+    private readonly creationTime: number | undefined,
+    private readonly where: string,
+    private readonly maxPoints = Number.POSITIVE_INFINITY,
+  ) {}
+
+  /** Decode every packet of one sample. */
+  add(sample: CammSample): void {
+    const index = ++this.index;
+    const where = this.where;
     const dv = new DataView(sample.bytes.buffer, sample.bytes.byteOffset, sample.bytes.byteLength);
     let at = 0;
     while (at + 4 <= dv.byteLength) {
       const type = dv.getUint16(at + 2, true);
       const size = CAMM_SIZES[type];
       if (size === undefined) {
-        throw invalid(
-          'camm_bad_packet',
-          `${where}: camm sample ${index + 1}, byte ${at}: unknown packet type ${type}`,
-          {
-            sample: index + 1,
-            offset: at,
-          },
-        );
+        throw invalid('camm_bad_packet', `${where}: camm sample ${index}, byte ${at}: unknown packet type ${type}`, {
+          sample: index,
+          offset: at,
+        });
       }
       if (at + 4 + size > dv.byteLength) {
         throw invalid(
           'camm_truncated',
-          `${where}: camm sample ${index + 1}, byte ${at}: type ${type} needs ${size} bytes, ${dv.byteLength - at - 4} left`,
-          { sample: index + 1, offset: at },
+          `${where}: camm sample ${index}, byte ${at}: type ${type} needs ${size} bytes, ${dv.byteLength - at - 4} left`,
+          { sample: index, offset: at },
         );
       }
-      types.set(type, (types.get(type) ?? 0) + 1);
-      const p = at + 4;
-      if (type === 6) {
-        const fix = dv.getInt32(p + 8, true);
-        const lat = dv.getFloat64(p + 12, true);
-        const lon = dv.getFloat64(p + 20, true);
-        if (fix !== 0 && isValidLatLon(lat, lon)) {
-          const point: TrackPoint = { t: gpsSecondsToUnixMs(dv.getFloat64(p, true)), lat, lon };
-          point.alt = dv.getFloat32(p + 28, true);
-          const [ve, vn] = [dv.getFloat32(p + 40, true), dv.getFloat32(p + 44, true)];
-          point.speed = Math.hypot(ve, vn);
-          const heading = point.speed > 0 ? normHeading((Math.atan2(ve, vn) * 180) / Math.PI) : undefined;
-          if (heading !== undefined) point.heading = heading;
-          if (fix === 2 || fix === 3) point.fix = fix;
-          points.push(point);
-        }
-      } else if (type === 5) {
-        const lat = dv.getFloat64(p, true);
-        const lon = dv.getFloat64(p + 8, true);
-        if (creationTime === undefined) {
-          throw invalid('camm_no_time', `${where}: camm type-5 GPS has no time and mvhd has no creation time`);
-        }
-        if (isValidLatLon(lat, lon)) {
-          points.push({ t: Math.round(creationTime + sample.time * 1000), lat, lon, alt: dv.getFloat64(p + 16, true) });
-        }
+      this.types.set(type, (this.types.get(type) ?? 0) + 1);
+      const point =
+        type === 6 ? fullGps(dv, at + 4) : type === 5 ? this.minimalGps(dv, at + 4, sample.time) : undefined;
+      if (point) {
+        if (this.points.length >= this.maxPoints) throw tooManyPoints(where, this.maxPoints);
+        this.points.push(point);
       }
-      at = p + size;
+      at += 4 + size;
     }
-  });
-  const summary = [...types].map(([t, n]) => `type ${t} x${n}`).join(', ') || 'no packets';
-  if (points.length === 0) {
-    throw invalid('camm_no_gps', `${where}: camm track has no GPS fix (packet types 5/6); found ${summary}`);
   }
-  return { format: 'camm', points, meta: { packets: summary } };
+
+  private minimalGps(dv: DataView, p: number, time: number): TrackPoint | undefined {
+    if (this.creationTime === undefined) {
+      throw invalid('camm_no_time', `${this.where}: camm type-5 GPS has no time and mvhd has no creation time`);
+    }
+    const lat = dv.getFloat64(p, true);
+    const lon = dv.getFloat64(p + 8, true);
+    if (!isValidLatLon(lat, lon)) return undefined;
+    return { t: Math.round(this.creationTime + time * 1000), lat, lon, alt: dv.getFloat64(p + 16, true) };
+  }
+
+  /** The Track, or `camm_no_gps` naming the packet types found. */
+  finish(): Track {
+    const summary = [...this.types].map(([t, n]) => `type ${t} x${n}`).join(', ') || 'no packets';
+    if (this.points.length === 0) {
+      throw invalid('camm_no_gps', `${this.where}: camm track has no GPS fix (packet types 5/6); found ${summary}`);
+    }
+    return { format: 'camm', points: this.points, meta: { packets: summary } };
+  }
+}
+
+/** A type-6 packet (full GPS) at payload offset `p`; undefined without a fix. */
+function fullGps(dv: DataView, p: number): TrackPoint | undefined {
+  const fix = dv.getInt32(p + 8, true);
+  const lat = dv.getFloat64(p + 12, true);
+  const lon = dv.getFloat64(p + 20, true);
+  if (fix === 0 || !isValidLatLon(lat, lon)) return undefined;
+  const point: TrackPoint = { t: gpsSecondsToUnixMs(dv.getFloat64(p, true)), lat, lon };
+  point.alt = dv.getFloat32(p + 28, true);
+  const [ve, vn] = [dv.getFloat32(p + 40, true), dv.getFloat32(p + 44, true)];
+  point.speed = Math.hypot(ve, vn);
+  const heading = point.speed > 0 ? normHeading((Math.atan2(ve, vn) * 180) / Math.PI) : undefined;
+  if (heading !== undefined) point.heading = heading;
+  if (fix === 2 || fix === 3) point.fix = fix;
+  return point;
+}
+
+/** Decode the GPS packets of CAMM samples into a Track; `creationTime` (Unix ms) dates type-5 packets. */
+export function gpsFromCamm(samples: CammSample[], creationTime: number | undefined, where: string): Track {
+  const collector = new CammGpsCollector(creationTime, where);
+  for (const s of samples) collector.add(s);
+  return collector.finish();
 }

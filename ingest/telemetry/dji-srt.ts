@@ -11,6 +11,7 @@
  * Each cue's start is the video time of its fix, so the track also carries where its first fix sits in the video.
  */
 import { invalid, type Track, type TrackPoint } from '../../core/index.ts';
+import { tooManyPoints } from './limits.ts';
 import { isValidLatLon, type TelemetryData, toText } from './parse-values.ts';
 
 /** One subtitle cue: its start in the video (ms) and its text. */
@@ -78,40 +79,68 @@ function positionOf(text: string): { lat: number; lon: number; alt?: number; sat
 // Whole-second printed times lag the exact time by up to 1 s; more than that is a clock jump.
 const MAX_CLOCK_DISAGREEMENT_MS = 1500;
 
-/** Turn DJI cues into a track: times follow the cue clock from the first printed date (see below). */
-export function djiCuesToTrack(cues: readonly Cue[], name: string): Track {
-  const points: TrackPoint[] = [];
-  let anchor: { t: number; startMs: number } | undefined;
-  let firstMediaMs: number | undefined;
-  for (const cue of cues) {
+/**
+ * DJI cues turned into points one at a time (an MP4 subtitle track is read sample by sample, so its cues are never
+ * held together); times follow the cue clock from the first printed date (see push). Points past `maxPoints` end the
+ * read with `telemetry_too_large`.
+ */
+export class DjiCueReader {
+  private readonly points: TrackPoint[] = [];
+  private anchor: { t: number; startMs: number } | undefined;
+  private firstMediaMs: number | undefined;
+  private cues = 0;
+
+  constructor(
+    private readonly name: string,
+    private readonly maxPoints = Number.POSITIVE_INFINITY,
+  ) {}
+
+  /** One cue, in cue order. */
+  push(cue: Cue): void {
+    this.cues++;
+    if (!cue.text) return;
     const text = cue.text.replace(/<[^>]*>/g, ' ');
     const dated = dateTimeOf(text);
     // Older models print whole seconds while cue times are exact: keep the first anchor while the printed time
     // agrees with it to within its rounding, and re-anchor only when the camera clock jumps. Printed milliseconds
     // (newer models) are trusted as they are.
+    const anchor = this.anchor;
     const predicted = anchor ? anchor.t + (cue.startMs - anchor.startMs) : undefined;
     if (
       dated !== undefined &&
       (dated.exact || predicted === undefined || Math.abs(dated.t - predicted) > MAX_CLOCK_DISAGREEMENT_MS)
     ) {
-      anchor = { t: dated.t, startMs: cue.startMs };
+      this.anchor = { t: dated.t, startMs: cue.startMs };
     }
     const pos = positionOf(text);
     // 0,0 is what the drone writes before it has a fix.
-    if (!anchor || !pos || (pos.lat === 0 && pos.lon === 0) || !isValidLatLon(pos.lat, pos.lon)) continue;
-    const t = anchor.t + (cue.startMs - anchor.startMs);
-    if (points.length > 0 && t <= points[points.length - 1]!.t) continue; // a clock jump backwards
-    firstMediaMs ??= cue.startMs;
+    if (!this.anchor || !pos || (pos.lat === 0 && pos.lon === 0) || !isValidLatLon(pos.lat, pos.lon)) return;
+    const t = this.anchor.t + (cue.startMs - this.anchor.startMs);
+    const points = this.points;
+    if (points.length > 0 && t <= points[points.length - 1]!.t) return; // a clock jump backwards
+    if (points.length >= this.maxPoints) throw tooManyPoints(this.name, this.maxPoints);
+    this.firstMediaMs ??= cue.startMs;
     points.push({ t, ...pos });
   }
-  if (points.length === 0) {
-    throw invalid('dji_no_fixes', `${name}: ${cues.length} subtitle cues but none with a dated GPS position`);
+
+  /** The track, or `dji_no_fixes` when no cue held a dated position. */
+  finish(): Track {
+    if (this.points.length === 0) {
+      throw invalid('dji_no_fixes', `${this.name}: ${this.cues} subtitle cues but none with a dated GPS position`);
+    }
+    return {
+      format: 'dji-srt',
+      points: this.points,
+      meta: { cues: String(this.cues), clock: 'camera-local', firstFixMediaMs: String(this.firstMediaMs ?? 0) },
+    };
   }
-  return {
-    format: 'dji-srt',
-    points,
-    meta: { cues: String(cues.length), clock: 'camera-local', firstFixMediaMs: String(firstMediaMs ?? 0) },
-  };
+}
+
+/** Turn DJI cues into a track (see DjiCueReader). */
+export function djiCuesToTrack(cues: readonly Cue[], name: string): Track {
+  const reader = new DjiCueReader(name);
+  for (const cue of cues) reader.push(cue);
+  return reader.finish();
 }
 
 /** Parse a DJI `.SRT` sidecar. */

@@ -11,6 +11,7 @@
  */
 import { invalid, type Track, type TrackPoint } from '../../core/index.ts';
 import { type Klv, parseGpsu, readNumbers, readScal, readString } from './gpmf.ts';
+import { tooManyPoints } from './limits.ts';
 import { DAY_MS, isValidLatLon, normHeading } from './parse-values.ts';
 
 /** One GPMF payload (one sample of the gpmd track) with its timing from the sample table, in seconds. */
@@ -23,7 +24,9 @@ export interface GpmfPayload {
 interface Block {
   key: string;
   rows: number[][];
-  payload: number;
+  /** The payload's place on the track clock (stts), seconds. */
+  time: number;
+  duration: number;
   gpsu?: number;
   gpsf?: number;
   gpsp?: number;
@@ -32,48 +35,77 @@ interface Block {
 const GPS_KEYS = new Set(['GPS9', 'GPS5', 'GLPI', 'GPRI', 'SYST']);
 const Y2000_MS = Date.UTC(2000, 0, 1);
 
-/** Walk DEVC > STRM of every payload and collect the GPS-bearing blocks with their sticky SCAL/TYPE/GPSx values. */
-function collect(payloads: GpmfPayload[], streams: Set<string>, devices: Set<string>): Block[] {
-  const blocks: Block[] = [];
-  payloads.forEach((payload, index) => {
+/**
+ * The GPS-bearing blocks of a gpmd track, collected payload by payload as the samples are read: a payload without GPS
+ * leaves nothing behind, so memory follows the GPS found, not the number of samples. Rows past `maxPoints` in one
+ * stream end the read with `telemetry_too_large`.
+ */
+export class GpmfGpsCollector {
+  private readonly blocks: Block[] = [];
+  private readonly streams = new Set<string>();
+  private readonly devices = new Set<string>();
+  private readonly rows = new Map<string, number>();
+  private payloads = 0;
+
+  constructor(
+    private readonly where: string,
+    private readonly maxPoints = Number.POSITIVE_INFINITY,
+  ) {}
+
+  /** Walk DEVC > STRM of one payload and keep its GPS-bearing blocks with their sticky SCAL/TYPE/GPSx values. */
+  add(payload: GpmfPayload): void {
+    this.payloads++;
     for (const devc of payload.klv) {
       if (devc.key !== 'DEVC' || !devc.children) continue;
       for (const strm of devc.children) {
-        if (strm.key === 'DVNM') devices.add(readString(strm));
-        if (strm.key !== 'STRM' || !strm.children) continue;
-        let scal: number[] | undefined;
-        let type: string | undefined;
-        const sticky: Pick<Block, 'gpsu' | 'gpsf' | 'gpsp'> = {};
-        for (const k of strm.children) {
-          switch (k.key) {
-            case 'SCAL':
-              scal = readScal(k);
-              break;
-            case 'TYPE':
-              type = readString(k);
-              break;
-            case 'GPSU':
-              sticky.gpsu = parseGpsu(readString(k));
-              break;
-            case 'GPSF':
-              sticky.gpsf = readNumbers(k)[0]?.[0];
-              break;
-            case 'GPSP':
-              sticky.gpsp = readNumbers(k)[0]?.[0];
-              break;
-            default:
-              if (k.type === '\0' || ['TSMP', 'STMP', 'STNM', 'UNIT', 'SIUN', 'TICK', 'TOCK', 'EMPT'].includes(k.key)) {
-                break;
-              }
-              streams.add(k.key);
-              if (GPS_KEYS.has(k.key))
-                blocks.push({ key: k.key, rows: readNumbers(k, scal, type), payload: index, ...sticky });
-          }
+        if (strm.key === 'DVNM') this.devices.add(readString(strm));
+        if (strm.key === 'STRM' && strm.children) this.addStream(strm.children, payload);
+      }
+    }
+  }
+
+  private addStream(children: Klv[], payload: GpmfPayload): void {
+    let scal: number[] | undefined;
+    let type: string | undefined;
+    const sticky: Pick<Block, 'gpsu' | 'gpsf' | 'gpsp'> = {};
+    for (const k of children) {
+      switch (k.key) {
+        case 'SCAL':
+          scal = readScal(k);
+          break;
+        case 'TYPE':
+          type = readString(k);
+          break;
+        case 'GPSU':
+          sticky.gpsu = parseGpsu(readString(k));
+          break;
+        case 'GPSF':
+          sticky.gpsf = readNumbers(k)[0]?.[0];
+          break;
+        case 'GPSP':
+          sticky.gpsp = readNumbers(k)[0]?.[0];
+          break;
+        default: {
+          if (k.type === '\0' || ['TSMP', 'STMP', 'STNM', 'UNIT', 'SIUN', 'TICK', 'TOCK', 'EMPT'].includes(k.key))
+            break;
+          this.streams.add(k.key);
+          if (!GPS_KEYS.has(k.key)) break;
+          const rows = readNumbers(k, scal, type);
+          const n = (this.rows.get(k.key) ?? 0) + rows.length;
+          if (n > this.maxPoints && k.key !== 'SYST') throw tooManyPoints(this.where, this.maxPoints);
+          this.rows.set(k.key, n);
+          this.blocks.push({ key: k.key, rows, time: payload.time, duration: payload.duration, ...sticky });
         }
       }
     }
-  });
-  return blocks;
+  }
+
+  /** The Track from every payload added, preferring GPS9 over GPS5 over the Karma streams. */
+  finish(): Track {
+    const out = trackFrom(this.blocks, this.streams, this.payloads, this.where);
+    if (this.devices.size > 0) out.meta = { ...out.meta, device: [...this.devices].join(',') };
+    return out;
+  }
 }
 
 function fromGps9(blocks: Block[]): TrackPoint[] {
@@ -93,16 +125,15 @@ function fromGps9(blocks: Block[]): TrackPoint[] {
   return out;
 }
 
-function fromGps5(blocks: Block[], payloads: GpmfPayload[]): TrackPoint[] {
+function fromGps5(blocks: Block[]): TrackPoint[] {
   const out: TrackPoint[] = [];
   let anchor: { gpsu: number; time: number } | undefined;
   for (const b of blocks) {
-    const pl = payloads[b.payload]!;
     // A payload without GPSU inherits the last one, advanced by the payload clock.
-    if (b.gpsu !== undefined) anchor = { gpsu: b.gpsu, time: pl.time };
+    if (b.gpsu !== undefined) anchor = { gpsu: b.gpsu, time: b.time };
     if (!anchor || b.gpsf === 0) continue;
-    const start = anchor.gpsu + (pl.time - anchor.time) * 1000;
-    const step = (pl.duration * 1000) / Math.max(1, b.rows.length);
+    const start = anchor.gpsu + (b.time - anchor.time) * 1000;
+    const step = (b.duration * 1000) / Math.max(1, b.rows.length);
     b.rows.forEach(([lat, lon, alt, speed], k) => {
       if (lat === undefined || lon === undefined || (lat === 0 && lon === 0) || !isValidLatLon(lat, lon)) return;
       const p: TrackPoint = { t: Math.round(start + k * step), lat, lon };
@@ -164,9 +195,12 @@ function fromKarma(key: 'GLPI' | 'GPRI', blocks: Block[], syst: [number, number]
 
 /** Build the Track from all GPMF payloads of a gpmd track; `where` names the file in errors. */
 export function gpsFromGpmf(payloads: GpmfPayload[], where: string): Track {
-  const streams = new Set<string>();
-  const devices = new Set<string>();
-  const blocks = collect(payloads, streams, devices);
+  const collector = new GpmfGpsCollector(where);
+  for (const p of payloads) collector.add(p);
+  return collector.finish();
+}
+
+function trackFrom(blocks: Block[], streams: Set<string>, payloads: number, where: string): Track {
   const of = (key: string) => blocks.filter((b) => b.key === key);
   const syst: [number, number][] = of('SYST')
     .flatMap((b) => b.rows)
@@ -176,7 +210,7 @@ export function gpsFromGpmf(payloads: GpmfPayload[], where: string): Track {
   let key: string;
   let points: TrackPoint[];
   if (of('GPS9').length > 0) [key, points] = ['GPS9', fromGps9(of('GPS9'))];
-  else if (of('GPS5').length > 0) [key, points] = ['GPS5', fromGps5(of('GPS5'), payloads)];
+  else if (of('GPS5').length > 0) [key, points] = ['GPS5', fromGps5(of('GPS5'))];
   else if (of('GLPI').length > 0 || of('GPRI').length > 0) {
     key = of('GLPI').length > 0 ? 'GLPI' : 'GPRI';
     if (syst.length === 0) {
@@ -187,7 +221,7 @@ export function gpsFromGpmf(payloads: GpmfPayload[], where: string): Track {
     const found = [...streams].sort().join(', ') || 'none';
     throw invalid(
       'gpmf_no_gps',
-      `${where}: GPMF track has no GPS stream (GPS5, GPS9, GLPI or GPRI) in ${payloads.length} payloads; ` +
+      `${where}: GPMF track has no GPS stream (GPS5, GPS9, GLPI or GPRI) in ${payloads} payloads; ` +
         `streams found: ${found}`,
       { streams: [...streams] },
     );
@@ -195,7 +229,10 @@ export function gpsFromGpmf(payloads: GpmfPayload[], where: string): Track {
   if (points.length === 0) {
     throw invalid('gpmf_no_fix', `${where}: GPMF ${key} stream has no sample with a GPS fix (GPSF 0 or lat/lon 0)`);
   }
-  const meta: Record<string, string> = { gpsStream: key, streams: [...streams].sort().join(',') };
-  if (devices.size > 0) meta['device'] = [...devices].join(',');
+  const meta: Record<string, string> = {
+    gpsStream: key,
+    streams: [...streams].sort().join(','),
+    payloads: String(payloads),
+  };
   return { format: 'gpmf', points, meta };
 }

@@ -17,9 +17,11 @@ import { readNmeaFile } from './nmea.ts';
 export { type ByteSource, bufferSource, openFileSource } from './byte-source.ts';
 export { gpsFromCamm, gpsSecondsToUnixMs } from './camm.ts';
 export { parseCsv, parseCsvTracks, readCsvFile, readCsvFileTracks } from './csv.ts';
-export { decodeFreeGpsBlock, readDashcamGps } from './dashcam-gps.ts';
+export { readDashcamGps, SCAN_FIRST_BLOCK_WITHIN } from './dashcam-gps.ts';
 export { djiCuesToTrack, parseDjiSrt, parseSrtCues } from './dji-srt.ts';
 export { readExifDirectory, readExifPoint, readExifSequence } from './exif.ts';
+export { decodeFreeGps, decodeFreeGpsBlock } from './freegps-block.ts';
+export { decodePndm } from './garmin-pndm.ts';
 export { parseKlv } from './gpmf.ts';
 export { gpsFromGpmf } from './gpmf-gps.ts';
 export { type GpxOptions, parseGpx, readGpxFile } from './gpx.ts';
@@ -28,6 +30,7 @@ export { type TelemetryLimits, telemetryLimits } from './limits.ts';
 export { readMovie } from './mp4.ts';
 export { readMp4Telemetry, readMp4TelemetrySource } from './mp4-telemetry.ts';
 export { NmeaParser, parseNmea, readNmeaFile } from './nmea.ts';
+export { decodeRtmd } from './sony-rtmd.ts';
 
 /** Input of `readTrack`: a file (or, for EXIF, a directory of images) and an optional format to skip sniffing. */
 export interface TrackInput {
@@ -36,6 +39,11 @@ export interface TrackInput {
   /** Overrides of the size limits (default `telemetryLimits()`: environment, then built-in). */
   limits?: Partial<TelemetryLimits>;
 }
+
+/** Every format readTrack reads, for the messages that refuse a file. */
+export const FORMATS_READ =
+  'GPX, NMEA, DJI SRT, CSV, JSON, an image with EXIF, or an MP4/MOV with GoPro GPMF (GPS5, GPS9, Karma), Google ' +
+  'CAMM, Sony rtmd, Garmin or DJI subtitle telemetry, Novatek/Nextbase freeGPS or BlackVue GPS';
 
 const SNIFF_BYTES = 4096;
 const EXT: Record<string, TrackFormat> = {
@@ -128,10 +136,13 @@ export async function readTrack(input: TrackInput): Promise<Track> {
       return readNmeaFile(file, { maxPoints });
     case 'gpmf':
     case 'camm':
-      return capped(await readMp4Telemetry(file, format));
+    case 'sony-rtmd':
+      return readMp4Telemetry(file, format, maxPoints);
     case 'novatek':
+    case 'nextbase':
     case 'blackvue':
-      return capped(await readMp4Telemetry(file));
+    case 'garmin':
+      return readMp4Telemetry(file, undefined, maxPoints);
     case 'csv':
       return readCsvFile(file, { maxPoints });
     case 'json':
@@ -144,7 +155,7 @@ export async function readTrack(input: TrackInput): Promise<Track> {
       throw new MapmintError(
         'unsupported_media',
         'telemetry_unknown_format',
-        `${file}: not GPX, NMEA, DJI SRT, MP4 (GPMF, CAMM, DJI subtitles, Novatek, BlackVue), CSV, JSON or an image with EXIF; pass format to force one`,
+        `${file}: not ${FORMATS_READ}; pass format to force one`,
       );
   }
 }

@@ -36,6 +36,10 @@ export interface Mp4Track {
 export interface Mp4Movie {
   creationTime: number | undefined;
   tracks: Mp4Track[];
+  /** The top-level boxes and the children of `moov`, kept so that readers of boxes outside tracks (dashcam GPS) do
+   *  not list them again. */
+  top: Box[];
+  moov: Box[];
 }
 
 /**
@@ -228,9 +232,14 @@ export async function readMovie(src: ByteSource): Promise<Mp4Movie> {
     const types = top.map((b) => b.type).join(', ');
     throw invalid('mp4_no_moov', `${src.name}: no moov box among the top-level boxes [${types}]`);
   }
-  const movie: Mp4Movie = { creationTime: undefined, tracks: [] };
+  const movie: Mp4Movie = {
+    creationTime: undefined,
+    tracks: [],
+    top,
+    moov: await children(src, moov.body, moov.end, 'moov'),
+  };
   let n = 0;
-  for (const b of await children(src, moov.body, moov.end, 'moov')) {
+  for (const b of movie.moov) {
     if (b.type === 'mvhd') {
       const dv = await payload(src, b, 12);
       const secs = dv.getUint8(0) === 1 ? Number(dv.getBigUint64(4)) : dv.getUint32(4);

@@ -61,10 +61,13 @@ export function alignVideoToTrack(input: AlignInput): Alignment {
   // Dashcams (Novatek, BlackVue) log GPS from the first second of the clip: their first fix is at media time 0.
   // Subtitle telemetry (DJI) ties every fix to a video time: the first fix's cue start places the video exactly.
   const firstFixMediaMs = Number(track.meta?.firstFixMediaMs);
-  if (track.format === 'dji-srt' && first && Number.isFinite(firstFixMediaMs)) {
-    return done(first.t - firstFixMediaMs, 'embedded_telemetry', `DJI subtitle cue at media ${firstFixMediaMs} ms`);
+  // Garmin and Sony rtmd samples are timed the same way (one record per sample).
+  if (first && Number.isFinite(firstFixMediaMs)) {
+    const what = track.format === 'dji-srt' ? 'DJI subtitle cue' : `${track.format} sample`;
+    return done(first.t - firstFixMediaMs, 'embedded_telemetry', `${what} at media ${firstFixMediaMs} ms`);
   }
-  const embedded = input.embedded ?? ['gpmf', 'camm', 'novatek', 'blackvue'].includes(track.format);
+  const embedded =
+    input.embedded ?? ['gpmf', 'camm', 'novatek', 'nextbase', 'blackvue', 'garmin', 'sony-rtmd'].includes(track.format);
   if (embedded && first) {
     const stream = probe.dataStreams.find((s) => TELEMETRY_TAGS.has(s.codecTag) || /GoPro MET/i.test(s.handler));
     const startS = stream?.startS ?? 0;

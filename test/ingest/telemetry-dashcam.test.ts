@@ -210,7 +210,9 @@ describe('dashcam GPS in MP4 (Novatek freeGPS, BlackVue)', () => {
       ),
     );
     const track = await readTrack({ path: file });
-    assert.equal(track.format, 'novatek');
+    // Nextbase 512GW blocks: a Novatek container holding NMEA text, reported as the camera that wrote it.
+    assert.equal(track.format, 'nextbase');
+    assert.equal(track.meta?.layout, 'nextbase-nmea');
     assert.equal(track.meta?.source, 'mdat scan');
     assert.equal(track.points.length, 4);
   });

@@ -89,3 +89,41 @@ describe('300,000-point text tracks under a 128 MiB heap', () => {
     });
   }
 });
+
+/**
+ * Valid tables of 3.9 million tiny samples (one chunk, a fixed stsz: a ~40 MB file, under the 4 M cap): each reader
+ * must decode sample by sample and keep only what it finds, not an object per sample (3.9 M objects of ~100 bytes
+ * would not fit the 128 MiB heap).
+ */
+describe('3.9 million real telemetry samples under a 128 MiB heap', () => {
+  const N = 3_900_000;
+  const many = (name: string, sampleEntry: string, payload: Uint8Array, handlerType = 'meta') =>
+    write(
+      name,
+      hostileMp4({
+        payload,
+        samples: N,
+        sampleEntry,
+        handlerType,
+        fixedSize: true,
+        oneChunk: true,
+        padding: (N - 1) * payload.length,
+      }),
+    );
+
+  it('gpmd: 8-byte empty GPMF payloads end in gpmf_no_gps', () => {
+    assert.equal(readInChild(many('gpmd-many.mp4', 'gpmd', new Uint8Array(8))).code, 'gpmf_no_gps');
+  });
+
+  it('camm: 3.9 M exposure packets (type 1) end in camm_no_gps', () => {
+    const packet = new Uint8Array(12);
+    packet[2] = 1;
+    // Only the first sample holds the packet; the padding samples are 12 zero bytes: type 0, 8 of 12 bytes.
+    const r = readInChild(many('camm-many.mp4', 'camm', packet));
+    assert.ok(r.code === 'camm_no_gps' || r.code === 'camm_truncated', JSON.stringify(r));
+  });
+
+  it('tx3g: 3.9 M empty subtitle cues end in mp4_no_telemetry', () => {
+    assert.equal(readInChild(many('tx3g-many.mp4', 'tx3g', new Uint8Array(2), 'sbtl')).code, 'mp4_no_telemetry');
+  });
+});

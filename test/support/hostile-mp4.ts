@@ -36,6 +36,11 @@ export interface HostileSpec {
   fixedSize?: boolean;
   /** stts entry count to declare (default 1, covering every sample). */
   sttsEntries?: number;
+  /** All samples in one chunk, back to back from the payload on (so they do not overlap): a valid table of `samples`
+   *  entries rather than a forged one. Needs `fixedSize` and enough `padding`. */
+  oneChunk?: boolean;
+  /** Handler type of the track (default `meta`). */
+  handlerType?: string;
 }
 
 /** Builds the file: ftyp, mdat (payload + padding), moov with one forged trak. */
@@ -45,15 +50,16 @@ export function hostileMp4(spec: HostileSpec): Uint8Array {
   const at = ftyp.length + 8;
   const full = (type: string, ...payload: Uint8Array[]) => box(type, u32(0), ...payload);
   const n = spec.samples;
+  const name = (spec.sampleEntry ?? 'gpmd') === 'gpmd' ? 'GoPro MET' : 'DataHandler';
   const mdhd = full('mdhd', u32(0, 0, 1000, n), u16(0x55c4, 0));
-  const hdlr = full('hdlr', u32(0), ascii('meta'), u32(0, 0, 0), ascii('GoPro MET\0'));
+  const hdlr = full('hdlr', u32(0), ascii(spec.handlerType ?? 'meta'), u32(0, 0, 0), ascii(`${name}\0`));
   const stsd = full('stsd', u32(1), box(spec.sampleEntry ?? 'gpmd', new Uint8Array(6), u16(1)));
   const stts = full('stts', u32(spec.sttsEntries ?? 1), u32(n, 1000));
-  const stsc = full('stsc', u32(1), u32(1, 1, 1));
+  const stsc = full('stsc', u32(1), u32(1, spec.oneChunk ? n : 1, 1));
   const stsz = spec.fixedSize
     ? full('stsz', u32(spec.payload.length, n))
     : full('stsz', u32(0, n), repeated(u32(spec.payload.length), n));
-  const stco = full('stco', u32(n), repeated(u32(at), n));
+  const stco = spec.oneChunk ? full('stco', u32(1), u32(at)) : full('stco', u32(n), repeated(u32(at), n));
   const stbl = box('stbl', stsd, stts, stsc, stsz, stco);
   const trak = box('trak', box('mdia', mdhd, hdlr, box('minf', full('nmhd'), stbl)));
   const moov = box('moov', full('mvhd', u32(0, 0, 1000, n, 0x00010000), u16(0x0100), new Uint8Array(70)), trak);
