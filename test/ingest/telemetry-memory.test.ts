@@ -12,6 +12,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { MapmintError } from '../../core/index.ts';
+import {
+  type ByteSource,
+  bufferSource,
+  readMp4TelemetrySource,
+  SCAN_FIRST_BLOCK_WITHIN,
+} from '../../ingest/telemetry/index.ts';
 import { hostileMp4, realGpmfPayload } from '../support/hostile-mp4.ts';
 import { writeLongTrack } from '../support/long-track.ts';
 import { ascii, box, concat, u32 } from '../support/mp4-builder.ts';
@@ -115,15 +122,82 @@ describe('3.9 million real telemetry samples under a 128 MiB heap', () => {
     assert.equal(readInChild(many('gpmd-many.mp4', 'gpmd', new Uint8Array(8))).code, 'gpmf_no_gps');
   });
 
-  it('camm: 3.9 M exposure packets (type 1) end in camm_no_gps', () => {
-    const packet = new Uint8Array(12);
-    packet[2] = 1;
-    // Only the first sample holds the packet; the padding samples are 12 zero bytes: type 0, 8 of 12 bytes.
-    const r = readInChild(many('camm-many.mp4', 'camm', packet));
-    assert.ok(r.code === 'camm_no_gps' || r.code === 'camm_truncated', JSON.stringify(r));
+  it('camm: 3.9 M angle-axis packets (type 0, 16 zero bytes each) end in camm_no_gps', () => {
+    assert.equal(readInChild(many('camm-many.mp4', 'camm', new Uint8Array(16))).code, 'camm_no_gps');
+  });
+
+  it('rtmd: 3.9 M frames without GPS tags end in rtmd_no_gps', () => {
+    // Each 4-byte sample is a header length of 4 and nothing after it.
+    assert.equal(readInChild(many('rtmd-many.mp4', 'rtmd', Uint8Array.of(0, 4, 0, 0))).code, 'rtmd_no_gps');
   });
 
   it('tx3g: 3.9 M empty subtitle cues end in mp4_no_telemetry', () => {
     assert.equal(readInChild(many('tx3g-many.mp4', 'tx3g', new Uint8Array(2), 'sbtl')).code, 'mp4_no_telemetry');
+  });
+});
+
+/** A buffer as a ByteSource that counts the bytes read through it. */
+function counting(bytes: Uint8Array, name: string): ByteSource & { bytesRead: number } {
+  const inner = bufferSource(bytes, name);
+  const src = {
+    name,
+    size: inner.size,
+    bytesRead: 0,
+    read: (offset: number, length: number) => {
+      src.bytesRead += length;
+      return inner.read(offset, length);
+    },
+    close: inner.close,
+  };
+  return src;
+}
+
+/** A video-only MP4 (ftyp, mdat of `mdatBytes`, moov last) followed by `after` at the end of the file. */
+function videoWith(mdatBytes: number, after: Uint8Array = new Uint8Array(0), moovExtra?: Uint8Array): Uint8Array {
+  const base = hostileMp4({ payload: new Uint8Array(16), samples: 1, sampleEntry: 'avc1', handlerType: 'vide' });
+  const f = new DataView(base.buffer).getUint32(0); // ftyp's size
+  const ftyp = base.subarray(0, f);
+  let moov = base.subarray(f + 8 + 16);
+  if (moovExtra) {
+    moov = concat([moov, moovExtra]);
+    new DataView(moov.buffer, moov.byteOffset).setUint32(0, moov.length);
+  }
+  const out = new Uint8Array(f + 8 + mdatBytes + moov.length + after.length);
+  out.set(ftyp, 0);
+  new DataView(out.buffer).setUint32(f, 8 + mdatBytes);
+  out.set(ascii('mdat'), f + 4);
+  out.set(moov, f + 8 + mdatBytes);
+  out.set(after, f + 8 + mdatBytes + moov.length);
+  return out;
+}
+
+describe('dashcam GPS: bounded reading', () => {
+  const block = () => {
+    const b = new Uint8Array(0x8000);
+    new DataView(b.buffer).setUint32(0, 0x8000);
+    b.set(ascii('freeGPS '), 4);
+    return b;
+  };
+
+  it(`the freeGPS scan gives up ${SCAN_FIRST_BLOCK_WITHIN >> 20} MiB into mdat without a block, reading no more`, async () => {
+    // 48 MiB of video and a block after it: a camera interleaves its blocks from the start, so this one is not GPS
+    // of the clip's first seconds and the scan must not read the whole file to find it.
+    const src = counting(videoWith(48 << 20, box('free', block())), 'late-block.mp4');
+    await assert.rejects(
+      readMp4TelemetrySource(src),
+      (e) => e instanceof MapmintError && e.code === 'mp4_no_telemetry',
+    );
+    assert.ok(src.bytesRead <= SCAN_FIRST_BLOCK_WITHIN + (2 << 20), `${src.bytesRead} bytes read`);
+  });
+
+  it('a moov/gps list too long for any drive is refused before its entries are read', async () => {
+    const entries = 1_000_000;
+    const list = concat([u32(8 + 8 + 8 * entries), ascii('gps '), u32(0x101, entries), new Uint8Array(8 * entries)]);
+    const src = counting(videoWith(64, new Uint8Array(0), list), 'long-list.mp4');
+    await assert.rejects(
+      readMp4TelemetrySource(src),
+      (e) => e instanceof MapmintError && e.code === 'telemetry_too_large',
+    );
+    assert.ok(src.bytesRead < 64 << 10, `${src.bytesRead} bytes read`);
   });
 });
