@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MapmintError } from '../../core/index.ts';
 import { bufferSource, decodeFreeGpsBlock, readMp4TelemetrySource, readTrack } from '../../ingest/telemetry/index.ts';
-import { ascii, box, buildMp4, concat, u32 } from '../support/mp4-builder.ts';
+import { ascii, box, concat, u32, videoOnlyMp4 } from '../support/mp4-builder.ts';
 
 interface Fix {
   /** UTC time. */
@@ -101,15 +101,8 @@ function drive(n: number, start = Date.UTC(2024, 5, 11, 12, 45, 0)): Fix[] {
 /** A video-like track (avc1 samples of junk) with the GPS blocks appended as one `free` box after `mdat`. */
 /** `forgedRepeats`: a list of that many entries all naming the first block. */
 function novatekFile(blocks: Uint8Array[], withList: boolean, forgedRepeats = 0): Uint8Array {
-  const base = buildMp4({
-    sampleEntry: 'avc1',
-    handlerType: 'vide',
-    handlerName: 'VideoHandler',
-    timescale: 30,
-    samples: Array.from({ length: 4 }, (_, i) => new Uint8Array(64).fill(i)),
-    durations: [1, 1, 1, 1],
-    creationUnixSeconds: Date.UTC(2024, 5, 11, 14, 45, 0) / 1000, // local time (UTC+2), as many dashcams write it
-  });
+  // mvhd in local time (UTC+2), as many dashcams write it.
+  const base = videoOnlyMp4(Date.UTC(2024, 5, 11, 14, 45, 0) / 1000, 4);
   // buildMp4 writes ftyp, mdat, moov last: the blocks go into a `free` box after moov, and moov gains the list.
   if (!withList) return concat([base, box('free', concat(blocks))]);
   const moovAt = findTopBox(base, 'moov');
@@ -134,15 +127,7 @@ function findTopBox(file: Uint8Array, type: string): number {
 
 /** BlackVue: a top-level `free` box with a `gps ` child of `[unix ms]$GPRMC...` lines (and an accelerometer box). */
 function blackVueFile(fixes: Fix[]): Uint8Array {
-  const base = buildMp4({
-    sampleEntry: 'avc1',
-    handlerType: 'vide',
-    handlerName: 'VideoHandler',
-    timescale: 30,
-    samples: [new Uint8Array(32)],
-    durations: [1],
-    creationUnixSeconds: 0,
-  });
+  const base = videoOnlyMp4();
   const text = fixes.map((f) => `[${f.at.getTime()}]${rmc(f)}\r\n`).join('');
   return concat([base, box('free', box('gps ', ascii(`${text}\0\0`)), box('3gf ', new Uint8Array(30)))]);
 }

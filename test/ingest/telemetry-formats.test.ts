@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MapmintError } from '../../core/index.ts';
 import { decodePndm, decodeRtmd, FORMATS_READ, readTrack } from '../../ingest/telemetry/index.ts';
-import { ascii, box, buildMp4, concat, u16, u32 } from '../support/mp4-builder.ts';
+import { ascii, box, buildMp4, concat, u16, u32, videoOnlyMp4 } from '../support/mp4-builder.ts';
 
 const iso = (t: number) => new Date(t).toISOString();
 const T0 = Date.UTC(2024, 5, 11, 12, 45, 0);
@@ -281,15 +281,7 @@ describe('Nextbase 512G (binary freeGPS records)', () => {
       heading: -90,
     });
     const blocks = [0, 1].map((k) => nextbase512g([0, 1, 2, 3, 4].map((i) => fix(5 * k + i))));
-    const base = buildMp4({
-      sampleEntry: 'avc1',
-      handlerType: 'vide',
-      handlerName: 'VideoHandler',
-      timescale: 30,
-      samples: [new Uint8Array(64)],
-      durations: [1],
-      creationUnixSeconds: T0 / 1000,
-    });
+    const base = videoOnlyMp4(T0 / 1000);
     const track = await readTrack({ path: await onDisk('nextbase.mp4', concat([base, box('free', ...blocks)])) });
     assert.equal(track.format, 'nextbase');
     assert.equal(track.meta?.layout, 'nextbase-binary');

@@ -116,3 +116,16 @@ export function cammPacket(type: number, size: number, fill: (dv: DataView) => v
   fill(new DataView(out.buffer, 4));
   return out;
 }
+
+/** A video-only MP4 (one `avc1` track of `samples` 64-byte junk samples), for GPS kept outside any track. */
+export function videoOnlyMp4(creationUnixSeconds = 0, samples = 1): Uint8Array {
+  return buildMp4({
+    sampleEntry: 'avc1',
+    handlerType: 'vide',
+    handlerName: 'VideoHandler',
+    timescale: 30,
+    samples: Array.from({ length: samples }, (_, i) => new Uint8Array(64).fill(i)),
+    durations: Array.from({ length: samples }, () => 1),
+    creationUnixSeconds,
+  });
+}
