@@ -3,7 +3,8 @@
  * samples are packets of `reserved u16, type u16` followed by a fixed-size little-endian payload. Types used here:
  * - 5 (minimal GPS): latitude, longitude, altitude as float64; no time, so the sample time from `stts` is added to
  *   the `mvhd` creation time.
- * - 6 (full GPS): time_gps_epoch float64 (seconds since 1980-01-06, GPS time), gps_fix_type int32, latitude and
+ * - 6 (full GPS): time_gps_epoch float64 (seconds since 1980-01-06, GPS time; Unix seconds in some cameras, told
+ *   apart by the creation time as exiftool does), gps_fix_type int32, latitude and
  *   longitude float64, altitude, horizontal/vertical accuracy, velocity east/north/up, speed accuracy as float32.
  * Other types (angle axis, gyro, accelerometer, ...) are skipped by their fixed size.
  */
@@ -92,7 +93,11 @@ export class CammGpsCollector {
       }
       this.types.set(type, (this.types.get(type) ?? 0) + 1);
       const point =
-        type === 6 ? fullGps(dv, at + 4) : type === 5 ? this.minimalGps(dv, at + 4, sample.time) : undefined;
+        type === 6
+          ? fullGps(dv, at + 4, this.creationTime)
+          : type === 5
+            ? this.minimalGps(dv, at + 4, sample.time)
+            : undefined;
       if (point) {
         if (this.points.length >= this.maxPoints) throw tooManyPoints(where, this.maxPoints);
         this.points.push(point);
@@ -121,13 +126,20 @@ export class CammGpsCollector {
   }
 }
 
+// Some cameras (exiftool has Insta360 samples) write type-6 time in Unix seconds instead of the spec's GPS seconds.
+// A GPS-epoch time reads ~10 years before the movie's creation time as Unix seconds; exiftool takes it as Unix time
+// when it lies no more than 5 years before the creation time, and so do we.
+const UNIX_EPOCH_WITHIN_MS = 5 * 365 * 86_400_000;
+
 /** A type-6 packet (full GPS) at payload offset `p`; undefined without a fix. */
-function fullGps(dv: DataView, p: number): TrackPoint | undefined {
+function fullGps(dv: DataView, p: number, creationTime: number | undefined): TrackPoint | undefined {
   const fix = dv.getInt32(p + 8, true);
   const lat = dv.getFloat64(p + 12, true);
   const lon = dv.getFloat64(p + 20, true);
   if (fix === 0 || !isValidLatLon(lat, lon)) return undefined;
-  const point: TrackPoint = { t: gpsSecondsToUnixMs(dv.getFloat64(p, true)), lat, lon };
+  const seconds = dv.getFloat64(p, true);
+  const unix = creationTime !== undefined && creationTime - seconds * 1000 <= UNIX_EPOCH_WITHIN_MS;
+  const point: TrackPoint = { t: unix ? Math.round(seconds * 1000) : gpsSecondsToUnixMs(seconds), lat, lon };
   point.alt = dv.getFloat32(p + 28, true);
   const [ve, vn] = [dv.getFloat32(p + 40, true), dv.getFloat32(p + 44, true)];
   point.speed = Math.hypot(ve, vn);

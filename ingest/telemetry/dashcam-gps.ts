@@ -110,7 +110,7 @@ export async function readNovatekGps(src: ByteSource, movie: Mp4Movie, maxPoints
 }
 
 /** BlackVue's NMEA log (`free/gps `); undefined when the file has none. */
-export async function readBlackVueGps(src: ByteSource, top: Box[]): Promise<Track | undefined> {
+export async function readBlackVueGps(src: ByteSource, top: Box[], maxPoints: number): Promise<Track | undefined> {
   for (const free of top.filter((b) => b.type === 'free')) {
     const gps = (await children(src, free.body, free.end, 'free').catch(() => [])).find((b) => b.type === 'gps ');
     if (!gps) continue;
@@ -126,6 +126,8 @@ export async function readBlackVueGps(src: ByteSource, top: Box[]): Promise<Trac
       if (at >= 0) parser.pushLine(line.slice(at));
     }
     const track = parser.finish();
+    // The log is at most 64 MiB of text, parsed whole; its fixes are counted once parsed.
+    if (track.points.length > maxPoints) throw tooManyPoints(src.name, maxPoints);
     return { ...track, format: 'blackvue', meta: { ...track.meta, source: 'free/gps' } };
   }
   return undefined;
@@ -137,5 +139,5 @@ export async function readDashcamGps(
   movie: Mp4Movie,
   maxPoints = Number.POSITIVE_INFINITY,
 ): Promise<Track | undefined> {
-  return (await readBlackVueGps(src, movie.top)) ?? (await readNovatekGps(src, movie, maxPoints));
+  return (await readBlackVueGps(src, movie.top, maxPoints)) ?? (await readNovatekGps(src, movie, maxPoints));
 }

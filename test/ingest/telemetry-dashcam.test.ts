@@ -229,6 +229,10 @@ describe('dashcam GPS in MP4 (Novatek freeGPS, BlackVue)', () => {
     assert.equal(track.points.length, 6);
     assert.equal(track.points[5]!.t, fixes[5]!.at.getTime());
     assert.ok(Math.abs(track.points[5]!.lon - fixes[5]!.lon) < 1e-5);
+    await assert.rejects(
+      readMp4TelemetrySource(bufferSource(blackVueFile(fixes), 'blackvue.mp4'), undefined, 5),
+      (e) => e instanceof MapmintError && e.code === 'telemetry_too_large',
+    );
   });
 
   test('a dashcam video with no GPS at all still says mp4_no_telemetry (real Udacity clip)', async () => {

@@ -15,6 +15,14 @@ import { decodePndm, decodeRtmd, FORMATS_READ, readTrack } from '../../ingest/te
 import { ascii, box, buildMp4, concat, u16, u32, videoOnlyMp4 } from '../support/mp4-builder.ts';
 
 const iso = (t: number) => new Date(t).toISOString();
+
+/** One point under the track's size as the cap: the read stops with telemetry_too_large. */
+async function refusedOverCap(file: string, points: number): Promise<void> {
+  await assert.rejects(
+    readTrack({ path: file, limits: { maxPoints: points - 1 } }),
+    (e) => e instanceof MapmintError && e.code === 'telemetry_too_large',
+  );
+}
 const T0 = Date.UTC(2024, 5, 11, 12, 45, 0);
 let dir = '';
 before(async () => {
@@ -112,7 +120,9 @@ describe('GoPro GPS9 (HERO11+)', () => {
       durations: [1001, 1001],
       creationUnixSeconds: T0 / 1000,
     });
-    const track = await readTrack({ path: await onDisk('hero12.mp4', mp4) });
+    const file = await onDisk('hero12.mp4', mp4);
+    const track = await readTrack({ path: file });
+    await refusedOverCap(file, track.points.length);
     assert.equal(track.format, 'gpmf');
     assert.equal(track.meta?.gpsStream, 'GPS9');
     assert.equal(track.meta?.device, 'HERO12 Black');
@@ -151,7 +161,9 @@ describe('Garmin dash cam (PNDM records in a text track)', () => {
       durations: [1000, 1000, 1000, 1000, 1000],
       creationUnixSeconds: T0 / 1000,
     });
-    const track = await readTrack({ path: await onDisk('garmin.mp4', mp4) });
+    const file = await onDisk('garmin.mp4', mp4);
+    const track = await readTrack({ path: file });
+    await refusedOverCap(file, track.points.length);
     assert.equal(track.format, 'garmin');
     assert.equal(track.meta?.records, '5');
     assert.equal(track.meta?.clock, 'mvhd');
@@ -227,7 +239,9 @@ describe('Sony rtmd', () => {
       durations: frames.map(() => 1000),
       creationUnixSeconds: T0 / 1000,
     });
-    const track = await readTrack({ path: await onDisk('sony.mp4', mp4) });
+    const file = await onDisk('sony.mp4', mp4);
+    const track = await readTrack({ path: file });
+    await refusedOverCap(file, track.points.length);
     assert.equal(track.format, 'sony-rtmd');
     assert.equal(track.meta?.samples, String(frames.length));
     assert.equal(track.meta?.firstFixMediaMs, '400'); // frame 10 at 25 fps
@@ -282,7 +296,9 @@ describe('Nextbase 512G (binary freeGPS records)', () => {
     });
     const blocks = [0, 1].map((k) => nextbase512g([0, 1, 2, 3, 4].map((i) => fix(5 * k + i))));
     const base = videoOnlyMp4(T0 / 1000);
-    const track = await readTrack({ path: await onDisk('nextbase.mp4', concat([base, box('free', ...blocks)])) });
+    const file = await onDisk('nextbase.mp4', concat([base, box('free', ...blocks)]));
+    const track = await readTrack({ path: file });
+    await refusedOverCap(file, track.points.length);
     assert.equal(track.format, 'nextbase');
     assert.equal(track.meta?.layout, 'nextbase-binary');
     assert.equal(track.meta?.blocks, '2');

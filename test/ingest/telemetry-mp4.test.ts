@@ -205,6 +205,31 @@ describe('Google CAMM', () => {
     }
   });
 
+  it('type-6 times written in Unix seconds (some cameras, per exiftool) are told apart by the creation time', async () => {
+    const unixT0 = 1717243200; // 2024-06-01T12:00:00Z
+    const packet = (dt: number) =>
+      cammPacket(6, 56, (dv) => {
+        dv.setFloat64(0, unixT0 + dt, true);
+        dv.setInt32(8, 3, true);
+        dv.setFloat64(12, 48.1, true);
+        dv.setFloat64(20, 11.5, true);
+      });
+    const mp4 = buildMp4({
+      sampleEntry: 'camm',
+      handlerType: 'meta',
+      handlerName: 'CameraMetadataMotionHandler',
+      timescale: 1000,
+      samples: [packet(0), packet(1)],
+      durations: [1000, 1000],
+      creationUnixSeconds: unixT0 + 60,
+    });
+    const track = await readMp4TelemetrySource(bufferSource(mp4, 'insta360.mp4'));
+    assert.deepEqual(
+      track.points.map((p) => iso(p.t)),
+      ['2024-06-01T12:00:00.000Z', '2024-06-01T12:00:01.000Z'],
+    );
+  });
+
   it('dates type-5 packets from mvhd creation time plus the sample time', async () => {
     const minimal = (lat: number) =>
       cammPacket(5, 24, (dv) => {

@@ -67,6 +67,11 @@ for (const name of files) {
       return;
     }
     const track = await read;
+    // Readers count fixes as they go: one under the count as the cap refuses the file.
+    await assert.rejects(
+      readTrack({ path: path.join(videoDir, name), limits: { maxPoints: track.points.length - 1 } }),
+      (e) => e instanceof MapmintError && e.code === 'telemetry_too_large',
+    );
     const r7 = (v: number) => Math.round(v * 1e7) / 1e7;
     const lats = track.points.map((p) => p.lat);
     const lons = track.points.map((p) => p.lon);
