@@ -9,6 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { bufferSource, parseDjiSrt, readMp4TelemetrySource, readTrack } from '../../ingest/telemetry/index.ts';
 import { alignVideoToTrack } from '../../ingest/video/index.ts';
+import { countingSource } from '../support/hostile-mp4.ts';
 import { ascii, buildMp4, concat, u16 } from '../support/mp4-builder.ts';
 
 const MAVIC = path.resolve('../shared/data/video/sidecars/dji_mavic_pro.SRT');
@@ -81,6 +82,29 @@ test('a tx3g subtitle track in an MP4 is read as DJI telemetry and places the vi
   // Cue times beat a wrong creation_time.
   assert.equal(align.t0Ms, track.points[0]!.t);
   assert.equal(align.source, 'embedded_telemetry');
+});
+
+test('an oversized subtitle sample is skipped without being read', async () => {
+  const text = (await readFile(MAVIC, 'utf8')).replace(/\r/g, '').split('\n\n').slice(0, 3);
+  const cues = text.map((cue) => {
+    const body = ascii(cue.split('\n').slice(2).join('\n'));
+    return concat([u16(body.length), body]);
+  });
+  // 8 MiB between the first and second cue: no DJI cue is that big (they are a few hundred bytes).
+  const samples = [cues[0]!, new Uint8Array(8 << 20), cues[1]!, cues[2]!];
+  const file = buildMp4({
+    sampleEntry: 'tx3g',
+    handlerType: 'sbtl',
+    handlerName: 'DJI.Subtitle',
+    timescale: 1000,
+    samples,
+    durations: samples.map(() => 1000),
+    creationUnixSeconds: 0,
+  });
+  const src = countingSource(file, 'DJI_0002.MP4');
+  const track = await readMp4TelemetrySource(src);
+  assert.equal(track.points.length, 3);
+  assert.ok(src.bytesRead < 1 << 20, `${src.bytesRead} bytes read`);
 });
 
 test('cues without a fix (0,0) are skipped; none at all is a typed error', () => {

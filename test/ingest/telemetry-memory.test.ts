@@ -3,8 +3,9 @@
  * process started with `--max-old-space-size=128`, and must end with a typed error (its code checked) or a bounded
  * track, never a crash or an out-of-memory abort. Inputs: forged MP4 sample tables (tens of millions of declared
  * entries, a fixed-size stsz as large as the file allows, 200,000 chunks pointing at one GPMF payload, boxes
- * declaring sizes past the file, containers nested thousands deep) and 300,000-point GPX/NMEA/CSV/JSON tracks, read
- * whole and over a lowered point cap.
+ * declaring sizes past the file, containers nested thousands deep), 300,000-point GPX/NMEA/CSV/JSON tracks, read
+ * whole and over a lowered point cap, and valid tracks of 3.9 million tiny gpmd/camm/rtmd/tx3g samples (issue 18).
+ * Dashcam GPS outside tracks is checked for how much it reads, through a counting ByteSource.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,13 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { MapmintError } from '../../core/index.ts';
-import {
-  type ByteSource,
-  bufferSource,
-  readMp4TelemetrySource,
-  SCAN_FIRST_BLOCK_WITHIN,
-} from '../../ingest/telemetry/index.ts';
-import { hostileMp4, realGpmfPayload } from '../support/hostile-mp4.ts';
+import { readMp4TelemetrySource, SCAN_FIRST_BLOCK_WITHIN } from '../../ingest/telemetry/index.ts';
+import { countingSource, hostileMp4, realGpmfPayload } from '../support/hostile-mp4.ts';
 import { writeLongTrack } from '../support/long-track.ts';
 import { ascii, box, concat, u32 } from '../support/mp4-builder.ts';
 
@@ -136,22 +132,6 @@ describe('3.9 million real telemetry samples under a 128 MiB heap', () => {
   });
 });
 
-/** A buffer as a ByteSource that counts the bytes read through it. */
-function counting(bytes: Uint8Array, name: string): ByteSource & { bytesRead: number } {
-  const inner = bufferSource(bytes, name);
-  const src = {
-    name,
-    size: inner.size,
-    bytesRead: 0,
-    read: (offset: number, length: number) => {
-      src.bytesRead += length;
-      return inner.read(offset, length);
-    },
-    close: inner.close,
-  };
-  return src;
-}
-
 /** A video-only MP4 (ftyp, mdat of `mdatBytes`, moov last) followed by `after` at the end of the file. */
 function videoWith(mdatBytes: number, after: Uint8Array = new Uint8Array(0), moovExtra?: Uint8Array): Uint8Array {
   const base = hostileMp4({ payload: new Uint8Array(16), samples: 1, sampleEntry: 'avc1', handlerType: 'vide' });
@@ -182,7 +162,7 @@ describe('dashcam GPS: bounded reading', () => {
   it(`the freeGPS scan gives up ${SCAN_FIRST_BLOCK_WITHIN >> 20} MiB into mdat without a block, reading no more`, async () => {
     // 48 MiB of video and a block after it: a camera interleaves its blocks from the start, so this one is not GPS
     // of the clip's first seconds and the scan must not read the whole file to find it.
-    const src = counting(videoWith(48 << 20, box('free', block())), 'late-block.mp4');
+    const src = countingSource(videoWith(48 << 20, box('free', block())), 'late-block.mp4');
     await assert.rejects(
       readMp4TelemetrySource(src),
       (e) => e instanceof MapmintError && e.code === 'mp4_no_telemetry',
@@ -193,7 +173,7 @@ describe('dashcam GPS: bounded reading', () => {
   it('a moov/gps list too long for any drive is refused before its entries are read', async () => {
     const entries = 1_000_000;
     const list = concat([u32(8 + 8 + 8 * entries), ascii('gps '), u32(0x101, entries), new Uint8Array(8 * entries)]);
-    const src = counting(videoWith(64, new Uint8Array(0), list), 'long-list.mp4');
+    const src = countingSource(videoWith(64, new Uint8Array(0), list), 'long-list.mp4');
     await assert.rejects(
       readMp4TelemetrySource(src),
       (e) => e instanceof MapmintError && e.code === 'telemetry_too_large',

@@ -4,6 +4,7 @@
  * holds). Built with the byte helpers of mp4-builder.ts; layouts as in ISO/IEC 14496-12 section 8.7.
  */
 import { readFileSync } from 'node:fs';
+import { type ByteSource, bufferSource } from '../../ingest/telemetry/index.ts';
 import type { Mp4Track, Sample } from '../../ingest/telemetry/mp4.ts';
 import { ascii, box, concat, u16, u32 } from './mp4-builder.ts';
 import { sharedFile } from './shared-data.ts';
@@ -77,4 +78,20 @@ function repeated(unit: Uint8Array, count: number): Uint8Array {
   const out = new Uint8Array(unit.length * count);
   for (let i = 0; i < count; i++) out.set(unit, i * unit.length);
   return out;
+}
+
+/** Bytes as a ByteSource that counts the bytes read through it, for tests of how much a reader reads. */
+export function countingSource(bytes: Uint8Array, name: string): ByteSource & { bytesRead: number } {
+  const inner = bufferSource(bytes, name);
+  const src = {
+    name,
+    size: inner.size,
+    bytesRead: 0,
+    read: (offset: number, length: number) => {
+      src.bytesRead += length;
+      return inner.read(offset, length);
+    },
+    close: inner.close,
+  };
+  return src;
 }
