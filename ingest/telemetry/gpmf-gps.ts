@@ -91,6 +91,7 @@ export class GpmfGpsCollector {
           this.streams.add(k.key);
           if (!GPS_KEYS.has(k.key)) break;
           const rows = readNumbers(k, scal, type);
+          if (rows.length === 0) break; // nothing to keep (a forged payload can hold millions of empty entries)
           const n = (this.rows.get(k.key) ?? 0) + rows.length;
           if (n > this.maxPoints && k.key !== 'SYST') throw tooManyPoints(this.where, this.maxPoints);
           this.rows.set(k.key, n);

@@ -20,6 +20,9 @@ import { RtmdCollector } from './sony-rtmd.ts';
 // A GPMF payload is about 1 s of sensor data (~6 KiB on a GoPro MAX); CAMM packets are under 100 bytes; an rtmd
 // frame record ~3 KiB. 16 MiB per sample is far above all and stops a forged stsz from making us allocate the file.
 const MAX_SAMPLE_BYTES = 16 << 20;
+// A GPMF payload is parsed into an object per KLV entry (8 bytes each at the least): 1 MiB, 170 times the GoPro MAX's
+// payload, bounds that at ~130,000 objects.
+const MAX_GPMF_PAYLOAD_BYTES = 1 << 20;
 // Samples lying inside the last read window are sliced from it instead of read one by one.
 const READ_WINDOW = 64 << 10;
 
@@ -34,16 +37,22 @@ export function telemetryKind(track: Mp4Track): TrackKind | undefined {
   return undefined;
 }
 
+/** How sampleBytes treats big samples: above `skipAbove` they are yielded unread, above `maxBytes` refused. */
+interface SampleLimits {
+  skipAbove?: number;
+  maxBytes?: number;
+}
+
 /**
  * The samples of a track with their bytes, refusing forged tables that point at the same bytes again and again: a
  * sample overlapping the one before is `mp4_overlapping_samples`, and so is reading more bytes in total than the file
  * has (samples that do not overlap cannot add up to more), which bounds the work at one pass over the file. Samples
- * above `skipAbove` bytes are yielded without bytes and never read.
+ * above `skipAbove` bytes are yielded without bytes and never read; above `maxBytes` they are `mp4_sample_too_large`.
  */
 async function* sampleBytes(
   src: ByteSource,
   track: Mp4Track,
-  skipAbove = MAX_SAMPLE_BYTES,
+  { skipAbove = Number.POSITIVE_INFINITY, maxBytes = MAX_SAMPLE_BYTES }: SampleLimits = {},
 ): AsyncGenerator<{ bytes: Uint8Array | undefined; s: Sample }> {
   let total = 0;
   let prevStart = 0;
@@ -53,12 +62,12 @@ async function* sampleBytes(
   let winAt = 0;
   for await (const s of track.samples) {
     i++;
-    if (s.size > skipAbove && skipAbove < MAX_SAMPLE_BYTES) {
+    if (s.size > skipAbove) {
       yield { bytes: undefined, s };
       continue;
     }
     const where = `${src.name}: ${track.path} sample ${i}`;
-    if (s.size > MAX_SAMPLE_BYTES) throw invalid('mp4_sample_too_large', `${where} is ${s.size} bytes`);
+    if (s.size > maxBytes) throw invalid('mp4_sample_too_large', `${where} is ${s.size} bytes, above ${maxBytes}`);
     total += s.size;
     const overlaps = s.size > 0 && s.offset < prevEnd && s.offset + s.size > prevStart;
     if (overlaps || total > src.size) {
@@ -90,7 +99,7 @@ async function readTextTracks(src: ByteSource, tracks: Mp4Track[], creation: num
     const garmin = new GarminCollector(creation, src.name, maxPoints);
     const dji = new DjiCueReader(src.name, maxPoints);
     // Through sampleBytes: a forged table cannot read the same bytes again and again either.
-    for await (const { bytes, s } of sampleBytes(src, t, MAX_TEXT_SAMPLE_BYTES)) {
+    for await (const { bytes, s } of sampleBytes(src, t, { skipAbove: MAX_TEXT_SAMPLE_BYTES })) {
       if (!bytes) continue;
       if (isPndm(bytes)) garmin.add(bytes, s.time / timescale);
       else dji.push({ startMs: (s.time / timescale) * 1000, text: tx3gText(bytes) });
@@ -114,7 +123,7 @@ async function readKindTrack(src: ByteSource, track: Mp4Track, creation: number 
   if (kind === 'gpmf') {
     const gpmf = new GpmfGpsCollector(src.name, maxPoints);
     let n = 0;
-    for await (const { bytes, s } of sampleBytes(src, track)) {
+    for await (const { bytes, s } of sampleBytes(src, track, { maxBytes: MAX_GPMF_PAYLOAD_BYTES })) {
       const where = `${src.name}: ${track.path} sample ${++n} (file offset ${s.offset})`;
       gpmf.add({ klv: parseKlv(bytes!, where), time: s.time / timescale, duration: s.duration / timescale });
     }

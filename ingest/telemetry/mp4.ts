@@ -98,11 +98,28 @@ export async function readBox(src: ByteSource, offset: number, limit: number, pa
   return { type, start: offset, body, end: offset + size, path };
 }
 
+/**
+ * Most boxes one container may list. Real files have a handful per container (a dashcam that splits `mdat` into a box
+ * a second has some 7,000 top-level boxes in a 2-hour file); a forged file of 8-byte boxes would otherwise cost an
+ * object per 8 bytes.
+ */
+export const MAX_CHILDREN = 200_000;
+
 /** List the child boxes of a container body. */
 export async function children(src: ByteSource, start: number, end: number, parent: string): Promise<Box[]> {
   const out: Box[] = [];
   for (let at = start; at < end; ) {
     const box = await readBox(src, at, end, parent);
+    if (out.length >= MAX_CHILDREN) {
+      throw invalid(
+        'mp4_too_many_boxes',
+        `${src.name}: ${parent || 'the file'} holds more than ${MAX_CHILDREN} boxes`,
+        {
+          path: parent,
+          offset: at,
+        },
+      );
+    }
     out.push(box);
     at = box.end;
   }

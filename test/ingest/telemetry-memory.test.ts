@@ -73,6 +73,28 @@ describe('MP4 sample tables under a 128 MiB heap', () => {
     assert.ok(code === 'mp4_truncated' || code === 'mp4_bad_box', code);
   });
 
+  it('5 million empty top-level boxes', () => {
+    const ftyp = box('ftyp', ascii('isom'), u32(0x200), ascii('isom'));
+    const boxes = new Uint8Array(5_000_000 * 8);
+    const dv = new DataView(boxes.buffer);
+    for (let at = 0; at < boxes.length; at += 8) {
+      dv.setUint32(at, 8);
+      dv.setUint32(at + 4, 0x66726565); // 'free'
+    }
+    assert.equal(readInChild(write('many-boxes.mp4', concat([ftyp, boxes]))).code, 'mp4_too_many_boxes');
+  });
+
+  it('one 16 MiB GPMF payload of 2 million empty GPS5 entries', () => {
+    const entries = new Uint8Array(2_000_000 * 8);
+    const dv = new DataView(entries.buffer);
+    for (let at = 0; at < entries.length; at += 8) {
+      dv.setUint32(at, 0x47505335); // 'GPS5', type 'l', struct size 20, repeat 0
+      dv.setUint32(at + 4, 0x6c140000);
+    }
+    const code = readInChild(write('huge-payload.mp4', hostileMp4({ payload: entries, samples: 1 }))).code;
+    assert.equal(code, 'mp4_sample_too_large');
+  });
+
   it('containers nested 20,000 deep', () => {
     let inner = box('stbl');
     for (let i = 0; i < 20_000; i++) inner = box(i % 2 ? 'mdia' : 'minf', inner);
