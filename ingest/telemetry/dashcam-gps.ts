@@ -120,14 +120,12 @@ export async function readBlackVueGps(src: ByteSource, top: Box[], maxPoints: nu
     }
     const log = Buffer.from(await src.read(gps.body, len)).toString('latin1');
     if (!/\$[A-Z]{2}(RMC|GGA),/.test(log)) continue; // another maker's `gps ` box (Novatek keeps its list in moov)
-    const parser = new NmeaParser();
+    const parser = new NmeaParser(src.name, Number.isFinite(maxPoints) ? { maxPoints } : {});
     for (const line of log.split(/\r?\n|\0+/)) {
       const at = line.indexOf('$');
       if (at >= 0) parser.pushLine(line.slice(at));
     }
     const track = parser.finish();
-    // The log is at most 64 MiB of text, parsed whole; its fixes are counted once parsed.
-    if (track.points.length > maxPoints) throw tooManyPoints(src.name, maxPoints);
     return { ...track, format: 'blackvue', meta: { ...track.meta, source: 'free/gps' } };
   }
   return undefined;
