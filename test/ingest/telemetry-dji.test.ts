@@ -58,13 +58,18 @@ test('the bracketed generation (Mavic 2, Air 2): labelled latitude, misspelt lon
   assert.equal(new Date(track.points[1]!.t).toISOString(), '2021-03-09T15:31:08.123Z');
 });
 
-test('a tx3g subtitle track in an MP4 is read as DJI telemetry and places the video by its cue times', async () => {
-  const text = (await readFile(MAVIC, 'utf8')).replace(/\r/g, '').split('\n\n').slice(0, 10);
-  const samples = text.map((cue) => {
+/** The first `n` cues of the real Mavic Pro SRT as `tx3g` samples (u16 length, then the cue text). */
+async function mavicTx3g(n: number): Promise<Uint8Array[]> {
+  const text = (await readFile(MAVIC, 'utf8')).replace(/\r/g, '').split('\n\n').slice(0, n);
+  return text.map((cue) => {
     const body = ascii(cue.split('\n').slice(2).join('\n'));
     return concat([u16(body.length), body]);
   });
-  const file = buildMp4({
+}
+
+/** An MP4 with one DJI subtitle track of these samples, one a second. */
+const djiMp4 = (samples: Uint8Array[]) =>
+  buildMp4({
     sampleEntry: 'tx3g',
     handlerType: 'sbtl',
     handlerName: 'DJI.Subtitle',
@@ -73,6 +78,9 @@ test('a tx3g subtitle track in an MP4 is read as DJI telemetry and places the vi
     durations: samples.map(() => 1000),
     creationUnixSeconds: 0,
   });
+
+test('a tx3g subtitle track in an MP4 is read as DJI telemetry and places the video by its cue times', async () => {
+  const file = djiMp4(await mavicTx3g(10));
   const track = await readMp4TelemetrySource(bufferSource(file, 'DJI_0001.MP4'));
   assert.equal(track.format, 'dji-srt');
   assert.equal(track.points.length, 10);
@@ -85,22 +93,9 @@ test('a tx3g subtitle track in an MP4 is read as DJI telemetry and places the vi
 });
 
 test('an oversized subtitle sample is skipped without being read', async () => {
-  const text = (await readFile(MAVIC, 'utf8')).replace(/\r/g, '').split('\n\n').slice(0, 3);
-  const cues = text.map((cue) => {
-    const body = ascii(cue.split('\n').slice(2).join('\n'));
-    return concat([u16(body.length), body]);
-  });
+  const cues = await mavicTx3g(3);
   // 8 MiB between the first and second cue: no DJI cue is that big (they are a few hundred bytes).
-  const samples = [cues[0]!, new Uint8Array(8 << 20), cues[1]!, cues[2]!];
-  const file = buildMp4({
-    sampleEntry: 'tx3g',
-    handlerType: 'sbtl',
-    handlerName: 'DJI.Subtitle',
-    timescale: 1000,
-    samples,
-    durations: samples.map(() => 1000),
-    creationUnixSeconds: 0,
-  });
+  const file = djiMp4([cues[0]!, new Uint8Array(8 << 20), cues[1]!, cues[2]!]);
   const src = countingSource(file, 'DJI_0002.MP4');
   const track = await readMp4TelemetrySource(src);
   assert.equal(track.points.length, 3);

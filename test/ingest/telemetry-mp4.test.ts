@@ -162,6 +162,17 @@ describe('Google CAMM', () => {
       dv.setFloat32(44, 4, true); // north m/s
     });
   const gyro = cammPacket(2, 12, (dv) => dv.setFloat32(0, 0.1, true));
+  /** A CAMM track of these samples, `ms` apart on a millisecond clock. */
+  const cammMp4 = (samples: Uint8Array[], ms: number, creationUnixSeconds: number) =>
+    buildMp4({
+      sampleEntry: 'camm',
+      handlerType: 'meta',
+      handlerName: 'CameraMetadataMotionHandler',
+      timescale: 1000,
+      samples,
+      durations: samples.map(() => ms),
+      creationUnixSeconds,
+    });
 
   it('GPS to UTC applies the 18 leap seconds in force since 2017', () => {
     assert.equal(iso(gpsSecondsToUnixMs(gpsT0)), '2024-06-01T12:00:00.000Z');
@@ -170,15 +181,8 @@ describe('Google CAMM', () => {
   });
 
   it('reads type-6 packets back from a built MP4 (file on disk and through readTrack sniffing)', async () => {
-    const mp4 = buildMp4({
-      sampleEntry: 'camm',
-      handlerType: 'meta',
-      handlerName: 'CameraMetadataMotionHandler',
-      timescale: 1000,
-      samples: [full(0, 48.1, 11.5), gyro, full(0.5, 48.1001, 11.5001), gyro, full(1, 48.1002, 11.5002)],
-      durations: [250, 250, 250, 250, 250],
-      creationUnixSeconds: 1717243200,
-    });
+    const samples = [full(0, 48.1, 11.5), gyro, full(0.5, 48.1001, 11.5001), gyro, full(1, 48.1002, 11.5002)];
+    const mp4 = cammMp4(samples, 250, 1717243200);
     const dir = mkdtempSync(path.join(tmpdir(), 'mapmint-camm-'));
     try {
       const file = path.join(dir, 'camm.mp4');
@@ -214,15 +218,7 @@ describe('Google CAMM', () => {
         dv.setFloat64(12, 48.1, true);
         dv.setFloat64(20, 11.5, true);
       });
-    const mp4 = buildMp4({
-      sampleEntry: 'camm',
-      handlerType: 'meta',
-      handlerName: 'CameraMetadataMotionHandler',
-      timescale: 1000,
-      samples: [packet(0), packet(1)],
-      durations: [1000, 1000],
-      creationUnixSeconds: unixT0 + 60,
-    });
+    const mp4 = cammMp4([packet(0), packet(1)], 1000, unixT0 + 60);
     const track = await readMp4TelemetrySource(bufferSource(mp4, 'insta360.mp4'));
     assert.deepEqual(
       track.points.map((p) => iso(p.t)),
