@@ -116,8 +116,13 @@ async function readTextTracks(src: ByteSource, tracks: Mp4Track[], creation: num
   return undefined;
 }
 
-/** GPS of a GPMF, CAMM or rtmd track, decoded sample by sample. */
-async function readKindTrack(src: ByteSource, track: Mp4Track, creation: number | undefined, maxPoints: number) {
+/** GPS of a GPMF, CAMM or rtmd track, decoded sample by sample; undefined for an rtmd track without GPS. */
+async function readKindTrack(
+  src: ByteSource,
+  track: Mp4Track,
+  creation: number | undefined,
+  maxPoints: number,
+): Promise<Track | undefined> {
   const timescale = track.timescale > 0 ? track.timescale : 1;
   const kind = telemetryKind(track);
   if (kind === 'gpmf') {
@@ -151,7 +156,12 @@ export async function readMp4TelemetrySource(
   const movie = await readMovie(src);
   const candidates = movie.tracks.filter((t) => telemetryKind(t) !== undefined && t.samples.count > 0);
   const track = candidates.find((t) => telemetryKind(t) === prefer) ?? candidates[0];
-  if (track) return readKindTrack(src, track, movie.creationTime, maxPoints);
+  let note = '';
+  if (track) {
+    const read = await readKindTrack(src, track, movie.creationTime, maxPoints);
+    if (read) return read;
+    note = ` (${track.path} is a Sony rtmd track with no GPS fix)`;
+  }
   const found =
     (await readTextTracks(src, movie.tracks, movie.creationTime, maxPoints)) ??
     (await readDashcamGps(src, movie, maxPoints));
@@ -160,7 +170,7 @@ export async function readMp4TelemetrySource(
   throw invalid(
     'mp4_no_telemetry',
     `${src.name}: no GPMF (gpmd), CAMM (camm) or Sony rtmd track, no Garmin or DJI text track and no Novatek, ` +
-      `Nextbase or BlackVue GPS; tracks: ${list}`,
+      `Nextbase or BlackVue GPS${note}; tracks: ${list}`,
     { tracks: movie.tracks.map((t) => ({ handler: t.handlerType, entry: t.sampleEntry })) },
   );
 }

@@ -7,7 +7,7 @@
  * as three rationals, 0x8509 status (A/V), 0x850a measure mode ("2"/"3"), 0x851d the date "YYYY:MM:DD".
  * Every frame repeats the last fix, so one point is kept per distinct GPS time.
  */
-import { invalid, type Track, type TrackPoint } from '../../core/index.ts';
+import type { Track, TrackPoint } from '../../core/index.ts';
 import { tooManyPoints } from './limits.ts';
 import { isValidLatLon } from './parse-values.ts';
 
@@ -124,14 +124,12 @@ export class RtmdCollector {
     this.points.push(p);
   }
 
-  /** The track, or `rtmd_no_gps` when no frame carried a fix (a camera without GPS, or no lock). */
-  finish(source: string): Track {
-    if (this.points.length === 0) {
-      throw invalid(
-        'rtmd_no_gps',
-        `${this.where}: Sony rtmd track of ${this.samples} samples has no GPS fix (no GPS tags, or status void)`,
-      );
-    }
+  /**
+   * The track; undefined when no frame carried a fix: most Sony cameras write rtmd without GPS (no receiver, no
+   * paired phone), and such a clip is a video without telemetry, not a broken file.
+   */
+  finish(source: string): Track | undefined {
+    if (this.points.length === 0) return undefined;
     const meta = { source, samples: String(this.samples), firstFixMediaMs: String(this.firstFixMediaMs ?? 0) };
     return { format: 'sony-rtmd', points: this.points, meta };
   }

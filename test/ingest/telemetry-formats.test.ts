@@ -257,6 +257,24 @@ describe('Sony rtmd', () => {
     });
     assert.equal(decodeRtmd(rtmdSample(undefined)), undefined);
   });
+
+  test('a Sony clip whose rtmd frames carry no fix is a video without telemetry, not a broken file', async () => {
+    const frames = Array.from({ length: 5 }, () => rtmdSample(undefined));
+    const mp4 = buildMp4({
+      sampleEntry: 'rtmd',
+      handlerType: 'meta',
+      handlerName: 'Timed Metadata Media Handler',
+      timescale: 25,
+      samples: frames,
+      durations: frames.map(() => 1),
+      creationUnixSeconds: T0 / 1000,
+    });
+    await assert.rejects(
+      readTrack({ path: await onDisk('sony-nogps.mp4', mp4) }),
+      (e) =>
+        e instanceof MapmintError && e.code === 'mp4_no_telemetry' && /Sony rtmd track with no GPS fix/.test(e.message),
+    );
+  });
 });
 
 /** A Nextbase 512G block: 0x8000 bytes, "x.xx" and "00000" in the header, big-endian 32-byte records from 0x30. */

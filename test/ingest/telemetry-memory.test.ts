@@ -144,9 +144,9 @@ describe('3.9 million real telemetry samples under a 128 MiB heap', () => {
     assert.equal(readInChild(many('camm-many.mp4', 'camm', new Uint8Array(16))).code, 'camm_no_gps');
   });
 
-  it('rtmd: 3.9 M frames without GPS tags end in rtmd_no_gps', () => {
+  it('rtmd: 3.9 M frames without GPS tags end in mp4_no_telemetry', () => {
     // Each 4-byte sample is a header length of 4 and nothing after it.
-    assert.equal(readInChild(many('rtmd-many.mp4', 'rtmd', Uint8Array.of(0, 4, 0, 0))).code, 'rtmd_no_gps');
+    assert.equal(readInChild(many('rtmd-many.mp4', 'rtmd', Uint8Array.of(0, 4, 0, 0))).code, 'mp4_no_telemetry');
   });
 
   it('tx3g: 3.9 M empty subtitle cues end in mp4_no_telemetry', () => {
