@@ -82,7 +82,10 @@ test('a validated drive is matched onto the imported roads, covers them, and boo
     .sql`select rule, amount::text, multipliers, segment_id from ledger_entries where upload_id = ${up.id}`;
   assert.ok(ledger.length > 0);
   assert.ok(ledger.every((l) => l.rule === 'first_coverage' && BigInt(l.amount) > 0n));
-  assert.deepEqual(Object.keys(ledger[0]!.multipliers).sort(), ['demand', 'quality', 'reputation', 'rule']);
+  // Unsigned (no device key): every entry carries the unsigned multiplier beside the other factors.
+  assert.deepEqual(Object.keys(ledger[0]!.multipliers).sort(), ['demand', 'quality', 'reputation', 'rule', 'unsigned']);
+  assert.ok(ledger.every((l) => l.multipliers.unsigned === DEFAULT_REWARDS.unsignedMultiplier));
+  // The video films the whole drive: every counted piece has frames along it and earned once.
   const [cov] = await s.db.sql`select count(*)::int as n from coverage where upload_id = ${up.id} and counted`;
   assert.equal(ledger.length, cov!.n, 'every counted piece earned once');
 });
