@@ -5,13 +5,6 @@
 import type { Sql } from '../db/index.ts';
 import type { coverage, roadSegments } from '../db/schema.ts';
 
-/** Metres of road an upload's track was matched onto. */
-export async function matchedLengthM(sql: Sql, uploadId: string): Promise<number> {
-  const [m] = await sql<{ m: number }[]>`
-    select coalesce(sum(length_m), 0)::float8 as m from upload_matches where upload_id = ${uploadId}`;
-  return m?.m ?? 0;
-}
-
 /** One counted piece of an upload's coverage, with the piece's length and class, as reward booking weighs it. */
 export type CoveredPiece = Pick<typeof coverage.$inferSelect, 'segmentId' | 'coveredAt'> &
   Pick<typeof roadSegments.$inferSelect, 'lengthM' | 'class'> & {

@@ -109,11 +109,10 @@ test('a 1-second black video with a long plausible track books nothing', async (
 test('a drive with imagery on only its first half books only the pieces along that half, unblocked by the black upload', async () => {
   const half = path.join(s.dir, 'first-half.mp4');
   ffmpeg(['-i', drive.paths.video!, '-t', '30', '-c', 'copy', '-map_metadata', '0', half]);
-  const { client, wallet } = await s.client();
+  const { client } = await s.client();
   signer = await webCryptoDeviceSigner(await generateDeviceKeys());
   await registerDevice(client, signer, 'test dashcam');
   signedClient = client;
-  void wallet;
   const up = await uploadFiles(client, [half, await redrive('half.csv', 7)], { device }, { signer });
   assert.equal(up.signedBy, signer.publicKey);
   const u = await processed(client, up.id);
