@@ -2,6 +2,7 @@
 // nothing of ours but core's vocabulary.
 
 export * from './describe-file.ts';
+export * from './devices.ts';
 export * from './map-style.ts';
 export * from './review.ts';
 export * from './rewards.ts';

@@ -3,6 +3,7 @@
  * (GET /v1/uploads/:id). The server (uploads/) builds these shapes; the SDK, the CLI and the web pages read them.
  */
 import type { FileRole, StepFailure, UploadState } from '../core/index.ts';
+import type { ManifestSignature } from './devices.ts';
 
 export type { FileRole, StepFailure, UploadState };
 
@@ -34,6 +35,8 @@ export interface UploadManifest {
   /** Video time minus GPS time in milliseconds, when the client measured it. */
   timeOffsetMs?: number;
   files: DeclaredFile[];
+  /** The signature of a registered device key over the manifest (api/devices.ts); absent for unsigned uploads. */
+  deviceSignature?: ManifestSignature;
 }
 
 /**
@@ -67,6 +70,8 @@ export interface UploadView {
     reasons: { code: string; severity: string; message: string }[];
     stats: Record<string, unknown>;
   } | null;
+  /** The registered device key (base64url) that signed the manifest; null for an unsigned upload. */
+  signedBy: string | null;
   /** Live progress per running or finished step. */
   progress: Record<string, { done: number; total: number; unit: string; at: string }>;
   /** Every step of the job graph, in pipeline order, with its state, output and error. */

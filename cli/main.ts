@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerChain } from './commands/chain.ts';
 import { registerDetect } from './commands/detect.ts';
+import { registerDeviceCommands } from './commands/device.ts';
 import { registerIngest } from './commands/ingest.ts';
 import { registerReviewer } from './commands/reviewer.ts';
 import { registerRoads } from './commands/roads.ts';
@@ -22,6 +23,7 @@ const flags = (): GlobalFlags => program.opts<GlobalFlags>();
 registerSystem(program, flags);
 registerService(program, flags);
 registerUploads(program, flags);
+registerDeviceCommands(program, flags);
 registerIngest(program, flags);
 registerRoads(program, flags);
 registerChain(program, flags);

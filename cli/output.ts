@@ -53,6 +53,7 @@ export function fail(flags: GlobalFlags, err: unknown): number {
   if (flags.json) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
   process.stderr.write(`mapmint: ${message}${code !== 'error' ? ` [${code}]` : ''}\n`);
   if (err instanceof MapmintError) return EXIT[err.kind] ?? 1;
-  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return e.status === 401 ? 4 : 2;
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+    return e.status === 401 || e.status === 403 ? 4 : 2;
   return 1;
 }

@@ -1,6 +1,5 @@
-import { countFrames } from '../ingest/index.ts';
 import type { StageContext } from '../queue/index.ts';
-import { type CoveredPiece, coveredPieces, matchedLengthM } from '../roads/index.ts';
+import { type CoveredPiece, coveredPieces } from '../roads/index.ts';
 import { finishStep, runStep, uploadOwner } from '../uploads/index.ts';
 import type { RewardConfig } from './config.ts';
 import { openEpochForBooking } from './epochs.ts';
@@ -26,11 +25,23 @@ export function rewardWei(baseWeiPerKm: bigint, lengthM: number, factor: number)
 }
 
 /**
+ * The quality factor of one piece: the frames kept along it against the frames expected over its length, at most 1.
+ * No floor: a piece with no kept frames along it scores 0 and earns nothing (rewards follow imagery, not GPS).
+ */
+export function pieceQuality(frames: number, lengthM: number, cfg: Pick<RewardConfig, 'expectedFramesPerM'>): number {
+  if (frames <= 0) return 0;
+  const expected = lengthM * cfg.expectedFramesPerM;
+  return expected > 0 ? Math.min(1, frames / expected) : 1;
+}
+
+/**
  * Job `rewards.book`: books the upload's novel road pieces in the ledger of the open epoch. Only uploads that passed
- * validation earn. A piece is novel if nobody's accepted coverage of it exists (`first_coverage`) or the latest is
- * older than the class's freshness window (`refresh`). Amount = base per km x length x rule x class demand x frame
- * quality x contributor reputation, every factor written into the entry. Two uploads of the same novel piece in one
- * epoch: the first booked wins (a unique index decides, race-free); booking the same upload again adds nothing.
+ * validation earn, and only for pieces with kept frames along them. A piece is novel if nobody else's accepted
+ * coverage with imagery exists (`first_coverage`) or the latest is older than the class's freshness window
+ * (`refresh`). Amount = base per km x length x rule x class demand x the piece's frame quality x contributor
+ * reputation (x the unsigned-upload multiplier when the manifest was not signed by a device key), every factor
+ * written into the entry. Two uploads of the same novel piece in one epoch: the first booked wins (a unique index
+ * decides, race-free); booking the same upload again adds nothing.
  */
 export async function bookUpload(ctx: StageContext, uploadId: string, cfg: RewardConfig, jobId?: string) {
   return runStep(ctx.sql, { uploadId, step: 'rewards.book', jobId }, async (tx) => {
@@ -38,24 +49,28 @@ export async function bookUpload(ctx: StageContext, uploadId: string, cfg: Rewar
     if (!u || u.status === 'quarantined' || !u.verdict?.startsWith('accepted')) {
       return { booked: 0, amountWei: '0', reason: 'upload did not pass validation' };
     }
-    const matched = await matchedLengthM(tx, uploadId);
-    const frames = await countFrames(tx, uploadId);
-    const quality =
-      matched > 0 ? Math.min(1, Math.max(cfg.minQuality, frames / (matched * cfg.expectedFramesPerM))) : 0;
-    const candidates = await coveredPieces(tx, uploadId);
+    const candidates = await coveredPieces(tx, uploadId, cfg.frameReachM);
     const epochId = await openEpochForBooking(tx, new Date(), cfg);
     const reputation = Math.min(1, Math.max(0, u.reputation));
     const rows: LedgerInsert[] = [];
+    let withoutFrames = 0;
     for (const c of candidates) {
+      const quality = pieceQuality(c.frames, c.lengthM, cfg);
+      if (quality === 0) {
+        withoutFrames++;
+        continue;
+      }
       const rule = noveltyRule(c, cfg);
       if (!rule) continue;
-      const multipliers = {
+      const multipliers: Record<string, number> = {
         rule: rule === 'refresh' ? cfg.refreshMultiplier : 1,
         demand: cfg.classDemand[c.class] ?? cfg.classDemand.default ?? 1,
         quality: Number(quality.toFixed(4)),
         reputation: Number(reputation.toFixed(4)),
+        ...(u.signed ? {} : { unsigned: cfg.unsignedMultiplier }),
       };
-      const factor = multipliers.rule * multipliers.demand * multipliers.quality * multipliers.reputation;
+      const factor = Object.values(multipliers).reduce((a, b) => a * b, 1);
+      if (factor <= 0) continue;
       const { base, amount } = rewardWei(cfg.baseWeiPerKm, c.lengthM, factor);
       rows.push({
         epoch_id: epochId,
@@ -74,6 +89,6 @@ export async function bookUpload(ctx: StageContext, uploadId: string, cfg: Rewar
     const total = inserted.reduce((s, r) => s + BigInt(r.amount), 0n);
     // Novelty changed the coverage layer's `novel` flags: the tiles follow.
     await finishStep(tx, ctx.queue, 'rewards.book', uploadId);
-    return { booked, amountWei: total.toString(), epoch: epochId, candidates: candidates.length };
+    return { booked, amountWei: total.toString(), epoch: epochId, candidates: candidates.length, withoutFrames };
   });
 }

@@ -11,10 +11,15 @@ export interface RewardConfig {
   refreshMultiplier: number;
   /** Demand per road class: where fresh imagery is worth more. */
   classDemand: Record<string, number>;
-  /** Frames expected per metre of matched road (the sampler keeps one every 4 m): fewer lowers the quality factor. */
+  /** Frames expected per metre of a covered piece (the sampler keeps one every 4 m): fewer lowers its quality factor. */
   expectedFramesPerM: number;
-  /** The quality factor's floor (an upload with very few frames still earns something for its track). */
-  minQuality: number;
+  /**
+   * How far from a piece a kept frame may lie and still count for it, in metres: GPS error (~5 m) plus half a wide
+   * road's width plus the sampler's pose error leave a margin well inside a parallel street's distance (~40 m+).
+   */
+  frameReachM: number;
+  /** Multiplier on every entry of an upload whose manifest no registered device key signed (MAPMINT_UNSIGNED_REWARD_MULTIPLIER). */
+  unsignedMultiplier: number;
 }
 
 /** Defaults: weekly epochs, 1 MAP/km, 30-day freshness (90 on motorways, which change slowly). */
@@ -39,10 +44,25 @@ export const DEFAULT_REWARDS: RewardConfig = {
     service: 0.5,
   },
   expectedFramesPerM: 1 / 8,
-  minQuality: 0.25,
+  frameReachM: 20,
+  unsignedMultiplier: 0.5,
 };
 
-/** The rewards configuration: defaults overridden by MAPMINT_EPOCH_DAYS and MAPMINT_REWARD_WEI_PER_KM. */
+/** MAPMINT_UNSIGNED_REWARD_MULTIPLIER: a number from 0 to 1, or the default when unset. */
+function unsignedMultiplier(): number {
+  const v = process.env.MAPMINT_UNSIGNED_REWARD_MULTIPLIER;
+  if (v === undefined || v === '') return DEFAULT_REWARDS.unsignedMultiplier;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 1) {
+    throw new Error(`MAPMINT_UNSIGNED_REWARD_MULTIPLIER must be a number from 0 to 1, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+/**
+ * The rewards configuration: defaults overridden by MAPMINT_EPOCH_DAYS, MAPMINT_REWARD_WEI_PER_KM and
+ * MAPMINT_UNSIGNED_REWARD_MULTIPLIER.
+ */
 export function rewardConfigFromEnv(over: Partial<RewardConfig> = {}): RewardConfig {
   const days = Number(process.env.MAPMINT_EPOCH_DAYS ?? DEFAULT_REWARDS.epochDays);
   const wei = process.env.MAPMINT_REWARD_WEI_PER_KM;
@@ -50,6 +70,7 @@ export function rewardConfigFromEnv(over: Partial<RewardConfig> = {}): RewardCon
     ...DEFAULT_REWARDS,
     epochDays: Number.isFinite(days) && days > 0 ? days : DEFAULT_REWARDS.epochDays,
     ...(wei && /^\d+$/.test(wei) ? { baseWeiPerKm: BigInt(wei) } : {}),
+    unsignedMultiplier: unsignedMultiplier(),
     ...over,
   };
 }

@@ -11,6 +11,6 @@ export { buildRoadGraph, type GraphPiece, pointOnEdge, type RoadGraph } from './
 export { matchTrack } from './match-track.ts';
 export type { MatchedPiece, MatchedPoint, MatchOptions, MatchResult, SubMatch } from './match-types.ts';
 export { matchUpload } from './match-upload.ts';
-export { type CoveredPiece, coveredPieces, liveSegmentCount, matchedLengthM } from './read-coverage.ts';
+export { type CoveredPiece, coveredPieces, liveSegmentCount } from './read-coverage.ts';
 export { DRIVABLE_CLASSES, isDrivable, onewayOf } from './road-classes.ts';
 export { cutNodeId, DEFAULT_MAX_PIECE_M, pieceId, type RoadPiece, splitWays } from './split-ways.ts';

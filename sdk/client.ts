@@ -128,6 +128,16 @@ export class MapmintClient {
     return (await this.request<T>('GET', path)).data;
   }
 
+  /** POST a JSON body to the API (authenticated when signed in); answers the response's JSON. */
+  async post<T>(path: string, body: unknown): Promise<T> {
+    return (await this.request<T>('POST', path, body)).data;
+  }
+
+  /** DELETE a resource of the API; answers the response's JSON, if any. */
+  async delete<T>(path: string): Promise<T> {
+    return (await this.request<T>('DELETE', path)).data;
+  }
+
   /** Declares an upload; an identical one of yours comes back with `created: false`. */
   async createUpload(manifest: UploadManifest): Promise<CreatedUpload> {
     return (await this.request<CreatedUpload>('POST', '/v1/uploads', manifest)).data;

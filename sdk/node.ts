@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { createReadStream, ReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type DeclaredFile, describeFile, type UploadManifest, type UploadView } from '../api/index.ts';
 import type { MapmintClient, SendOptions } from './client.ts';
+import { type DeviceSigner, signManifest } from './device-keys.ts';
 
 // The CLI reads roles from here; the rule itself lives in api/ so the browser's upload form shares it.
 export { describeFile };
@@ -89,21 +90,54 @@ export const nodeFileReader: NonNullable<SendOptions['fileReader']> = {
   },
 };
 
+/** The signer of a node:crypto Ed25519 private key. */
+function nodeDeviceSigner(key: KeyObject): DeviceSigner {
+  const x = createPublicKey(key).export({ format: 'jwk' }).x;
+  if (key.asymmetricKeyType !== 'ed25519' || !x) throw new Error('a device key must be an Ed25519 private key');
+  return { publicKey: x, sign: async (message) => sign(null, Buffer.from(message, 'utf8'), key).toString('base64url') };
+}
+
+/**
+ * The device key kept in `file` (PKCS#8 PEM), or undefined when there is none. Like ssh, refuses a key file that
+ * others may read: whoever can read it can sign uploads as this device.
+ */
+export async function loadDeviceKey(file: string): Promise<DeviceSigner | undefined> {
+  const pem = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
+  if (pem === undefined) return undefined;
+  if (process.platform !== 'win32' && ((await stat(file)).mode & 0o077) !== 0) {
+    throw new Error(`${file} can be read by other users: run \`chmod 600 ${file}\` (or register a new key)`);
+  }
+  return nodeDeviceSigner(createPrivateKey(pem));
+}
+
+/** Creates a new Ed25519 device key in `file` (mode 0600, never overwriting an existing file). */
+export async function createDeviceKey(file: string): Promise<DeviceSigner> {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600, flag: 'wx' });
+  return nodeDeviceSigner(privateKey);
+}
+
 /** Progress of a whole upload, in bytes across its files. */
 export type UploadProgress = (e: { sent: number; total: number; file: string }) => void;
 
 /**
- * Uploads local files end to end: declare (or find the identical earlier upload), then send every file the server
- * does not have yet, each resumable. Returns the upload as the server sees it afterwards.
+ * Uploads local files end to end: declare (or find the identical earlier upload), signed by the device key when a
+ * `signer` is given, then send every file the server does not have yet, each resumable. Returns the upload as the
+ * server sees it afterwards.
  */
 export async function uploadFiles(
   client: MapmintClient,
   files: string[],
   base: Omit<UploadManifest, 'files'>,
-  opts: { onProgress?: UploadProgress; send?: SendOptions } = {},
+  opts: { onProgress?: UploadProgress; send?: SendOptions; signer?: DeviceSigner | undefined } = {},
 ): Promise<UploadView> {
   const declared = await declareFiles(files);
-  const up = await client.createUpload({ ...base, files: declared });
+  const manifest = { ...base, files: declared };
+  const up = await client.createUpload(opts.signer ? await signManifest(manifest, opts.signer) : manifest);
   const total = declared.reduce((s, f) => s + f.size, 0);
   let done = up.files.filter((f) => f.status === 'received').reduce((s, f) => s + f.size, 0);
   for (const f of up.files) {

@@ -7,6 +7,7 @@ import type { BlobStore } from '../storage/index.ts';
 import { tilesPlugin } from '../tiler/index.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
 import type { ServerConfig } from './config.ts';
+import { registerDeviceRoutes } from './device-routes.ts';
 import { toHttpError } from './errors.ts';
 import { registerPrivacyRoutes } from './privacy-routes.ts';
 import { clientKey, perMinute } from './rate-limits.ts';
@@ -45,6 +46,7 @@ export async function buildServer(deps: ServerDeps, config: ServerConfig): Promi
   const guard = authGuard(deps.sql);
   await registerAuthRoutes(app, { sql: deps.sql, guard, site }, config);
   await registerUploadRoutes(app, { sql: deps.sql, guard }, config);
+  await registerDeviceRoutes(app, { sql: deps.sql, guard });
   await registerRewardRoutes(app, deps.sql, config);
   await registerReviewRoutes(app, deps, config);
   await registerPrivacyRoutes(app, deps);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { stateDir, tilesDir } from '../db/index.ts';
+import type { UnsignedUploadPolicy } from '../uploads/index.ts';
 
 /** Everything the HTTP server can be told. */
 export interface ServerConfig {
@@ -30,6 +31,11 @@ export interface ServerConfig {
   authRateLimitPerMinute: number;
   /** Uploads a contributor may create per hour. */
   uploadsPerHour: number;
+  /**
+   * Manifests no registered device key signed: `accept` them (rewards pay them at MAPMINT_UNSIGNED_REWARD_MULTIPLIER)
+   * or `refuse` them with 400 `device_signature_required`.
+   */
+  unsignedUploads: UnsignedUploadPolicy;
   /** Partial tus transfers one contributor may have open at once (429 beyond). */
   maxConcurrentTransfers: number;
   /** Bytes stored awaiting acceptance plus bytes in open transfers, per contributor (413 beyond). */
@@ -75,6 +81,16 @@ function flag(name: string): boolean {
   if (v === '' || v === '0' || v === 'false' || v === 'no') return false;
   if (v === '1' || v === 'true' || v === 'yes') return true;
   throw new Error(`${name} must be 1/true/yes or 0/false/no, got ${JSON.stringify(process.env[name])}`);
+}
+
+/** MAPMINT_UNSIGNED_UPLOADS: `accept` (default) or `refuse`. */
+function unsignedUploads(): UnsignedUploadPolicy {
+  const v = (process.env.MAPMINT_UNSIGNED_UPLOADS ?? '').trim().toLowerCase();
+  if (v === '' || v === 'accept') return 'accept';
+  if (v === 'refuse') return 'refuse';
+  throw new Error(
+    `MAPMINT_UNSIGNED_UPLOADS must be accept or refuse, got ${JSON.stringify(process.env.MAPMINT_UNSIGNED_UPLOADS)}`,
+  );
 }
 
 /** MAPMINT_TRUST_PROXY: unset/false (default), true, or a comma-separated list of proxy addresses or CIDRs. */
@@ -135,6 +151,7 @@ function readConfig(overrides: Partial<ServerConfig>): ServerConfig {
     trustProxy: trustProxy(),
     authRateLimitPerMinute: num('MAPMINT_AUTH_RATE_LIMIT_PER_MIN', 60),
     uploadsPerHour: num('MAPMINT_UPLOADS_PER_HOUR', 200),
+    unsignedUploads: unsignedUploads(),
     maxConcurrentTransfers: num('MAPMINT_MAX_CONCURRENT_TRANSFERS', 16),
     // Two largest uploads' worth: a driver can have one drive processing while the next one is sent.
     quotaBytes: num('MAPMINT_QUOTA_BYTES', 32 * 1024 ** 3),

@@ -4,6 +4,7 @@ import { MapmintError } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
 import type { Queue } from '../queue/index.ts';
 import type { BlobStore } from '../storage/index.ts';
+import { type UnsignedUploadPolicy, verifyManifestSignature } from './device-keys.ts';
 import { checkManifest, contentHash, deviceKey, type ManifestLimits, sniffMatches } from './manifest.ts';
 import { transition } from './upload-lifecycle.ts';
 import { uploadSteps } from './upload-steps.ts';
@@ -19,20 +20,29 @@ type Signer = Uploader;
 const notFound = (id: string) => new MapmintError('not_found', 'upload_not_found', `no upload ${id} of yours`);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** What upload creation enforces besides the manifest's own limits. */
+export interface UploadLimits extends ManifestLimits {
+  uploadsPerHour: number;
+  /** Unsigned manifests: accepted (paid at the unsigned multiplier) or refused. Default `accept`. */
+  unsignedUploads?: UnsignedUploadPolicy;
+}
+
 /**
  * Creates an upload from its manifest, or returns the caller's existing upload with the same content (an identical
- * re-upload is answered idempotently; the client then resumes whatever files are still missing).
+ * re-upload is answered idempotently; the client then resumes whatever files are still missing). A device signature
+ * is verified first (uploads/device-keys.ts), so even the idempotent answer needs a manifest the policy admits.
  */
 export async function createUpload(
   sql: Sql,
   who: Signer,
   m: UploadManifest,
-  limits: ManifestLimits & { uploadsPerHour: number },
+  limits: UploadLimits,
 ): Promise<{ upload: UploadView; created: boolean }> {
   checkManifest(m, limits);
   const hash = contentHash(m);
   const total = m.files.reduce((s, f) => s + f.size, 0);
   const id = (await sql.begin(async (tx) => {
+    const signedBy = await verifyManifestSignature(tx as unknown as Sql, who, m, limits.unsignedUploads ?? 'accept');
     const [existing] = await tx<{ id: string; status: string }[]>`
       select id, status from uploads where contributor_id = ${who.contributorId} and content_hash = ${hash}`;
     if (existing) {
@@ -58,8 +68,8 @@ export async function createUpload(
               ${d.hfovDeg ?? null}, ${d.mount ?? null}, ${d.mountYawDeg ?? 0})
       on conflict (contributor_id, device_key) do update set make = excluded.make returning id`;
     const [up] = await tx<{ id: string }[]>`
-      insert into uploads (contributor_id, device_id, manifest, content_hash, byte_size)
-      values (${who.contributorId}, ${dev!.id}, ${tx.json(m as never)}, ${hash}, ${total})
+      insert into uploads (contributor_id, device_id, device_key_id, manifest, content_hash, byte_size)
+      values (${who.contributorId}, ${dev!.id}, ${signedBy}, ${tx.json(m as never)}, ${hash}, ${total})
       on conflict (contributor_id, content_hash) do nothing returning id`;
     if (!up) {
       const [again] = await tx<{ id: string }[]>`
@@ -87,8 +97,10 @@ export async function createUpload(
 export async function getUpload(sql: Sql, who: Signer, id: string): Promise<UploadView> {
   if (!UUID.test(id)) throw notFound(id);
   const [u] =
-    await sql`select id, status, content_hash, byte_size::float8 as byte_size, created_at, updated_at, reasons, validation,
-                        failure from uploads where id = ${id} and contributor_id = ${who.contributorId}`;
+    await sql`select u.id, u.status, u.content_hash, u.byte_size::float8 as byte_size, u.created_at, u.updated_at,
+                u.reasons, u.validation, u.failure, k.public_key as signed_by
+              from uploads u left join device_keys k on k.id = u.device_key_id
+              where u.id = ${id} and u.contributor_id = ${who.contributorId}`;
   if (!u) throw notFound(id);
   const files = await sql`select idx, name, role, declared_size::float8 as size, declared_sha256, status
                           from upload_files where upload_id = ${id} order by idx`;
@@ -104,6 +116,7 @@ export async function getUpload(sql: Sql, who: Signer, id: string): Promise<Uplo
     updatedAt: u.updated_at.toISOString(),
     reasons: u.reasons,
     validation: u.validation ?? null,
+    signedBy: u.signed_by ?? null,
     steps: await uploadSteps(sql, id),
     failure: u.failure ?? null,
     progress: Object.fromEntries(

@@ -10,7 +10,18 @@ export {
   getUpload,
   listUploads,
   type Uploader,
+  type UploadLimits,
 } from './create-upload.ts';
+export {
+  type KeyOwner,
+  listDeviceKeys,
+  manifestSignatureSchema,
+  registerDeviceKey,
+  registerDeviceKeySchema,
+  revokeDeviceKey,
+  type UnsignedUploadPolicy,
+  verifyManifestSignature,
+} from './device-keys.ts';
 export { expireAbandonedUploads, purgeQuarantinedFiles } from './expire-uploads.ts';
 export {
   CONTENT_TYPES,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { UploadManifest } from '../api/index.ts';
 import type { FileRole } from '../core/index.ts';
 import { invalid, MapmintError } from '../core/index.ts';
+import { manifestSignatureSchema } from './device-keys.ts';
 
 /** Content types accepted per role; anything else is answered with 415. */
 export const CONTENT_TYPES: Record<FileRole, string[]> = {
@@ -55,6 +56,7 @@ export const manifestSchema = {
         },
       },
     },
+    deviceSignature: manifestSignatureSchema,
   },
 } as const;
 

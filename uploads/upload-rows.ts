@@ -22,14 +22,18 @@ export async function uploadCamera(sql: Sql, uploadId: string): Promise<UploadCa
   return c;
 }
 
-/** Who an upload belongs to and whether it passed validation, with the contributor's reputation (reward booking). */
+/**
+ * Who an upload belongs to and whether it passed validation, with the contributor's reputation and whether a
+ * registered device key signed its manifest (reward booking).
+ */
 export type UploadOwner = Pick<UploadRow, 'status' | 'contributorId'> &
-  Pick<ContributorRow, 'reputation'> & { verdict: string | null };
+  Pick<ContributorRow, 'reputation'> & { verdict: string | null; signed: boolean };
 
-/** The owner, status, verdict and owner's reputation of an upload; undefined if there is no such upload. */
+/** The owner, status, verdict, signing and owner's reputation of an upload; undefined if there is no such upload. */
 export async function uploadOwner(sql: Sql, uploadId: string): Promise<UploadOwner | undefined> {
   const [u] = await sql<UploadOwner[]>`
-    select u.status, u.validation->>'verdict' as verdict, u.contributor_id as "contributorId", c.reputation
+    select u.status, u.validation->>'verdict' as verdict, u.contributor_id as "contributorId", c.reputation,
+      u.device_key_id is not null as signed
     from uploads u join contributors c on c.id = u.contributor_id where u.id = ${uploadId}`;
   return u;
 }
@@ -118,10 +122,16 @@ export async function earlierDuplicate(sql: Sql, uploadId: string): Promise<stri
   return earlier?.id;
 }
 
-/** The other uploads of this upload's device that were not quarantined. */
+/**
+ * The other uploads of this upload's device that were not quarantined. A signed upload's device is its key: every
+ * upload that key signed, whoever declared what camera. Only an unsigned upload falls back to the self-declared
+ * camera (the contributor's make and model), compared with the contributor's other unsigned uploads of it.
+ */
 export async function sameDeviceUploads(sql: Sql, uploadId: string): Promise<string[]> {
   const rows = await sql<Pick<UploadRow, 'id'>[]>`
     select o.id from uploads o join uploads me on me.id = ${uploadId}
-    where o.device_id = me.device_id and o.id <> me.id and o.status <> 'quarantined'`;
+    where o.id <> me.id and o.status <> 'quarantined'
+      and case when me.device_key_id is not null then o.device_key_id = me.device_key_id
+               else o.device_key_id is null and o.device_id = me.device_id end`;
   return rows.map((r) => r.id);
 }

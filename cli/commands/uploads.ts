@@ -1,15 +1,17 @@
 import type { Command } from 'commander';
 import { MapmintClient, type Mount, type StepView, type UploadView } from '../../sdk/index.ts';
-import { uploadFiles } from '../../sdk/node.ts';
+import { loadDeviceKey, uploadFiles } from '../../sdk/node.ts';
 import { retryUpload } from '../../uploads/index.ts';
 import { openRuntime } from '../../worker/index.ts';
 import { emit, type GlobalFlags, log, progressBar } from '../output.ts';
 import { loadWallet, newKeystore } from '../wallet.ts';
+import { deviceKeyFile } from './device.ts';
 
-const DEFAULT_SERVER = process.env.MAPMINT_SERVER ?? 'http://127.0.0.1:8787';
+/** The server the upload commands talk to unless told: MAPMINT_SERVER, else the local one. */
+export const DEFAULT_SERVER = process.env.MAPMINT_SERVER ?? 'http://127.0.0.1:8787';
 
 /** Signs in with the configured wallet (or uses MAPMINT_TOKEN). */
-async function signedInClient(server: string, keystore?: string): Promise<MapmintClient> {
+export async function signedInClient(server: string, keystore?: string): Promise<MapmintClient> {
   const client = new MapmintClient({ baseUrl: server, token: process.env.MAPMINT_TOKEN });
   if (!client.token) await client.signIn(await loadWallet(keystore));
   return client;
@@ -73,6 +75,8 @@ export function registerUploads(program: Command, flags: () => GlobalFlags): voi
           ...(o.startTime ? { startTime: String(o.startTime) } : {}),
         },
         {
+          // Signed by this machine's device key when `mapmint device register` made one.
+          signer: await loadDeviceKey(deviceKeyFile()),
           onProgress: (e) => {
             const mb = (x: number) => Math.round(x / 1e5) / 10;
             if (!started) {

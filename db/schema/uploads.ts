@@ -82,6 +82,27 @@ export const devices = pgTable(
   (t) => [uniqueIndex('devices_contributor_key').on(t.contributorId, t.deviceKey)],
 );
 
+/**
+ * Device signing keys (issue 18): an Ed25519 public key a camera, companion app or CLI holds the private half of,
+ * bound to one contributor. A manifest it signs is verified at upload creation (uploads/device-keys.ts). A key is
+ * unique across contributors and stays bound after revocation, so a leaked key cannot be re-registered elsewhere.
+ */
+export const deviceKeys = pgTable(
+  'device_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    contributorId: uuid('contributor_id')
+      .notNull()
+      .references(() => contributors.id),
+    /** The raw 32-byte Ed25519 public key, base64url without padding (43 characters). */
+    publicKey: text('public_key').notNull().unique(),
+    label: text('label'),
+    registeredAt: timestamp('registered_at', { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('device_keys_contributor').on(t.contributorId)],
+);
+
 export const uploads = pgTable(
   'uploads',
   {
@@ -92,6 +113,8 @@ export const uploads = pgTable(
     deviceId: uuid('device_id')
       .notNull()
       .references(() => devices.id),
+    /** The device key that signed the manifest; null for an unsigned upload (rewarded by the unsigned policy). */
+    deviceKeyId: uuid('device_key_id').references(() => deviceKeys.id),
     status: uploadStatus('status').notNull().default('receiving'),
     manifest: jsonb('manifest').notNull(),
     /** SHA-256 over the files' roles and hashes: identical content gives the identical hash. */
@@ -111,6 +134,7 @@ export const uploads = pgTable(
     uniqueIndex('uploads_contributor_content').on(t.contributorId, t.contentHash),
     index('uploads_content_hash').on(t.contentHash),
     index('uploads_status').on(t.status),
+    index('uploads_device_key').on(t.deviceKeyId),
   ],
 );
 

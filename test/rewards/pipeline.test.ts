@@ -1,65 +1,25 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import type { Wallet } from 'ethers';
 import { distributor, operatorSigner, providerFor, saveDeployment, startLocalChain } from '../../chain/index.ts';
-import { destination } from '../../core/geo.ts';
-import { type DemoDrive, generateDrive } from '../../demo/index.ts';
+import type { DemoDrive } from '../../demo/index.ts';
 import { bookUpload, closeEpoch, DEFAULT_REWARDS, publishEpoch, verifyClaim } from '../../rewards/index.ts';
-import { importRoads } from '../../roads/index.ts';
-import { claimRewards, type MapmintClient, type UploadView } from '../../sdk/index.ts';
+import { claimRewards, type MapmintClient } from '../../sdk/index.ts';
 import { uploadFiles } from '../../sdk/node.ts';
-import { startWorker } from '../../worker/index.ts';
-import { mulberry32 } from '../support/prng.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { type DemoPipeline, processed, useDemoPipeline } from '../support/demo-pipeline.ts';
+import type { TestServer } from '../support/server.ts';
 
+const pipeline = useDemoPipeline();
+const redrive: DemoPipeline['redrive'] = (...args) => pipeline.redrive(...args);
 let s: TestServer;
-let worker: { stop(): Promise<void> };
 let drive: DemoDrive;
-const device = { make: 'mapmint', model: 'demo', hfovDeg: 115, mount: 'windshield' as const };
-
 before(async () => {
-  s = await startTestServer();
-  worker = await startWorker({ sql: s.db.sql, blobs: s.blobs, queue: s.queue });
-  drive = await generateDrive({
-    outDir: path.join(s.dir, 'drive'),
-    seed: 11,
-    route: { durationS: 60 },
-    gps: { whiteSigmaM: 1, biasSigmaM: 3 },
-    video: { width: 320, height: 180, fps: 10 },
-  });
-  await importRoads(s.db.sql, drive.paths.pbf!, { region: 'demo' });
+  await pipeline.ready;
+  ({ s, drive } = pipeline);
 });
-after(async () => {
-  await worker.stop();
-  await s.close();
-});
-
-/** Waits until the upload has left the pipeline: done (booked, among every other step), quarantined or failed. */
-function processed(client: MapmintClient, id: string): Promise<UploadView> {
-  return client.waitFor(id, (u) => ['done', 'quarantined', 'failed'].includes(u.status), {
-    timeoutMs: 300_000,
-    intervalMs: 250,
-  });
-}
-
-/** A GPX-free track file: the true track with fresh, independent noise (a second drive, not a copy). */
-async function redrive(name: string, seed: number, shift?: { bearing: number; m: number }): Promise<string> {
-  const truth = JSON.parse(await readFile(drive.paths.truth, 'utf8')) as {
-    track: { t: number; lat: number; lon: number }[];
-  };
-  const rnd = mulberry32(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
-  const rows = truth.track.map((p) => {
-    let [lat, lon] = [p.lat + (gauss() * 3) / 111_320, p.lon + (gauss() * 3) / 75_000];
-    if (shift) [lat, lon] = destination(lat, lon, shift.bearing, shift.m);
-    return `${new Date(p.t).toISOString()},${lat},${lon}`;
-  });
-  const file = path.join(s.dir, name);
-  await writeFile(file, `time,lat,lon\n${rows.join('\n')}\n`);
-  return file;
-}
+const device = { make: 'mapmint', model: 'demo', hfovDeg: 115, mount: 'windshield' as const };
 
 let a: { client: MapmintClient; address: string; uploadId: string; wallet: Wallet };
 
@@ -82,7 +42,10 @@ test('a validated drive is matched onto the imported roads, covers them, and boo
     .sql`select rule, amount::text, multipliers, segment_id from ledger_entries where upload_id = ${up.id}`;
   assert.ok(ledger.length > 0);
   assert.ok(ledger.every((l) => l.rule === 'first_coverage' && BigInt(l.amount) > 0n));
-  assert.deepEqual(Object.keys(ledger[0]!.multipliers).sort(), ['demand', 'quality', 'reputation', 'rule']);
+  // Unsigned (no device key): every entry carries the unsigned multiplier beside the other factors.
+  assert.deepEqual(Object.keys(ledger[0]!.multipliers).sort(), ['demand', 'quality', 'reputation', 'rule', 'unsigned']);
+  assert.ok(ledger.every((l) => l.multipliers.unsigned === DEFAULT_REWARDS.unsignedMultiplier));
+  // The video films the whole drive: every counted piece has frames along it and earned once.
   const [cov] = await s.db.sql`select count(*)::int as n from coverage where upload_id = ${up.id} and counted`;
   assert.equal(ledger.length, cov!.n, 'every counted piece earned once');
 });
