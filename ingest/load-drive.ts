@@ -14,6 +14,8 @@ export interface DriveFile {
 export interface DriveTiming {
   startTime?: string;
   timeOffsetMs?: number;
+  /** IANA zone of a camera that writes local time into `creation_time`. */
+  timezone?: string;
 }
 
 /** A pause in recording between two clips of one drive (dashcams cut every 1-3 minutes, GoPro chapters at 4 GB). */
@@ -84,7 +86,7 @@ export function mergeClipTracks(tracks: readonly Track[]): Track {
 }
 
 /** Gaps between consecutive videos once they are in time order. */
-function clipGaps(videos: Drive['videos']): ClipGap[] {
+export function clipGaps(videos: Drive['videos']): ClipGap[] {
   const gaps: ClipGap[] = [];
   for (let i = 1; i < videos.length; i++) {
     const a = videos[i - 1]!;
@@ -143,6 +145,7 @@ export async function loadDrive(files: DriveFile[], timing: DriveTiming = {}): P
       track: own ?? track,
       ...(timing.timeOffsetMs !== undefined ? { manifestOffsetMs: timing.timeOffsetMs } : {}),
       ...(timing.startTime ? { startTime: timing.startTime } : {}),
+      ...(timing.timezone ? { timezone: timing.timezone } : {}),
       embedded: own !== undefined,
     });
     placed.push({ path: v.path, name: v.name, probe, align });
