@@ -132,7 +132,9 @@ async function ingestOnce(input: Input, withMotion: boolean, sql: Sql, uploadId:
     const t = performance.now();
     const probe = await probeVideo(input.video);
     const track = await readTrack({ path: input.track });
-    let align = alignVideoToTrack({ probe, track, embedded: input.video === input.track });
+    // KITTI's video has no creation_time: its clock is the manifest start a client would send (the truth here).
+    const startTime = input.trueT0(probe, track);
+    let align = alignVideoToTrack({ probe, track, embedded: input.video === input.track, startTime });
     if (withMotion) {
       const r = await checkVideoMotion({ probe, track, claimedT0Ms: align.t0Ms, claimedBy: align.source });
       if (r.motion.offsetMs !== undefined) align = { ...align, t0Ms: align.t0Ms + r.motion.offsetMs };

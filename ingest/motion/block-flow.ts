@@ -1,6 +1,6 @@
 /**
  * Sparse optical flow between two small grey frames by block matching on a two-level pyramid: a coarse search on
- * the half-resolution image (wide range, cheap), then a +-1 px search and a parabolic sub-pixel fit at full
+ * the half-resolution image (wide range, cheap), then a +-1 px search and a sub-pixel fit at full
  * resolution. Only blocks with texture in both directions (the smaller eigenvalue of the structure tensor, Shi and
  * Tomasi 1994) are matched: flat sky and asphalt, and single straight edges (the aperture problem), give nothing
  * reliable. Every buffer is allocated once per video size and reused (no per-pixel or per-frame allocation).
@@ -193,6 +193,8 @@ function refine(
         by = dy;
       }
     }
+  // A parabola, not the equiangular (V) fit that suits SAD in theory: on KITTI and the GoPro drone flight the V fit
+  // moved the best offsets by 0.1-2.7 s, on generated drives it changed nothing (see README.md).
   const sub = (m: number, z: number, p: number): number => {
     const d = m - 2 * z + p;
     return d > 0 ? Math.max(-0.5, Math.min(0.5, (m - p) / (2 * d))) : 0;

@@ -38,6 +38,8 @@ export interface CheckInput {
   profile?: MotionProfile;
 }
 
+/** Mean grey level below which a frame is dark: video black is 16 in the limited (TV) range most cameras write. */
+const DARK_LUMA = 28;
 /** Median image motion below which a frame pair counts as still, in analysed pixels per second. */
 const STILL_FLOW = 1.5;
 /** Track speed above which it counts as moving, m/s (a walk stays below: it is never called a contradiction). */
@@ -52,7 +54,7 @@ function videoState(samples: readonly MotionSample[]) {
   let still = 0;
   let dark = 0;
   for (const s of samples) {
-    if (s.luma < 16) dark++;
+    if (s.luma < DARK_LUMA) dark++;
     if (Number.isNaN(s.speed)) continue;
     measurable++;
     if (s.flow < STILL_FLOW) still++;

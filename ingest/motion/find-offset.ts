@@ -49,6 +49,21 @@ const EXCLUSION_S = 1.5;
 /** Track variation at which a channel counts fully: 1 m/s of speed, 4 degrees/s of turn rate (std over the overlap). */
 const SPEED_INFO = 1;
 const TURN_INFO = 4;
+/** Stop/move channel: the track's speed saturated at 1.5 m/s, the video's proxy at a fifth of its 90th percentile. */
+const MOVING_MS = 1.5;
+const MOVE_INFO = 0.3;
+/** Below this track speed (m/s) a sample is a stop; the stop/move channel counts only with >= 1 s of stops. */
+const STOP_MS = 0.5;
+
+/** The video proxy's value that reads as "moving": a fifth of its 90th percentile (the cruising speed's). */
+function movingScale(samples: readonly MotionSample[]): number {
+  const v = samples
+    .map((s) => s.speed)
+    .filter((x) => !Number.isNaN(x))
+    .sort((a, b) => a - b);
+  const p90 = v[Math.floor(0.9 * (v.length - 1))] ?? 0;
+  return p90 > 0 ? p90 / 5 : 1;
+}
 
 /** Sums of one channel's fit over the overlap. */
 interface Fit {
@@ -83,6 +98,9 @@ export function scoreAt(
 ): { score: number; overlapS: number } {
   const sp = emptyFit();
   const yw = emptyFit();
+  const mv = emptyFit();
+  const moveScale = movingScale(samples);
+  let stops = 0;
   let first = Infinity;
   let last = -Infinity;
   for (const s of samples) {
@@ -98,6 +116,15 @@ export function scoreAt(
     sp.sy += s.speed;
     sp.sx += g;
     sp.n++;
+    const mt = Math.min(1, g / MOVING_MS);
+    const mvid = Math.min(1, s.speed / moveScale);
+    mv.sxy += mvid * mt;
+    mv.sxx += mt * mt;
+    mv.syy += mvid * mvid;
+    mv.sy += mvid;
+    mv.sx += mt;
+    mv.n++;
+    if (g < STOP_MS) stops++;
     yw.sxy += s.yaw * w;
     yw.sxx += w * w;
     yw.syy += s.yaw * s.yaw;
@@ -108,9 +135,12 @@ export function scoreAt(
   const overlapS = last >= first ? last - first : 0;
   const a = channelScore(sp, 1, SPEED_INFO);
   const b = channelScore(yw, -1, TURN_INFO);
-  const wsum = a.w + b.w;
+  // A drone or a walk slows but never stops: there the channel would only add noise.
+  const stoppedS = sp.n > 0 ? (stops / sp.n) * overlapS : 0;
+  const c = stoppedS >= 1 ? channelScore(mv, 1, MOVE_INFO) : { r2: 0, w: 0 };
+  const wsum = a.w + b.w + c.w;
   // Without variation in the track over the overlap the score is 0: nothing to match.
-  return { score: wsum > 0 ? (a.w * a.r2 + b.w * b.r2) / Math.max(1, wsum) : 0, overlapS };
+  return { score: wsum > 0 ? (a.w * a.r2 + b.w * b.r2 + c.w * c.r2) / Math.max(1, wsum) : 0, overlapS };
 }
 
 /** Minimum overlap for a candidate: 60 % of the video, and at least 5 s (or the whole video if shorter). */
@@ -145,7 +175,9 @@ export function findOffset(samples: readonly MotionSample[], track: TrackProfile
   const { overlapS } = scoreAt(samples, track, opts.claimedT0Ms, best.d);
   const r2 = Number.isFinite(runnerUp) ? Math.max(0, runnerUp) : 0;
   const margin = best.score - r2;
-  const confidence = Math.max(0, Math.min(1, (margin / Math.max(0.05, 1 - r2)) * Math.min(1, best.score / 0.6)));
+  // Height factor: a peak explaining under 60 % of the variance earns proportionally less (and none at or below 0).
+  const height = Math.max(0, Math.min(1, best.score / 0.6));
+  const confidence = Math.max(0, Math.min(1, (margin / Math.max(0.05, 1 - r2)) * height));
   const bestMs = Math.round(best.d * 1000);
   const out = { bestMs, confidence, score: best.score, runnerUp: r2, overlapS };
   if (confidence < CONFIDENT) return { ...out, offsetMs: undefined, why: best.score < 0.3 ? 'no_match' : 'ambiguous' };

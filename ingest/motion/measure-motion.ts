@@ -29,7 +29,7 @@ export interface MotionSample {
   flow: number;
   /** Fraction of the grid's blocks with texture enough to match, [0, 1]. */
   tracked: number;
-  /** Mean grey level of the pair's second frame, 0-255 (a black video reads < 16). */
+  /** Mean grey level of the pair's second frame, 0-255 (limited-range black is 16). */
   luma: number;
 }
 
