@@ -7,6 +7,7 @@
  * (a rejection: the upload is quarantined before sampling, so nothing is stored or booked).
  */
 
+import { invalid } from '../core/index.ts';
 import { clipGaps, type Drive, type DriveTiming } from './load-drive.ts';
 import { CLOCK_TOLERANCE_MS, checkVideoMotion, UNTRUSTED_CLOCKS } from './motion/index.ts';
 import type { Finding } from './validate/index.ts';
@@ -20,9 +21,16 @@ export async function alignByMotion(drive: Drive, timing: DriveTiming = {}): Pro
     const check = await checkVideoMotion({
       probe: v.probe,
       track: drive.track,
-      claimedT0Ms: claimed.t0Ms,
+      ...searchAround(drive, v),
       claimedBy: claimed.source,
     });
+    if (claimed.source === 'unplaced' && check.motion.offsetMs === undefined) {
+      throw invalid(
+        'video_unaligned',
+        `${v.name}: cannot place the video in time: no manifest offset, no embedded telemetry, no creation_time, no manifest startTime, and its motion matches the track nowhere with confidence (best ${check.motion.confidence})`,
+        { file: v.name, motionConfidence: check.motion.confidence },
+      );
+    }
     v.align = { ...claimed, motion: check.motion };
     const { offsetMs, confidence } = check.motion;
     if (check.mismatch) {
@@ -36,7 +44,7 @@ export async function alignByMotion(drive: Drive, timing: DriveTiming = {}): Pro
     }
     if (offsetMs === undefined) continue;
     if (UNTRUSTED_CLOCKS.includes(claimed.source)) {
-      const t0Ms = claimed.t0Ms + offsetMs;
+      const t0Ms = check.motion.claimedT0Ms + offsetMs;
       v.align = {
         ...v.align,
         t0Ms,
@@ -45,7 +53,7 @@ export async function alignByMotion(drive: Drive, timing: DriveTiming = {}): Pro
         coverage: coverageOf(drive, v.probe.durationS, t0Ms),
       };
     }
-    if (Math.abs(offsetMs) > CLOCK_TOLERANCE_MS) {
+    if (claimed.source !== 'unplaced' && Math.abs(offsetMs) > CLOCK_TOLERANCE_MS) {
       findings.push({
         code: 'clock_disagrees_with_motion',
         severity: 'warn',
@@ -63,6 +71,19 @@ export async function alignByMotion(drive: Drive, timing: DriveTiming = {}): Pro
   drive.videos.sort((a, b) => a.align.t0Ms - b.align.t0Ms);
   drive.gaps = clipGaps(drive.videos);
   return findings;
+}
+
+/**
+ * Where to search: +-30 s around a clock's claim; for an unplaced video, every placement inside the track (the
+ * search is symmetric, so around the middle one, 5 s beyond either end).
+ */
+function searchAround(drive: Drive, v: Drive['videos'][number]): { claimedT0Ms: number; rangeS?: number } {
+  if (v.align.source !== 'unplaced') return { claimedT0Ms: v.align.t0Ms };
+  const pts = drive.track.points;
+  const first = pts[0]?.t ?? v.align.t0Ms;
+  const last = pts[pts.length - 1]?.t ?? first;
+  const slackS = Math.max(0, (last - first) / 1000 - v.probe.durationS);
+  return { claimedT0Ms: first + (slackS / 2) * 1000, rangeS: slackS / 2 + 5 };
 }
 
 /** Fraction of a video placed at `t0Ms` that the drive's track covers. */

@@ -127,7 +127,7 @@ export async function validateUpload(ctx: StageContext, uploadId: string, jobId?
     let drive: Drive;
     let motionFindings: Finding[];
     try {
-      drive = await loadDrive(await uploadDriveFiles(ctx, tx, uploadId), timing);
+      drive = await loadDrive(await uploadDriveFiles(ctx, tx, uploadId), timing, { allowUnplaced: true });
       motionFindings = await alignByMotion(drive, timing);
     } catch (err) {
       if (!(err instanceof MapmintError) || err.kind === 'internal' || err.kind === 'dependency_missing') throw err;

@@ -13,7 +13,7 @@ import { type MotionProfile, type MotionSample, measureMotion } from './measure-
 import { profileAt, type TrackProfile, trackProfile } from './track-profile.ts';
 
 /** Clocks that a confident motion offset replaces; the others (embedded telemetry) it only checks. */
-export const UNTRUSTED_CLOCKS: readonly AlignmentSource[] = ['creation_time', 'manifest_start'];
+export const UNTRUSTED_CLOCKS: readonly AlignmentSource[] = ['creation_time', 'manifest_start', 'unplaced'];
 
 /** A disagreement larger than this between a clock and a confident motion offset is flagged, ms. */
 export const CLOCK_TOLERANCE_MS = 1000;

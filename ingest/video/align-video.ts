@@ -15,7 +15,14 @@ import { invalid } from '../../core/index.ts';
 import type { VideoProbe } from './probe-video.ts';
 
 /** How t0 was decided. */
-export type AlignmentSource = 'manifest_offset' | 'embedded_telemetry' | 'creation_time' | 'manifest_start' | 'motion';
+export type AlignmentSource =
+  | 'manifest_offset'
+  | 'embedded_telemetry'
+  | 'creation_time'
+  | 'manifest_start'
+  | 'motion'
+  /** Nothing dates the video (ingest/load-drive's `allowUnplaced`): its t0 is a placeholder until motion places it. */
+  | 'unplaced';
 
 /** What the video's own motion said about its clock (ingest/motion). */
 export interface MotionAlignment {

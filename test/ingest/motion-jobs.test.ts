@@ -95,6 +95,22 @@ test('a creation_time 6 s off is re-placed by the motion within 100 ms, and the 
   assert.ok(Math.abs(Number(flag.details?.motionOffsetMs) + 6000) <= 100, JSON.stringify(flag.details));
 });
 
+test('a video with no clock at all (a 24 s cut of the drive with a stop, no creation_time) is placed by its motion', async () => {
+  // Re-encoded from 6 s on: the cut's t = 0 is the drive's 6 s exactly; -map_metadata -1 drops creation_time.
+  const cut = path.join(s.dir, 'cut.mp4');
+  ffmpeg([
+    ...['-ss', '6', '-i', drive.paths.video!, '-t', '24', '-map_metadata', '-1'],
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', cut],
+  ]);
+  const r = await validate([cut, await movedTrack(0.1)]);
+  assert.equal(r.status, 'processing', JSON.stringify(r.validation.reasons));
+  const v = r.validation.videos[0]!;
+  assert.equal(v.alignedBy, 'motion');
+  assert.equal(v.motion?.clock, 'unplaced');
+  const truth = truthMs + 6000;
+  assert.ok(Math.abs(Date.parse(v.t0) - truth) <= 100, `t0 ${v.t0}, truth ${new Date(truth).toISOString()}`);
+});
+
 test('a manual time offset wins over the motion: no motion check, the offset places the video', async () => {
   const r = await validate([restamped(7), await movedTrack(0.02)], { timeOffsetMs: 2500 });
   assert.equal(r.status, 'processing', JSON.stringify(r.validation.reasons));
