@@ -10,7 +10,9 @@
  * |claim + offset - truth|; an unknown counts as `failed`; a confident answer more than 0.5 s off counts as
  * `confident_wrong` (the figure that must stay 0).
  * cost_ratio: the ingest of every input (probe, read track, place, sample frames into a scratch database) with the
- * motion pass and the offset search, over the same ingest without them, same inputs, same run, alternating order.
+ * motion pass and the offset search, over the same ingest without them, same inputs, same run, alternating order;
+ * `cost_ratio_with_privacy` the same with the privacy blur the worker runs on every kept frame (skip:
+ * MAPMINT_BENCH_PRIVACY=0).
  * Prints details to stderr and the JSON line last on stdout. Run: `npm run bench:align`.
  */
 import { createHash } from 'node:crypto';
@@ -22,10 +24,11 @@ import type { Sql } from '../db/connect.ts';
 import { stateDir } from '../db/paths.ts';
 import { generateDrive } from '../demo/index.ts';
 import { checkVideoMotion, type MotionProfile, measureMotion } from '../ingest/motion/index.ts';
-import { sampleFrames } from '../ingest/sample/index.ts';
+import { type BeforeStore, sampleFrames } from '../ingest/sample/index.ts';
 import { readTrack } from '../ingest/telemetry/index.ts';
 import { alignVideoToTrack, probeVideo, type VideoProbe } from '../ingest/video/index.ts';
 import { LocalBlobStore } from '../storage/index.ts';
+import { openPrivacyBlur, openVisionModels } from '../vision/index.ts';
 import { createScratchDatabase } from './support/scratch-db.ts';
 
 const SHARED = path.resolve(import.meta.dirname, '..', '..', 'shared', 'data');
@@ -126,7 +129,12 @@ async function alignCases(input: Input): Promise<Case[]> {
 }
 
 /** Ingest of one input, as the pipeline does it, with or without the motion alignment; wall seconds. */
-async function ingestOnce(input: Input, withMotion: boolean, sql: Sql, uploadId: string): Promise<number> {
+async function ingestOnce(
+  input: Input,
+  withMotion: boolean,
+  db: { sql: Sql; uploadId: string },
+  beforeStore?: BeforeStore,
+): Promise<number> {
   const blobDir = mkdtempSync(path.join(tmpdir(), 'mapmint-bench-align-'));
   try {
     const t = performance.now();
@@ -139,7 +147,8 @@ async function ingestOnce(input: Input, withMotion: boolean, sql: Sql, uploadId:
       const r = await checkVideoMotion({ probe, track, claimedT0Ms: align.t0Ms, claimedBy: align.source });
       if (r.motion.offsetMs !== undefined) align = { ...align, t0Ms: align.t0Ms + r.motion.offsetMs };
     }
-    await sampleFrames({ video: probe, track, align, blobs: new LocalBlobStore(blobDir), db: { sql, uploadId } });
+    const blobs = new LocalBlobStore(blobDir);
+    await sampleFrames({ video: probe, track, align, blobs, db, ...(beforeStore ? { beforeStore } : {}) });
     return (performance.now() - t) / 1000;
   } finally {
     rmSync(blobDir, { recursive: true, force: true });
@@ -147,7 +156,11 @@ async function ingestOnce(input: Input, withMotion: boolean, sql: Sql, uploadId:
 }
 
 /** Sum of ingest wall times over the inputs, with and without motion, alternating which goes first. */
-async function costRatio(inputs: Input[], rounds: number): Promise<{ with: number; without: number }> {
+async function costRatio(
+  inputs: Input[],
+  rounds: number,
+  beforeStore?: BeforeStore,
+): Promise<{ with: number; without: number }> {
   const db = await createScratchDatabase({ prefix: 'mapmint_bench_align' });
   const { sql } = db;
   try {
@@ -166,7 +179,7 @@ async function costRatio(inputs: Input[], rounds: number): Promise<{ with: numbe
       for (const input of inputs) {
         const order = (r + n) % 2 === 0 ? [false, true] : [true, false];
         for (const withMotion of order) {
-          const s = await ingestOnce(input, withMotion, sql, await upload());
+          const s = await ingestOnce(input, withMotion, { sql, uploadId: await upload() }, beforeStore);
           total[withMotion ? 'with' : 'without'] += s;
         }
       }
@@ -174,6 +187,26 @@ async function costRatio(inputs: Input[], rounds: number): Promise<{ with: numbe
     return total;
   } finally {
     await db.drop();
+  }
+}
+
+/**
+ * The same cost with the privacy blur the worker always runs on kept frames (models opened and warmed up before the
+ * clock): what a deployment really pays for the motion pass. One round.
+ */
+async function privacyCost(inputs: Input[]): Promise<{ with: number; without: number }> {
+  const models = await openVisionModels();
+  const privacy = await openPrivacyBlur({ models: { detector: models.detector, ocr: models.ocr } });
+  try {
+    await privacy.beforeStore({ rgb: Buffer.alloc(320 * 180 * 3, 128), width: 320, height: 180 });
+    const cost = await costRatio(inputs, 1, (frame) => privacy.beforeStore(frame));
+    process.stderr.write(
+      `with the privacy blur: ${cost.without.toFixed(2)} s without alignment, ${cost.with.toFixed(2)} s with\n`,
+    );
+    return cost;
+  } finally {
+    await privacy.close();
+    await models.close();
   }
 }
 
@@ -201,6 +234,7 @@ const cost = await costRatio(inputs, 2);
 process.stderr.write(
   `ingest wall time: ${cost.without.toFixed(2)} s without alignment, ${cost.with.toFixed(2)} s with\n`,
 );
+const withPrivacy = process.env.MAPMINT_BENCH_PRIVACY === '0' ? undefined : await privacyCost(inputs);
 const byKind = (k: Input['kind']) => {
   const e = confident
     .filter((c) => c.kind === k)
@@ -223,5 +257,8 @@ console.log(
     real: byKind('real'),
     generated: byKind('generated'),
     cost_ratio: Math.round((cost.with / cost.without) * 1000) / 1000,
+    ...(withPrivacy
+      ? { cost_ratio_with_privacy: Math.round((withPrivacy.with / withPrivacy.without) * 1000) / 1000 }
+      : {}),
   }),
 );
