@@ -24,7 +24,7 @@ export async function alignByMotion(drive: Drive, timing: DriveTiming = {}): Pro
       ...searchAround(drive, v),
       claimedBy: claimed.source,
     });
-    if (claimed.source === 'unplaced' && check.motion.offsetMs === undefined) {
+    if (claimed.source === 'unplaced' && check.motion.offsetMs === undefined && !check.mismatch) {
       throw invalid(
         'video_unaligned',
         `${v.name}: cannot place the video in time: no manifest offset, no embedded telemetry, no creation_time, no manifest startTime, and its motion matches the track nowhere with confidence (best ${check.motion.confidence})`,
