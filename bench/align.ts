@@ -28,6 +28,7 @@ import { type BeforeStore, sampleFrames } from '../ingest/sample/index.ts';
 import { readTrack } from '../ingest/telemetry/index.ts';
 import { alignVideoToTrack, probeVideo, type VideoProbe } from '../ingest/video/index.ts';
 import { LocalBlobStore } from '../storage/index.ts';
+import { seedDevice, seedUpload } from '../test/support/seed.ts';
 import { openPrivacyBlur, openVisionModels } from '../vision/index.ts';
 import { createScratchDatabase } from './support/scratch-db.ts';
 
@@ -164,20 +165,12 @@ async function costRatio(
   const db = await createScratchDatabase({ prefix: 'mapmint_bench_align' });
   const { sql } = db;
   try {
-    const [c] =
-      await sql`insert into contributors (address) values ('0x000000000000000000000000000000000000a11a') returning id`;
-    const [d] =
-      await sql`insert into devices (contributor_id, device_key, make, model) values (${c!.id}, 'bench-align', 'mapmint', 'demo') returning id`;
-    let n = 0;
-    const upload = async (): Promise<string> => {
-      const [u] =
-        await sql`insert into uploads (contributor_id, device_id, manifest, content_hash, byte_size) values (${c!.id}, ${d!.id}, '{}', ${`bench-align-${n++}`}, 0) returning id`;
-      return u!.id as string;
-    };
+    const device = await seedDevice(sql, { model: 'bench-align' });
+    const upload = async (): Promise<string> => (await seedUpload(sql, { device })).uploadId;
     const total = { with: 0, without: 0 };
     for (let r = 0; r < rounds; r++) {
-      for (const input of inputs) {
-        const order = (r + n) % 2 === 0 ? [false, true] : [true, false];
+      for (const [i, input] of inputs.entries()) {
+        const order = (r + i) % 2 === 0 ? [false, true] : [true, false];
         for (const withMotion of order) {
           const s = await ingestOnce(input, withMotion, { sql, uploadId: await upload() }, beforeStore);
           total[withMotion ? 'with' : 'without'] += s;

@@ -77,6 +77,16 @@ interface Fit {
 
 const emptyFit = (): Fit => ({ sxy: 0, sxx: 0, syy: 0, sy: 0, sx: 0, n: 0 });
 
+/** Adds one (track x, video y) pair to a channel's sums. */
+function add(f: Fit, x: number, y: number): void {
+  f.sxy += x * y;
+  f.sxx += x * x;
+  f.syy += y * y;
+  f.sy += y;
+  f.sx += x;
+  f.n++;
+}
+
 /** Explained variance of y = k x (k of the required sign), and the weight the track's own variation earns. */
 function channelScore(f: Fit, sign: 1 | -1, info: number): { r2: number; w: number } {
   if (f.n < 5) return { r2: 0, w: 0 };
@@ -110,27 +120,10 @@ export function scoreAt(
     const w = profileAt(track, track.turn, ms);
     first = Math.min(first, s.t);
     last = Math.max(last, s.t);
-    sp.sxy += s.speed * g;
-    sp.sxx += g * g;
-    sp.syy += s.speed * s.speed;
-    sp.sy += s.speed;
-    sp.sx += g;
-    sp.n++;
-    const mt = Math.min(1, g / MOVING_MS);
-    const mvid = Math.min(1, s.speed / moveScale);
-    mv.sxy += mvid * mt;
-    mv.sxx += mt * mt;
-    mv.syy += mvid * mvid;
-    mv.sy += mvid;
-    mv.sx += mt;
-    mv.n++;
+    add(sp, g, s.speed);
+    add(mv, Math.min(1, g / MOVING_MS), Math.min(1, s.speed / moveScale));
     if (g < STOP_MS) stops++;
-    yw.sxy += s.yaw * w;
-    yw.sxx += w * w;
-    yw.syy += s.yaw * s.yaw;
-    yw.sy += s.yaw;
-    yw.sx += w;
-    yw.n++;
+    add(yw, w, s.yaw);
   }
   const overlapS = last >= first ? last - first : 0;
   const a = channelScore(sp, 1, SPEED_INFO);
