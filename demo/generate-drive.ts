@@ -138,7 +138,7 @@ async function renderVideo(
   startTime: string,
   opts: DemoDriveOptions,
 ): Promise<NonNullable<DemoDrive['render']>> {
-  const scene = buildScene(plan.graph, plan.objects, plan.controls);
+  const scene = buildScene(plan.graph, plan.objects, plan.controls, video.groundTexture ? plan.seed : undefined);
   const result = await encodeVideo({
     output,
     width: video.width,

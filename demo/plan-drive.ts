@@ -47,6 +47,11 @@ export interface VideoOptions {
   bitrateMbps?: number;
   /** Seconds between keyframes (dashcams: about 1); default x264's (at most 250 frames). */
   keyframeIntervalS?: number;
+  /**
+   * Scatter small light and dark patches over the road and its verges (seeded), as real asphalt and grass have:
+   * optical flow needs texture that moves with the ground, which flat paint lacks. Default false (frames as before).
+   */
+  groundTexture?: boolean;
 }
 
 /** Everything that decides a drive's content. Same options and seed, same drive. */
@@ -74,6 +79,7 @@ export interface ResolvedVideo extends CameraModel {
   grain: number;
   bitrateMbps: number | undefined;
   keyframeIntervalS: number | undefined;
+  groundTexture: boolean;
 }
 
 /** A planned drive, fully in memory, before anything is written. */
@@ -187,6 +193,7 @@ function resolveVideo(v: VideoOptions, durationS: number): ResolvedVideo {
     grain: v.grain ?? 0,
     bitrateMbps: v.bitrateMbps,
     keyframeIntervalS: v.keyframeIntervalS,
+    groundTexture: v.groundTexture ?? false,
   };
   if (
     !(

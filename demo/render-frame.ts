@@ -4,6 +4,7 @@ import { type CameraModel, type CameraPose, cameraTransform, focalPx, projectCam
 import { objectBackSvg, objectFaceSvg } from './draw-objects.ts';
 import { pointAlong, polylineLength, type RoadGraph } from './drive-graph.ts';
 import type { PlacedControl } from './place-objects.ts';
+import { Rng } from './prng.ts';
 import { signalState } from './traffic-control.ts';
 import type { DemoObject } from './types.ts';
 
@@ -33,8 +34,16 @@ const VERGE_M = 2.5;
 
 const COLOURS = { verge: '#8f8d86', asphalt: '#4b4c4f', marking: '#e9e9e2' } as const;
 
-/** Turns the road graph into ground polygons: pavements, carriageways, junction areas, centre dashes, stop lines. */
-export function buildScene(g: RoadGraph, objects: DemoObject[], controls: Map<string, PlacedControl>): Scene {
+/**
+ * Turns the road graph into ground polygons: pavements, carriageways, junction areas, centre dashes, stop lines, and
+ * with `textureSeed` small ground patches (see {@link groundPatches}).
+ */
+export function buildScene(
+  g: RoadGraph,
+  objects: DemoObject[],
+  controls: Map<string, PlacedControl>,
+  textureSeed?: number,
+): Scene {
   const verge: GroundPolygon[] = [];
   const asphalt: GroundPolygon[] = [];
   const marks: GroundPolygon[] = [];
@@ -84,7 +93,44 @@ export function buildScene(g: RoadGraph, objects: DemoObject[], controls: Map<st
       ),
     );
   }
-  return { ground: [...verge, ...asphalt, ...marks], objects };
+  const patches = textureSeed !== undefined ? groundPatches(g, new Rng(textureSeed ^ 0x7e47)) : [];
+  return { ground: [...verge, ...asphalt, ...patches, ...marks], objects };
+}
+
+/** Patches closer than this are drawn: farther ones shrink below a pixel at dashcam resolutions. */
+const PATCH_RANGE_M = 30;
+
+/**
+ * Small square patches of lighter or darker grey scattered over the carriageway and the verges (one per 2.5
+ * square metres within 6 m of the road edge): the stains, cracks and tufts a real camera sees move with the ground,
+ * which is what optical flow measures.
+ */
+function groundPatches(g: RoadGraph, rng: Rng): GroundPolygon[] {
+  const out: GroundPolygon[] = [];
+  for (const e of g.edges) {
+    const reach = e.widthM / 2 + VERGE_M + 6;
+    const total = polylineLength(e.pts);
+    const count = Math.round((total * 2 * reach) / 2.5);
+    for (let k = 0; k < count; k++) {
+      const s = rng.uniform(0, total);
+      const p = pointAlong(e.pts, s);
+      const q = pointAlong(e.pts, Math.min(total, s + 0.5));
+      const len = Math.hypot(q.x - p.x, q.y - p.y) || 1;
+      const off = rng.uniform(-reach, reach);
+      const x = p.x + ((q.y - p.y) / len) * off;
+      const y = p.y - ((q.x - p.x) / len) * off;
+      const r = rng.uniform(0.15, 0.45);
+      const a = rng.uniform(0, Math.PI / 2);
+      const pts: Array<[number, number]> = [0, 1, 2, 3].map((j) => [
+        x + r * Math.cos(a + (j * Math.PI) / 2),
+        y + r * Math.sin(a + (j * Math.PI) / 2),
+      ]);
+      const grey = Math.round(rng.uniform(40, 190));
+      const fill = `rgb(${grey},${grey},${Math.round(grey * 0.95)})`;
+      out.push({ pts, fill, cx: x, cy: y, r, maxDist: PATCH_RANGE_M });
+    }
+  }
+  return out;
 }
 
 /** Options for drawing one frame. */

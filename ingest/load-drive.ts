@@ -1,7 +1,7 @@
 import type { Track } from '../core/index.ts';
 import { MapmintError } from '../core/index.ts';
 import { FORMATS_READ, readExifSequence, readHead, readTrack, sniffFormat } from './telemetry/index.ts';
-import { type Alignment, alignVideoToTrack, probeVideo, type VideoProbe } from './video/index.ts';
+import { type AlignInput, type Alignment, alignVideoToTrack, probeVideo, type VideoProbe } from './video/index.ts';
 
 /** One file of a drive: where its bytes are (a blob path has no extension), its original name and role. */
 export interface DriveFile {
@@ -14,6 +14,8 @@ export interface DriveFile {
 export interface DriveTiming {
   startTime?: string;
   timeOffsetMs?: number;
+  /** IANA zone of a camera that writes local time into `creation_time`. */
+  timezone?: string;
 }
 
 /** A pause in recording between two clips of one drive (dashcams cut every 1-3 minutes, GoPro chapters at 4 GB). */
@@ -35,6 +37,27 @@ export interface Drive {
   images: string[];
   /** Pauses between consecutive clips. */
   gaps: ClipGap[];
+}
+
+/** Options of {@link loadDrive}. */
+export interface LoadOptions {
+  /**
+   * A video with no clock at all (no offset, telemetry, creation_time or start time) is returned with source
+   * `unplaced` at the track's first fix instead of failing with `video_unaligned`, for a later step (the motion
+   * check) to place. Default false.
+   */
+  allowUnplaced?: boolean;
+}
+
+/** The video's placement, or with `allowUnplaced` an `unplaced` one where nothing dates the video. */
+function alignOrUnplaced(input: AlignInput, allowUnplaced: boolean): Alignment {
+  try {
+    return alignVideoToTrack(input);
+  } catch (e) {
+    const first = input.track.points[0];
+    if (!allowUnplaced || !first || !(e instanceof MapmintError) || e.code !== 'video_unaligned') throw e;
+    return { t0Ms: first.t, source: 'unplaced', detail: 'no clock: placed by its motion or not at all', coverage: 0 };
+  }
 }
 
 /** Reads one telemetry file, sniffing its format from its bytes (the original name breaks ties). */
@@ -80,7 +103,7 @@ export function mergeClipTracks(tracks: readonly Track[]): Track {
 }
 
 /** Gaps between consecutive videos once they are in time order. */
-function clipGaps(videos: Drive['videos']): ClipGap[] {
+export function clipGaps(videos: Drive['videos']): ClipGap[] {
   const gaps: ClipGap[] = [];
   for (let i = 1; i < videos.length; i++) {
     const a = videos[i - 1]!;
@@ -96,7 +119,7 @@ function clipGaps(videos: Drive['videos']): ClipGap[] {
  * there is one (the first, in manifest order), else from the telemetry inside the first video (GoPro GPMF, CAMM),
  * else from the images' EXIF GPS. Throws typed `invalid_input` errors that say which file failed and why.
  */
-export async function loadDrive(files: DriveFile[], timing: DriveTiming = {}): Promise<Drive> {
+export async function loadDrive(files: DriveFile[], timing: DriveTiming = {}, opts: LoadOptions = {}): Promise<Drive> {
   const videos = files.filter((f) => f.role === 'video');
   const images = files.filter((f) => f.role === 'image').map((f) => f.path);
   const sidecar = files.find((f) => f.role === 'track' || f.role === 'telemetry');
@@ -134,14 +157,15 @@ export async function loadDrive(files: DriveFile[], timing: DriveTiming = {}): P
   for (const [i, v] of videos.entries()) {
     const probe = await probeVideo(v.path);
     const own = clipTracks[i];
-    const align = alignVideoToTrack({
+    const input = {
       probe,
       track: own ?? track,
       ...(timing.timeOffsetMs !== undefined ? { manifestOffsetMs: timing.timeOffsetMs } : {}),
       ...(timing.startTime ? { startTime: timing.startTime } : {}),
+      ...(timing.timezone ? { timezone: timing.timezone } : {}),
       embedded: own !== undefined,
-    });
-    placed.push({ path: v.path, name: v.name, probe, align });
+    };
+    placed.push({ path: v.path, name: v.name, probe, align: alignOrUnplaced(input, opts.allowUnplaced === true) });
   }
   placed.sort((a, b) => a.align.t0Ms - b.align.t0Ms);
   return { track, trackFrom, videos: placed, images, gaps: clipGaps(placed) };

@@ -11,14 +11,29 @@ import {
   transition,
   uploadManifest,
 } from '../uploads/index.ts';
+import { alignByMotion } from './align-by-motion.ts';
 import { deviceConflict } from './device-conflict.ts';
-import { type ClipGap, type Drive, type DriveFile, loadDrive } from './load-drive.ts';
-import { type TrackFingerprint, trackFingerprint, type ValidationReport, validateTrack } from './validate/index.ts';
+import { type ClipGap, type Drive, type DriveFile, type DriveTiming, loadDrive } from './load-drive.ts';
+import {
+  type Finding,
+  type TrackFingerprint,
+  trackFingerprint,
+  type ValidationReport,
+  validateTrack,
+} from './validate/index.ts';
+import type { MotionAlignment } from './video/index.ts';
 
 /** The stored report: the validation report without the (large) trimmed points, plus where the track came from. */
 export type StoredReport = Omit<ValidationReport, 'trimmed'> & {
   trackFrom: string;
-  videos: { name: string; t0: string; alignedBy: string; durationS: number }[];
+  videos: {
+    name: string;
+    t0: string;
+    alignedBy: string;
+    durationS: number;
+    /** The motion check: offset (when confident) and confidence against the clock it checked. */
+    motion?: { offsetMs?: number; bestMs: number; confidence: number; clock: string };
+  }[];
   /** Pauses between consecutive clips, in seconds on the GPS clock. */
   gaps: ClipGap[];
 };
@@ -78,6 +93,16 @@ function lineStringM(t: Track): string {
   return `LINESTRING M (${t.points.map((p) => `${p.lon} ${p.lat} ${p.t / 1000}`).join(', ')})`;
 }
 
+/** The motion check as the stored report keeps it. */
+function storedMotion(m: MotionAlignment): NonNullable<StoredReport['videos'][number]['motion']> {
+  return {
+    ...(m.offsetMs !== undefined ? { offsetMs: m.offsetMs } : {}),
+    bestMs: m.bestMs,
+    confidence: m.confidence,
+    clock: m.claimedBy,
+  };
+}
+
 /** Turns findings that refuse the track into the upload's quarantine reasons. */
 function rejectReasons(r: ValidationReport): Reason[] {
   return r.reasons
@@ -93,10 +118,17 @@ function rejectReasons(r: ValidationReport): Reason[] {
  */
 export async function validateUpload(ctx: StageContext, uploadId: string, jobId?: string) {
   return runStep(ctx.sql, { uploadId, step: 'ingest.validate', jobId }, async (tx) => {
-    const manifest = await uploadManifest<{ startTime?: string; timeOffsetMs?: number }>(tx, uploadId);
+    const manifest = await uploadManifest<DriveTiming>(tx, uploadId);
+    const timing: DriveTiming = {
+      ...(manifest?.startTime !== undefined ? { startTime: manifest.startTime } : {}),
+      ...(manifest?.timeOffsetMs !== undefined ? { timeOffsetMs: manifest.timeOffsetMs } : {}),
+      ...(manifest?.timezone !== undefined ? { timezone: manifest.timezone } : {}),
+    };
     let drive: Drive;
+    let motionFindings: Finding[];
     try {
-      drive = await loadDrive(await uploadDriveFiles(ctx, tx, uploadId), manifest!);
+      drive = await loadDrive(await uploadDriveFiles(ctx, tx, uploadId), timing, { allowUnplaced: true });
+      motionFindings = await alignByMotion(drive, timing);
     } catch (err) {
       if (!(err instanceof MapmintError) || err.kind === 'internal' || err.kind === 'dependency_missing') throw err;
       const reasons: Reason[] = [{ code: err.code, message: err.message }];
@@ -110,6 +142,8 @@ export async function validateUpload(ctx: StageContext, uploadId: string, jobId?
       ...(video ? { video } : {}),
       earlier: earlier.map((e) => e.fingerprint),
     });
+    report.reasons.push(...motionFindings);
+    if (motionFindings.some((f) => f.severity === 'reject')) report.verdict = 'rejected';
     for (const other of await sameDeviceOverlapping(tx, uploadId, drive.track)) {
       const conflict = deviceConflict(drive.track, other);
       if (conflict) {
@@ -131,6 +165,7 @@ export async function validateUpload(ctx: StageContext, uploadId: string, jobId?
         t0: new Date(v.align.t0Ms).toISOString(),
         alignedBy: v.align.source,
         durationS: v.probe.durationS,
+        ...(v.align.motion ? { motion: storedMotion(v.align.motion) } : {}),
       })),
       gaps: drive.gaps,
     };

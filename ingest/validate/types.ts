@@ -16,10 +16,15 @@ export type ReasonCode =
   | 'video_duration_mismatch'
   | 'too_short'
   | 'replay'
-  | 'device_conflict';
+  | 'device_conflict'
+  | 'clock_disagrees_with_motion'
+  | 'motion_mismatch';
 
-/** What a finding does: nothing (info), drops points (trim), cuts the track (split) or refuses it (reject). */
-export type Severity = 'info' | 'trim' | 'split' | 'reject';
+/**
+ * What a finding does: nothing (info), nothing but asks a person to look (warn), drops points (trim), cuts the track
+ * (split) or refuses it (reject).
+ */
+export type Severity = 'info' | 'warn' | 'trim' | 'split' | 'reject';
 
 /** Where a finding applies: input point indices (inclusive) and their times. */
 export interface Where {

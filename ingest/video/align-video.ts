@@ -6,6 +6,7 @@
  *     t0 = first fix time - media time of the telemetry stream's first sample. Exact to the payload.
  *  3. `creation_time` of the MP4: UTC by the spec, but to the second only, and some cameras write local time or the
  *     end of the recording; the result reports how much of the video the track covers so a caller can reject it.
+ *     With `timezone` (IANA name from the manifest) the stamp is read as wall-clock time in that zone instead.
  *  4. The manifest's `startTime`: the client's clock when recording started.
  */
 
@@ -14,7 +15,27 @@ import { invalid } from '../../core/index.ts';
 import type { VideoProbe } from './probe-video.ts';
 
 /** How t0 was decided. */
-export type AlignmentSource = 'manifest_offset' | 'embedded_telemetry' | 'creation_time' | 'manifest_start';
+export type AlignmentSource =
+  | 'manifest_offset'
+  | 'embedded_telemetry'
+  | 'creation_time'
+  | 'manifest_start'
+  | 'motion'
+  /** Nothing dates the video (ingest/load-drive's `allowUnplaced`): its t0 is a placeholder until motion places it. */
+  | 'unplaced';
+
+/** What the video's own motion said about its clock (ingest/motion). */
+export interface MotionAlignment {
+  /** Video t = 0 minus the clock's claim, ms, when confident; absent for "unknown". */
+  offsetMs?: number;
+  /** Best offset found, even when not confident, ms. */
+  bestMs: number;
+  /** [0, 1]. */
+  confidence: number;
+  /** The clock that was checked and its t0 (Unix ms). */
+  claimedBy: AlignmentSource;
+  claimedT0Ms: number;
+}
 
 /** Video t = 0 as Unix ms, and why. */
 export interface Alignment {
@@ -23,6 +44,8 @@ export interface Alignment {
   detail: string;
   /** Fraction of the video's duration that falls inside the track's time span, [0, 1]. */
   coverage: number;
+  /** Set when the video's motion was compared with the track. */
+  motion?: MotionAlignment;
 }
 
 /** Input of {@link alignVideoToTrack}. */
@@ -35,6 +58,45 @@ export interface AlignInput {
   startTime?: string | number;
   /** Whether `track` was read from this same video file; default: true for GPMF/CAMM tracks. */
   embedded?: boolean;
+  /** IANA zone in which a local-time `creation_time` was written (e.g. "Europe/Berlin"). */
+  timezone?: string;
+}
+
+/** Offset of `zone` from UTC at instant `ms`, ms (positive east of Greenwich). */
+function zoneOffsetMs(zone: string, ms: number): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(new Date(ms));
+  const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value);
+  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return wall - Math.floor(ms / 1000) * 1000;
+}
+
+/**
+ * The instant at which clocks in `zone` showed `wallMs` (a local time stored as if it were UTC). Two passes find the
+ * zone's offset at the instant itself, not at the wall time (they differ only within hours of a DST change).
+ */
+export function localToUtcMs(wallMs: number, zone: string): number {
+  try {
+    const guess = wallMs - zoneOffsetMs(zone, wallMs);
+    return wallMs - zoneOffsetMs(zone, guess);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw invalid(
+      'timezone_invalid',
+      `unknown time zone ${JSON.stringify(zone)} (an IANA name such as Europe/Berlin)`,
+      {
+        timezone: zone,
+      },
+    );
+  }
 }
 
 const TELEMETRY_TAGS = new Set(['gpmd', 'camm']);
@@ -74,7 +136,12 @@ export function alignVideoToTrack(input: AlignInput): Alignment {
     return done(first.t - startS * 1000, 'embedded_telemetry', `${track.format} first sample at media ${startS} s`);
   }
   if (probe.creationTime !== undefined) {
-    return done(probe.creationTime, 'creation_time', `creation_time ${new Date(probe.creationTime).toISOString()}`);
+    const stamp = new Date(probe.creationTime).toISOString();
+    if (input.timezone) {
+      const t0 = localToUtcMs(probe.creationTime, input.timezone);
+      return done(t0, 'creation_time', `creation_time ${stamp.slice(0, 19)} read in ${input.timezone}`);
+    }
+    return done(probe.creationTime, 'creation_time', `creation_time ${stamp}`);
   }
   if (input.startTime !== undefined) {
     const ms = typeof input.startTime === 'number' ? input.startTime : Date.parse(input.startTime);

@@ -55,6 +55,11 @@ export interface DecodeOptions {
   /** Filled while decoding: frames yielded and ffmpeg's complaints. */
   stats?: DecodeStats;
   /**
+   * Skip the H.264/HEVC in-loop deblocking filter (`-skip_loop_filter all`): ~15 % less decode work for a copy that
+   * is only measured (motion), never shown or stored. Default false.
+   */
+  skipLoopFilter?: boolean;
+  /**
    * ffmpeg is killed after `baseS + perVideoS * seconds of video asked for` (`video_decode_timeout`); default from
    * `videoLimits()` (120 s + 4x).
    */
@@ -129,6 +134,7 @@ function decodeArgs(opts: DecodeOptions, size: { width: number; height: number; 
   // nothing after it is wanted). The file timeline is the stream's time minus the container's start time.
   const offset = probe.formatStartS;
   const input: string[] = ['-copyts'];
+  if (opts.skipLoopFilter) input.push('-skip_loop_filter', 'all');
   if (seekS > 0) input.push('-ss', seekS.toFixed(6));
   const lastEnd = windows?.[windows.length - 1]?.[1];
   if (lastEnd !== undefined) input.push('-t', Math.max(0, lastEnd - seekS + 1e-3).toFixed(6));

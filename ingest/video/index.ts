@@ -1,5 +1,12 @@
 /** Video ingest: probe a video, place it in time against its track, decode its frames once through a raw pipe. */
-export { type AlignInput, type Alignment, type AlignmentSource, alignVideoToTrack } from './align-video.ts';
+export {
+  type AlignInput,
+  type Alignment,
+  type AlignmentSource,
+  alignVideoToTrack,
+  localToUtcMs,
+  type MotionAlignment,
+} from './align-video.ts';
 export {
   type DecodeOptions,
   type DecodeStats,
