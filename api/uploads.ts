@@ -34,6 +34,11 @@ export interface UploadManifest {
   startTime?: string;
   /** Video time minus GPS time in milliseconds, when the client measured it. */
   timeOffsetMs?: number;
+  /**
+   * The IANA time zone (e.g. `Europe/Berlin`) the camera's clock was set to, for cameras that write local time
+   * into `creation_time`; ingest reads the clock in that zone.
+   */
+  timezone?: string;
   files: DeclaredFile[];
   /** The signature of a registered device key over the manifest (api/devices.ts); absent for unsigned uploads. */
   deviceSignature?: ManifestSignature;
@@ -55,6 +60,15 @@ export interface StepView {
   finishedAt: string | null;
 }
 
+/** Why an upload was quarantined or failed: a code for machines, a message, and what the driver can do next. */
+export interface ReasonView {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+  /** What to do next (upload again with a flag, check the camera, nothing): uploads/reason-hints.ts. */
+  hint?: string;
+}
+
 /** An upload as the API shows it to its owner. */
 export interface UploadView {
   id: string;
@@ -63,7 +77,7 @@ export interface UploadView {
   byteSize: number;
   createdAt: string;
   updatedAt: string;
-  reasons: { code: string; message: string; details?: Record<string, unknown> }[];
+  reasons: ReasonView[];
   /** The GPS validation report (verdict, findings, statistics), once validation ran. */
   validation: {
     verdict: string;

@@ -6,6 +6,7 @@ import type { Queue } from '../queue/index.ts';
 import type { BlobStore } from '../storage/index.ts';
 import { type UnsignedUploadPolicy, verifyManifestSignature } from './device-keys.ts';
 import { checkManifest, contentHash, deviceKey, type ManifestLimits, sniffMatches } from './manifest.ts';
+import { withHints } from './reason-hints.ts';
 import { transition } from './upload-lifecycle.ts';
 import { uploadSteps } from './upload-steps.ts';
 
@@ -114,7 +115,7 @@ export async function getUpload(sql: Sql, who: Signer, id: string): Promise<Uplo
     byteSize: u.byte_size,
     createdAt: u.created_at.toISOString(),
     updatedAt: u.updated_at.toISOString(),
-    reasons: u.reasons,
+    reasons: withHints(u.reasons),
     validation: u.validation ?? null,
     signedBy: u.signed_by ?? null,
     steps: await uploadSteps(sql, id),

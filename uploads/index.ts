@@ -41,6 +41,7 @@ export {
   type PrivacyZone,
   privacyZoneSchema,
 } from './privacy-zones.ts';
+export { clockHint, type HintableReason, hintedCodes, reasonHint, withHints } from './reason-hints.ts';
 export {
   closeTransfer,
   expireTransfers,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { UploadManifest } from '../api/index.ts';
 import type { FileRole } from '../core/index.ts';
-import { invalid, MapmintError } from '../core/index.ts';
+import { canonicalTimeZone, invalid, MapmintError } from '../core/index.ts';
 import { manifestSignatureSchema } from './device-keys.ts';
 
 /** Content types accepted per role; anything else is answered with 415. */
@@ -39,6 +39,8 @@ export const manifestSchema = {
     },
     startTime: { type: 'string', format: 'date-time' },
     timeOffsetMs: { type: 'integer', minimum: -86_400_000, maximum: 86_400_000 },
+    // IANA name; checkManifest checks it against the runtime's tz database.
+    timezone: { type: 'string', minLength: 1, maxLength: 64 },
     files: {
       type: 'array',
       minItems: 1,
@@ -85,6 +87,12 @@ export interface ManifestLimits {
 
 /** Checks what JSON Schema can't: names, content types per role, sizes, duplicates, and that there is imagery. */
 export function checkManifest(m: UploadManifest, limits: ManifestLimits): void {
+  if (m.timezone !== undefined && canonicalTimeZone(m.timezone) === undefined) {
+    throw invalid(
+      'invalid_timezone',
+      `timezone ${JSON.stringify(m.timezone)} is not an IANA time zone (such as Europe/Berlin or America/New_York)`,
+    );
+  }
   if (m.files.length > limits.maxFiles) {
     throw new MapmintError('too_large', 'too_many_files', `an upload may have at most ${limits.maxFiles} files`);
   }

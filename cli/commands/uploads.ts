@@ -21,7 +21,10 @@ export async function signedInClient(server: string, keystore?: string): Promise
 export function describeUpload(u: UploadView): string {
   const lines = [`upload ${u.id}: ${u.status}`];
   for (const f of u.files) lines.push(`  [${f.status}] ${f.role.padEnd(9)} ${f.name} (${f.size} bytes)`);
-  for (const r of u.reasons) lines.push(`  reason ${r.code}: ${r.message}`);
+  for (const r of u.reasons) {
+    lines.push(`  reason ${r.code}: ${r.message}`);
+    if (r.hint) lines.push(`    what to do: ${r.hint}`);
+  }
   if (u.validation) lines.push(`  validation: ${u.validation.verdict}`);
   if (u.failure) lines.push(`  failed at ${u.failure.step}: ${u.failure.error} (run \`mapmint retry ${u.id}\`)`);
   for (const s of u.steps ?? []) lines.push(`  ${describeStep(s, u.progress?.[s.step])}`);
