@@ -9,6 +9,7 @@ import { registerService } from './commands/service.ts';
 import { registerStart } from './commands/start.ts';
 import { registerSystem } from './commands/system.ts';
 import { registerTiles } from './commands/tiles.ts';
+import { registerUpload } from './commands/upload.ts';
 import { registerUploads } from './commands/uploads.ts';
 import { fail, type GlobalFlags } from './output.ts';
 
@@ -22,6 +23,7 @@ const program = new Command('mapmint')
 const flags = (): GlobalFlags => program.opts<GlobalFlags>();
 registerSystem(program, flags);
 registerService(program, flags);
+registerUpload(program, flags);
 registerUploads(program, flags);
 registerDeviceCommands(program, flags);
 registerIngest(program, flags);

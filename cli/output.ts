@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import { MapmintError } from '../core/index.ts';
+import { reasonHint } from '../uploads/index.ts';
 
 /** Global CLI flags every command honours. */
 export interface GlobalFlags {
@@ -52,8 +53,59 @@ export function fail(flags: GlobalFlags, err: unknown): number {
   const message = e.message ?? String(err);
   if (flags.json) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
   process.stderr.write(`mapmint: ${message}${code !== 'error' ? ` [${code}]` : ''}\n`);
+  const hint = reasonHint({ code });
+  if (hint && !message.includes(hint)) process.stderr.write(`  what to do: ${hint}\n`);
   if (err instanceof MapmintError) return EXIT[err.kind] ?? 1;
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
     return e.status === 401 || e.status === 403 ? 4 : 2;
   return 1;
+}
+
+/** Progress of several transfers at once, as one line each: a bar per item on a terminal, plain lines otherwise. */
+export interface ProgressLines {
+  /** Sets item `i` to `done` of `total` bytes, `detail` naming what moves now. */
+  update(i: number, done: number, total: number, detail: string): void;
+  stop(): void;
+}
+
+/**
+ * One progress bar per item (cli-progress MultiBar) when stderr is a terminal and the output is for people; plain
+ * lines on stderr (at most one per item every `everyMs`, and at each file change) when piped, logged or with
+ * --json, where redrawn bars would be noise.
+ */
+export function progressLines(flags: GlobalFlags, labels: readonly string[], everyMs = 2000): ProgressLines {
+  const mb = (x: number) => Math.round(x / 1e5) / 10;
+  if (process.stderr.isTTY && !flags.json) {
+    const multi = new cliProgress.MultiBar(
+      {
+        format: '{label} [{bar}] {percentage}% | {value}/{total} MB | {eta_formatted} left {detail}',
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: false,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    const width = Math.max(...labels.map((l) => l.length));
+    const bars = labels.map((l) => multi.create(1, 0, { label: l.padEnd(width), detail: 'waiting' }));
+    return {
+      update(i, done, total, detail) {
+        bars[i]?.setTotal(mb(total));
+        bars[i]?.update(mb(done), { detail });
+      },
+      stop: () => multi.stop(),
+    };
+  }
+  const last = labels.map(() => ({ at: 0, detail: '', pct: -1 }));
+  return {
+    update(i, done, total, detail) {
+      const l = last[i];
+      if (!l) return;
+      const pct = total > 0 ? Math.floor((done / total) * 100) : 100;
+      const now = Date.now();
+      if (pct === l.pct || (now - l.at < everyMs && detail === l.detail && pct < 100)) return;
+      Object.assign(l, { at: now, detail, pct });
+      log(`${labels[i]}: ${pct}% (${mb(done)}/${mb(total)} MB)${detail ? ` ${detail}` : ''}`);
+    },
+    stop() {},
+  };
 }

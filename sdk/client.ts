@@ -32,8 +32,11 @@ export interface SendOptions {
   retryDelays?: number[];
   /** Resume a transfer started earlier (its URL, as `onUrl` reported it). */
   resumeUrl?: string;
-  /** Called once the transfer has a URL, so a caller can persist it and resume after a crash. */
-  onUrl?: (url: string) => void;
+  /**
+   * Called once the transfer has a URL, so a caller can persist it and resume after a crash; no byte is sent before
+   * its promise settles, and a rejection stops the transfer.
+   */
+  onUrl?: (url: string) => void | Promise<void>;
   /**
    * A key naming this transfer across restarts (say upload id and file index). With it, tus-js-client keeps the
    * transfer's URL in its URL storage (localStorage in a browser; nothing in Node) and the next sendFile with the
@@ -42,6 +45,31 @@ export interface SendOptions {
   resumeKey?: string;
   /** How the input is read; sdk/node.ts has one that reads files in large pieces. Default: tus-js-client's. */
   fileReader?: tus.UploadOptions['fileReader'];
+}
+
+/**
+ * `base` (the URL storage tus-js-client would use) with `onUrl` awaited before each URL is stored; a failing
+ * `onUrl` is handed to `fail` and the URL is not stored.
+ */
+function reportingUrls(
+  base: tus.UrlStorage,
+  onUrl: (url: string) => void | Promise<void>,
+  fail: (err: unknown) => void,
+): tus.UrlStorage {
+  return {
+    findAllUploads: () => base.findAllUploads(),
+    findUploadsByFingerprint: (fingerprint) => base.findUploadsByFingerprint(fingerprint),
+    removeUpload: (key) => base.removeUpload(key),
+    async addUpload(fingerprint, stored) {
+      try {
+        if (stored.uploadUrl) await onUrl(stored.uploadUrl);
+      } catch (err) {
+        fail(err);
+        return '';
+      }
+      return base.addUpload(fingerprint, stored);
+    },
+  };
 }
 
 /**
@@ -159,14 +187,22 @@ export class MapmintClient {
         headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
         chunkSize: opts.chunkSize ?? 8 * 1024 * 1024,
         retryDelays: opts.retryDelays ?? [0, 500, 1000, 3000, 5000, 10000],
-        storeFingerprintForResuming: opts.resumeKey !== undefined,
+        // tus-js-client awaits its URL storage before the first PATCH (and calls nothing else in time for that), so
+        // onUrl is handed the URL through it: a process killed afterwards has the URL stored before any byte it loses.
+        storeFingerprintForResuming: opts.resumeKey !== undefined || opts.onUrl !== undefined,
         removeFingerprintOnSuccess: true,
-        ...(opts.resumeKey === undefined ? {} : { fingerprint: async () => `mapmint:${opts.resumeKey}` }),
+        fingerprint: async () =>
+          opts.resumeKey === undefined ? `${uploadId}.${fileIndex}` : `mapmint:${opts.resumeKey}`,
+        ...(opts.onUrl
+          ? {
+              urlStorage: reportingUrls(tus.defaultOptions.urlStorage, opts.onUrl, (err) => {
+                void upload.abort();
+                reject(err);
+              }),
+            }
+          : {}),
         ...(opts.fileReader ? { fileReader: opts.fileReader } : {}),
         onProgress: (sent, total) => opts.onProgress?.(sent, total),
-        onUploadUrlAvailable: () => {
-          if (upload.url) opts.onUrl?.(upload.url);
-        },
         onError: (err) => {
           const res = (err as tus.DetailedError).originalResponse;
           const body = res?.getBody();

@@ -26,10 +26,16 @@ export async function hashFile(file: string): Promise<{ size: number; sha256: st
   return { size, sha256: h.digest('hex') };
 }
 
-/** Describes local files for a manifest: name, role, content type, size, hash. */
-export async function declareFiles(files: string[]): Promise<DeclaredFile[]> {
+/** Describes local files for a manifest: name, role, content type, size, hash (from `known` when it has them). */
+export async function declareFiles(
+  files: string[],
+  known?: Pick<TransferMemory, 'knownHash'>,
+): Promise<DeclaredFile[]> {
   const out: DeclaredFile[] = [];
-  for (const f of files) out.push({ name: path.basename(f), ...describeFile(f), ...(await hashFile(f)) });
+  for (const f of files) {
+    const h = (await known?.knownHash?.(f)) ?? (await hashFile(f));
+    out.push({ name: path.basename(f), ...describeFile(f), size: h.size, sha256: h.sha256 });
+  }
   return out;
 }
 
@@ -121,6 +127,27 @@ export async function createDeviceKey(file: string): Promise<DeviceSigner> {
   return nodeDeviceSigner(privateKey);
 }
 
+/**
+ * Where the transfer URL of each local file is kept between runs, so that a new process (after the CLI was killed)
+ * resumes a file from the server's offset instead of byte 0. The CLI keeps it in a state file (cli/upload-state.ts).
+ */
+export interface TransferMemory {
+  /** The transfer URL stored for `file` as file `idx` of `uploadId`, if any. */
+  recall(file: string, uploadId: string, idx: number): Promise<string | undefined>;
+  /** Stores the URL of the transfer that now carries `file`. */
+  remember(file: string, uploadId: string, idx: number, url: string): Promise<void>;
+  /** Forgets `file` (its transfer and its hash) once the server has it. */
+  forget(file: string): Promise<void>;
+  /**
+   * Size and SHA-256 stored for `file` as it is now (same path, size and mtime): a run after a kill need not read a
+   * whole SD card again before resuming. The server checks every received file's hash, so a stale entry costs a
+   * resend, never a wrong file.
+   */
+  knownHash?(file: string): Promise<{ size: number; sha256: string } | undefined>;
+  /** Stores the hashes of the files about to be sent. */
+  rememberHashes?(list: { file: string; size: number; sha256: string }[]): Promise<void>;
+}
+
 /** Progress of a whole upload, in bytes across its files. */
 export type UploadProgress = (e: { sent: number; total: number; file: string }) => void;
 
@@ -133,23 +160,37 @@ export async function uploadFiles(
   client: MapmintClient,
   files: string[],
   base: Omit<UploadManifest, 'files'>,
-  opts: { onProgress?: UploadProgress; send?: SendOptions; signer?: DeviceSigner | undefined } = {},
+  opts: {
+    onProgress?: UploadProgress;
+    send?: SendOptions;
+    signer?: DeviceSigner | undefined;
+    memory?: TransferMemory;
+  } = {},
 ): Promise<UploadView> {
-  const declared = await declareFiles(files);
+  const { memory } = opts;
+  const declared = await declareFiles(files, memory);
+  await memory?.rememberHashes?.(declared.map((d, i) => ({ file: files[i]!, size: d.size, sha256: d.sha256 })));
   const manifest = { ...base, files: declared };
   const up = await client.createUpload(opts.signer ? await signManifest(manifest, opts.signer) : manifest);
   const total = declared.reduce((s, f) => s + f.size, 0);
   let done = up.files.filter((f) => f.status === 'received').reduce((s, f) => s + f.size, 0);
   for (const f of up.files) {
-    if (f.status === 'received') continue;
     const local = files[declared.findIndex((d) => d.name === f.name && d.sha256 === f.sha256)];
     if (!local) throw new Error(`the server lists ${f.name}, which is not among the files given`);
+    if (f.status === 'received') {
+      await memory?.forget(local);
+      continue;
+    }
     const before = done;
+    const resumeUrl = await memory?.recall(local, up.id, f.idx);
     await client.sendFile(up.id, f.idx, createReadStream(local), f.size, {
       fileReader: nodeFileReader,
       ...opts.send,
+      ...(resumeUrl ? { resumeUrl } : {}),
+      ...(memory ? { onUrl: (url: string) => memory.remember(local, up.id, f.idx, url) } : {}),
       onProgress: (sent) => opts.onProgress?.({ sent: before + sent, total, file: f.name }),
     });
+    await memory?.forget(local);
     done += f.size;
   }
   opts.onProgress?.({ sent: total, total, file: '' });

@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
-import { MapmintClient, type Mount, type StepView, type UploadView } from '../../sdk/index.ts';
-import { loadDeviceKey, uploadFiles } from '../../sdk/node.ts';
+import { MapmintClient, type StepView, type UploadView } from '../../sdk/index.ts';
 import { retryUpload } from '../../uploads/index.ts';
 import { openRuntime } from '../../worker/index.ts';
-import { emit, type GlobalFlags, log, progressBar } from '../output.ts';
+import { emit, type GlobalFlags, log } from '../output.ts';
 import { loadWallet, newKeystore } from '../wallet.ts';
-import { deviceKeyFile } from './device.ts';
 
 /** The server the upload commands talk to unless told: MAPMINT_SERVER, else the local one. */
 export const DEFAULT_SERVER = process.env.MAPMINT_SERVER ?? 'http://127.0.0.1:8787';
@@ -45,56 +43,8 @@ function describeStep(s: StepView, p: UploadView['progress'][string] | undefined
   return [`${s.step.padEnd(16)} ${s.state.padEnd(8)}`, what, live, tries, error].filter(Boolean).join('  ');
 }
 
-/** `upload`, `status`, `wallet new`. */
+/** `status`, `retry`, `wallet new` (`upload` is in upload.ts). */
 export function registerUploads(program: Command, flags: () => GlobalFlags): void {
-  program
-    .command('upload <files...>')
-    .description('upload a drive (video, tracks, images) resumably to a mapmint server')
-    .option('-s, --server <url>', 'server URL (default MAPMINT_SERVER or http://127.0.0.1:8787)', DEFAULT_SERVER)
-    .option('--keystore <file>', 'encrypted wallet keystore (password in MAPMINT_KEYSTORE_PASSWORD)')
-    .option('--make <make>', 'camera make', 'unknown')
-    .option('--model <model>', 'camera model', 'unknown')
-    .option('--hfov <deg>', 'horizontal field of view in degrees', Number)
-    .option('--mount <mount>', 'windshield, dashboard, roof, handlebar, helmet, handheld, other')
-    .option('--mount-yaw <deg>', 'camera yaw relative to the vehicle heading', Number)
-    .option('--start-time <iso>', 'recording start time, when the files do not carry it')
-    .option('--wait', 'wait until processing leaves the received state')
-    .action(async (files: string[], o: Record<string, string | number | boolean | undefined>) => {
-      const client = await signedInClient(String(o.server), o.keystore as string | undefined);
-      const bar = progressBar('uploading', ' MB');
-      let started = false;
-      const up = await uploadFiles(
-        client,
-        files,
-        {
-          device: {
-            make: String(o.make),
-            model: String(o.model),
-            ...(o.hfov !== undefined ? { hfovDeg: Number(o.hfov) } : {}),
-            // The server checks the value against the manifest schema and answers 400 naming it.
-            ...(o.mount ? { mount: String(o.mount) as Mount } : {}),
-            ...(o.mountYaw !== undefined ? { mountYawDeg: Number(o.mountYaw) } : {}),
-          },
-          ...(o.startTime ? { startTime: String(o.startTime) } : {}),
-        },
-        {
-          // Signed by this machine's device key when `mapmint device register` made one.
-          signer: await loadDeviceKey(deviceKeyFile()),
-          onProgress: (e) => {
-            const mb = (x: number) => Math.round(x / 1e5) / 10;
-            if (!started) {
-              bar.start(mb(e.total), 0, { detail: '' });
-              started = true;
-            }
-            bar.update(mb(e.sent), { detail: e.file });
-          },
-        },
-      ).finally(() => bar.stop());
-      const final = o.wait
-        ? await client.waitFor(up.id, (u) => u.status !== 'receiving' && u.status !== 'received')
-        : up;
-      emit(flags(), final, () => describeUpload(final));
-    });
   program
     .command('status <upload>')
     .description("show an upload's status, files, reasons and audit trail")
