@@ -102,6 +102,22 @@ export function mergeClipTracks(tracks: readonly Track[]): Track {
   };
 }
 
+/** A file's name without its extension, case folded: how a clip and its sidecar pair (FILE0001.MP4, FILE0001.gpx). */
+const baseName = (name: string) => name.replace(/\.[^.]*$/, '').toLowerCase();
+
+/**
+ * The sidecars of a folder of clips, when there are several and each is named after a different video (a dashcam
+ * that writes one GPX or NMEA per clip, a DJI .SRT per flight clip): all of them make the track. Otherwise undefined,
+ * and the first sidecar is the drive's track (two loggers' tracks of one drive are not merged into a zigzag).
+ */
+function clipSidecars(sidecars: DriveFile[], videos: DriveFile[]): DriveFile[] | undefined {
+  if (sidecars.length < 2) return undefined;
+  const clips = new Set(videos.map((v) => baseName(v.name)));
+  const owners = new Set(sidecars.map((f) => baseName(f.name)));
+  const paired = owners.size === sidecars.length && [...owners].every((b) => clips.has(b));
+  return paired ? sidecars : undefined;
+}
+
 /** Gaps between consecutive videos once they are in time order. */
 export function clipGaps(videos: Drive['videos']): ClipGap[] {
   const gaps: ClipGap[] = [];
@@ -116,19 +132,26 @@ export function clipGaps(videos: Drive['videos']): ClipGap[] {
 
 /**
  * Finds a drive's track and places its videos in time. The track comes from a sidecar track or telemetry file if
- * there is one (the first, in manifest order), else from the telemetry inside the first video (GoPro GPMF, CAMM),
- * else from the images' EXIF GPS. Throws typed `invalid_input` errors that say which file failed and why.
+ * there is one (the first, in manifest order; every one when each is named after its own clip), else from the
+ * telemetry inside the videos (GoPro GPMF, CAMM, dashcam GPS), else from the images' EXIF GPS. Throws typed `invalid_input` errors that say which file failed and why.
  */
 export async function loadDrive(files: DriveFile[], timing: DriveTiming = {}, opts: LoadOptions = {}): Promise<Drive> {
   const videos = files.filter((f) => f.role === 'video');
   const images = files.filter((f) => f.role === 'image').map((f) => f.path);
-  const sidecar = files.find((f) => f.role === 'track' || f.role === 'telemetry');
+  const sidecars = files.filter((f) => f.role === 'track' || f.role === 'telemetry');
+  const sidecar = sidecars[0];
   let track: Track | undefined;
   let trackFrom = '';
   // Without a track file every clip brings its own telemetry and clock: a chaptered GoPro drive or a folder of
   // dashcam clips is read clip by clip, not from the first file alone.
   let clipTracks: (Track | undefined)[] = [];
-  if (sidecar) {
+  const perClip = clipSidecars(sidecars, videos);
+  if (perClip) {
+    const tracks: Track[] = [];
+    for (const f of perClip) tracks.push(await readTelemetry(f));
+    track = mergeClipTracks(tracks);
+    trackFrom = perClip.map((f) => f.name).join(', ');
+  } else if (sidecar) {
     track = await readTelemetry(sidecar);
     trackFrom = sidecar.name;
   } else if (videos.length > 0) {
