@@ -12,10 +12,11 @@ import {
   verifyUpload,
 } from '../../ingest/index.ts';
 import { declareFiles, describeFile } from '../../sdk/node.ts';
-import { acceptFile, createUpload, ensureContributor, getUpload } from '../../uploads/index.ts';
+import { acceptFile, createUpload, ensureContributor, getUpload, reasonHint } from '../../uploads/index.ts';
 import { openRuntime, sharedPrivacy } from '../../worker/index.ts';
 import { emit, type GlobalFlags, progressBar } from '../output.ts';
 import { localWallet } from '../wallet.ts';
+import { timingFlags } from './upload.ts';
 import { describeUpload } from './uploads.ts';
 
 /** The files given on the command line as a drive: roles from their names, `--track` as the sidecar track. */
@@ -39,14 +40,17 @@ function describeInspection(r: Awaited<ReturnType<typeof inspect>>): string {
         `video ${v.name}: ${v.durationS.toFixed(1)} s, ${v.fps.toFixed(2)} fps, ${v.width}x${v.height}, t0 ${v.t0} (${v.alignedBy})`,
     ),
     `verdict: ${r.verdict}`,
-    ...r.reasons.map((f) => `  [${f.severity}] ${f.code}: ${f.message}`),
+    ...r.reasons.flatMap((f) => {
+      const hint = f.severity === 'reject' ? reasonHint(f) : undefined;
+      return [`  [${f.severity}] ${f.code}: ${f.message}`, ...(hint ? [`    what to do: ${hint}`] : [])];
+    }),
   ];
   return lines.join('\n');
 }
 
 /** Parses and validates without storing anything. */
-async function inspect(files: string[], track?: string) {
-  const drive = await loadDrive(driveFiles(files, track));
+async function inspect(files: string[], o: ClockFlags & { track?: string }) {
+  const drive = await loadDrive(driveFiles(files, o.track), timingFlags(o));
   const pts = drive.track.points;
   const video = drive.videos[0]
     ? { startMs: drive.videos[0].align.t0Ms, durationS: drive.videos[0].probe.durationS }
@@ -89,8 +93,11 @@ export function registerIngest(program: Command, flags: () => GlobalFlags): void
     .command('inspect <files...>')
     .description('parse and validate a drive (video, track, images) without storing anything; prints the verdict')
     .option('--track <file>', 'sidecar track (GPX, NMEA, CSV, JSON) for the video or images')
-    .action(async (files: string[], o: { track?: string }) => {
-      const r = await inspect(files, o.track);
+    .option('--start-time <iso>', 'recording start time, when the files do not carry it')
+    .option('--time-offset <seconds>', "the video's start minus the track's first fix, seconds", Number)
+    .option('--timezone <iana>', "the time zone the camera's clock is set to, for cameras that write local time")
+    .action(async (files: string[], o: ClockFlags & { track?: string }) => {
+      const r = await inspect(files, o);
       emit(flags(), r, () => describeInspection(r));
     });
   program
@@ -103,16 +110,20 @@ export function registerIngest(program: Command, flags: () => GlobalFlags): void
     .option('--model <model>', 'camera model', 'unknown')
     .option('--hfov <deg>', 'horizontal field of view in degrees', Number)
     .option('--start-time <iso>', 'recording start time, when the files do not carry it')
+    .option('--time-offset <seconds>', "the video's start minus the track's first fix, seconds", Number)
+    .option('--timezone <iana>', "the time zone the camera's clock is set to, for cameras that write local time")
     .action(async (files: string[], o: IngestFlags) => ingestLocally(files, o, flags()));
 }
 
+/** The clock flags `inspect` and `ingest` share with `upload`. */
+type ClockFlags = Parameters<typeof timingFlags>[0];
+
 /** The options of `ingest`. */
-interface IngestFlags {
+interface IngestFlags extends ClockFlags {
   track?: string;
   make: string;
   model: string;
   hfov?: number;
-  startTime?: string;
 }
 
 type Runtime = Awaited<ReturnType<typeof openRuntime>>;
@@ -149,7 +160,7 @@ async function createLocalUpload(rt: Runtime, all: string[], o: IngestFlags) {
     who,
     {
       device: { make: o.make, model: o.model, ...(o.hfov ? { hfovDeg: o.hfov } : {}) },
-      ...(o.startTime ? { startTime: o.startTime } : {}),
+      ...timingFlags(o),
       files: declared,
     },
     {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { clockHint, hintedCodes, reasonHint } from '../../uploads/index.ts';
+import { checkManifest, clockHint, hintedCodes, reasonHint } from '../../uploads/index.ts';
 import { REPO_ROOT } from '../support/shared-data.ts';
 
 /** Source files of a folder, tests excluded. */
@@ -101,4 +101,16 @@ test('a clock off by seconds is told the --time-offset, a track that does not co
 test('hints name the upload a replay copies', () => {
   assert.match(reasonHint({ code: 'duplicate_content', details: { originalUploadId: 'abc' } })!, /upload abc/);
   assert.equal(reasonHint({ code: 'no_such_code' }), undefined);
+});
+
+test('the manifest takes an IANA timezone and refuses abbreviations, offsets and made-up zones', () => {
+  const limits = { maxFileBytes: 1e9, maxUploadBytes: 1e9, maxFiles: 10 };
+  const m = (timezone: string) => ({
+    device: { make: 'x', model: 'y' },
+    timezone,
+    files: [{ name: 'a.mp4', role: 'video' as const, size: 1, sha256: 'a'.repeat(64), contentType: 'video/mp4' }],
+  });
+  for (const ok of ['Europe/Berlin', 'america/new_york', 'UTC', 'Asia/Calcutta']) checkManifest(m(ok), limits);
+  for (const bad of ['CEST', '+01:00', 'Mars/Olympus_Mons', 'Europe/Berlin; drop table', ''])
+    assert.throws(() => checkManifest(m(bad), limits), { code: 'invalid_timezone' }, bad);
 });
