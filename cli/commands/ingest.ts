@@ -16,7 +16,7 @@ import { acceptFile, createUpload, ensureContributor, getUpload, reasonHint } fr
 import { openRuntime, sharedPrivacy } from '../../worker/index.ts';
 import { emit, type GlobalFlags, progressBar } from '../output.ts';
 import { localWallet } from '../wallet.ts';
-import { timingFlags } from './upload.ts';
+import { timingFlags, withCameraFlags, withClockFlags } from './upload.ts';
 import { describeUpload } from './uploads.ts';
 
 /** The files given on the command line as a drive: roles from their names, `--track` as the sidecar track. */
@@ -89,30 +89,25 @@ async function inspect(files: string[], o: ClockFlags & { track?: string }) {
 
 /** `inspect` and `ingest`. */
 export function registerIngest(program: Command, flags: () => GlobalFlags): void {
-  program
-    .command('inspect <files...>')
-    .description('parse and validate a drive (video, track, images) without storing anything; prints the verdict')
-    .option('--track <file>', 'sidecar track (GPX, NMEA, CSV, JSON) for the video or images')
-    .option('--start-time <iso>', 'recording start time, when the files do not carry it')
-    .option('--time-offset <seconds>', "the video's start minus the track's first fix, seconds", Number)
-    .option('--timezone <iana>', "the time zone the camera's clock is set to, for cameras that write local time")
-    .action(async (files: string[], o: ClockFlags & { track?: string }) => {
-      const r = await inspect(files, o);
-      emit(flags(), r, () => describeInspection(r));
-    });
-  program
-    .command('ingest <files...>')
-    .description(
-      'run the whole ingest locally (store, verify, validate, sample frames) on a video or images; later steps wait for a worker',
-    )
-    .option('--track <file>', 'sidecar track (GPX, NMEA, CSV, JSON) for the video or images')
-    .option('--make <make>', 'camera make', 'unknown')
-    .option('--model <model>', 'camera model', 'unknown')
-    .option('--hfov <deg>', 'horizontal field of view in degrees', Number)
-    .option('--start-time <iso>', 'recording start time, when the files do not carry it')
-    .option('--time-offset <seconds>', "the video's start minus the track's first fix, seconds", Number)
-    .option('--timezone <iana>', "the time zone the camera's clock is set to, for cameras that write local time")
-    .action(async (files: string[], o: IngestFlags) => ingestLocally(files, o, flags()));
+  withClockFlags(
+    program
+      .command('inspect <files...>')
+      .description('parse and validate a drive (video, track, images) without storing anything; prints the verdict')
+      .option('--track <file>', 'sidecar track (GPX, NMEA, CSV, JSON) for the video or images'),
+  ).action(async (files: string[], o: ClockFlags & { track?: string }) => {
+    const r = await inspect(files, o);
+    emit(flags(), r, () => describeInspection(r));
+  });
+  withClockFlags(
+    withCameraFlags(
+      program
+        .command('ingest <files...>')
+        .description(
+          'run the whole ingest locally (store, verify, validate, sample frames) on a video or images; later steps wait for a worker',
+        )
+        .option('--track <file>', 'sidecar track (GPX, NMEA, CSV, JSON) for the video or images'),
+    ),
+  ).action(async (files: string[], o: IngestFlags) => ingestLocally(files, o, flags()));
 }
 
 /** The clock flags `inspect` and `ingest` share with `upload`. */
