@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { hashFile } from '../../sdk/node.ts';
+import { fileTransferMemory } from '../../cli/upload-state.ts';
+import { declareFiles, hashFile } from '../../sdk/node.ts';
 import { keyFor } from '../../storage/index.ts';
 import { CLI_MAIN, runCli } from '../support/cli.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -132,4 +133,27 @@ test('a SIGKILLed upload continues from the server offset on the same command: a
   } finally {
     await proxy.close();
   }
+});
+
+test('a stored transfer the server no longer has (expired, replaced) starts the file afresh instead of failing', async () => {
+  const video = path.join(dir, 'FILE0002.MP4');
+  await copyFile(sharedFile('video', 'dashcam_nogps_udacity_test_video.mp4'), video);
+  const home = path.join(dir, 'home-stale');
+  const { client, wallet } = await s.client();
+  const up = await client.createUpload({ device: { make: 'x', model: 'y' }, files: await declareFiles([video]) });
+  const stale = `${s.baseUrl}/v1/files/${up.id}.0.0123456789abcdef`;
+  const state = path.join(home, 'upload-state.json');
+  const memory = fileTransferMemory(s.baseUrl, wallet.address, state);
+  await memory.remember(video, up.id, 0, stale);
+  // The CLI looks the file up under the same fingerprint (its server URL, the address /v1/me names).
+  const me = await client.get<{ address: string }>('/v1/me');
+  assert.equal(await fileTransferMemory(s.baseUrl, me.address, state).recall(video, up.id, 0), stale);
+  const env = { ...process.env, MAPMINT_HOME: home, MAPMINT_TOKEN: client.token!, MAPMINT_PRIVATE_KEY: '' };
+  const r = await runCli(['--json', 'upload', video, '--server', s.baseUrl, '--make', 'x', '--model', 'y'], env);
+  assert.equal(r.code, 0, r.stderr);
+  const done = JSON.parse(r.stdout) as { id: string; files: { status: string }[] };
+  assert.equal(done.id, up.id);
+  assert.equal(done.files[0]!.status, 'received');
+  const left = JSON.parse(await readFile(state, 'utf8')) as { transfers: Record<string, unknown> };
+  assert.deepEqual(left.transfers, {});
 });
