@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, utimes } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -100,9 +100,15 @@ test('a SIGKILLed upload continues from the server offset on the same command: a
     // What the killed run left: the transfer URL in the state file, and the server at 5 chunks.
     const state = JSON.parse(await readFile(path.join(home, 'upload-state.json'), 'utf8')) as {
       transfers: Record<string, { url: string; uploadId: string; file: string }>;
+      hashes: Record<string, { sha256: string }>;
     };
     const entries = Object.values(state.transfers);
     assert.equal(entries.length, 1);
+    // Its hash too: the next run declares the file without reading it whole again.
+    assert.deepEqual(
+      Object.values(state.hashes).map((h) => h.sha256),
+      [sha256],
+    );
     assert.equal(entries[0]!.file, video);
     const head = await fetch(entries[0]!.url.replace(s.baseUrl, proxy.url), {
       method: 'HEAD',
@@ -128,8 +134,9 @@ test('a SIGKILLed upload continues from the server offset on the same command: a
     assert.deepEqual(stored, { size, sha256 }, 'the stored file is the original, byte for byte');
     const after = JSON.parse(await readFile(path.join(home, 'upload-state.json'), 'utf8')) as {
       transfers: Record<string, unknown>;
+      hashes: Record<string, unknown>;
     };
-    assert.deepEqual(after.transfers, {}, 'a finished file leaves no state behind');
+    assert.deepEqual(after, { ...after, transfers: {}, hashes: {} }, 'a finished file leaves no state behind');
   } finally {
     await proxy.close();
   }
@@ -156,4 +163,19 @@ test('a stored transfer the server no longer has (expired, replaced) starts the 
   assert.equal(done.files[0]!.status, 'received');
   const left = JSON.parse(await readFile(state, 'utf8')) as { transfers: Record<string, unknown> };
   assert.deepEqual(left.transfers, {});
+});
+
+test('a file whose hash the state holds (same path, size, mtime) is declared without being read again', async () => {
+  const file = path.join(dir, 'cached.gpx');
+  await copyFile(sharedFile('video', 'sidecars', 'dji_mavic_pro.SRT'), file);
+  const memory = fileTransferMemory('http://127.0.0.1:1', '0xAbC', path.join(dir, 'cache-state.json'));
+  assert.equal(await memory.knownHash(file), undefined);
+  await memory.rememberHashes([{ file, size: 1, sha256: 'f'.repeat(64) }]);
+  const [d] = await declareFiles([file], memory);
+  assert.equal(d!.sha256, 'f'.repeat(64), 'the stored hash was used');
+  // Another contributor, or the file touched since, is another fingerprint: hashed from its bytes.
+  const other = fileTransferMemory('http://127.0.0.1:1', '0xdef', path.join(dir, 'cache-state.json'));
+  assert.deepEqual((await declareFiles([file], other))[0]!.sha256, (await hashFile(file)).sha256);
+  await utimes(file, new Date(), new Date(Date.now() + 5000));
+  assert.equal(await memory.knownHash(file), undefined);
 });
