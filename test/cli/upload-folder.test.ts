@@ -103,6 +103,19 @@ test('--timezone reads a local-time creation_time in that zone; a zone that does
   assert.equal((JSON.parse(bad.stdout) as { error: { code: string } }).error.code, 'invalid_timezone');
 });
 
+test('two clips of one name in one drive (two folders of a card) are refused before anything is sent', async () => {
+  const dup = path.join(dir, 'dup');
+  for (const sub of ['100MEDIA', '101MEDIA']) {
+    await mkdir(path.join(dup, sub), { recursive: true });
+    await copyFile(path.join(card, 'Event', '20240504_110000_E.MP4'), path.join(dup, sub, 'DJI_0001.MP4'));
+  }
+  const r = await runCli(['--json', 'upload', dup, '--server', 'http://127.0.0.1:9'], process.env);
+  assert.equal(r.code, 2, r.stderr);
+  const err = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
+  assert.equal(err.code, 'duplicate_clip_name');
+  assert.match(err.message, /two files named DJI_0001\.MP4/);
+});
+
 test('each drive of a folder becomes one upload with its clips, clock flags in its manifest; status prints hints', async () => {
   const { client } = await s.client();
   const env = { ...process.env, MAPMINT_HOME: dir, MAPMINT_TOKEN: client.token!, MAPMINT_PRIVATE_KEY: '' };
