@@ -1,13 +1,12 @@
 /**
  * `mapmint upload` killed with SIGKILL in the middle of a file, then run again with the same command: it continues
- * the same upload from the server's offset. The CLI talks to the real server through a loopback proxy that counts
- * the PATCH bytes the CLI sent and can hold one request unanswered, so the kill lands mid-file at a known point.
+ * the same upload from the server's offset. The CLI talks to the real server through a loopback proxy that records
+ * every PATCH (its offset, the bytes it passed on) and holds one unanswered, so the kill lands mid-file at a known
+ * point (test/support/tus-gate-proxy.ts, shared with the browser upload tests).
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, utimes } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -17,51 +16,7 @@ import { keyFor } from '../../storage/index.ts';
 import { CLI_MAIN, runCli } from '../support/cli.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { REPO_ROOT, sharedFile } from '../support/shared-data.ts';
-
-/** A proxy in front of the server that counts PATCH body bytes and can hold the n-th PATCH without answering. */
-async function countingProxy(target: string) {
-  const stats = { patchBytes: 0, patches: 0, holdAt: 0 };
-  let releaseHeld: (() => void) | undefined;
-  const held = new Promise<void>((r) => {
-    releaseHeld = r;
-  });
-  const to = new URL(target);
-  const server = http.createServer((req, res) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
-      parts.push(c);
-      if (req.method === 'PATCH') stats.patchBytes += c.length;
-    });
-    req.on('end', () => {
-      if (req.method === 'PATCH' && ++stats.patches === stats.holdAt) {
-        releaseHeld?.();
-        return; // never forwarded, never answered: the CLI dies waiting for it
-      }
-      const body = Buffer.concat(parts);
-      const out = http.request(
-        { host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      out.on('error', () => res.destroy());
-      out.end(body);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    stats,
-    held,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
+import { startGateProxy } from '../support/tus-gate-proxy.ts';
 
 let s: TestServer;
 let dir: string;
@@ -82,18 +37,19 @@ test('a SIGKILLed upload continues from the server offset on the same command: a
   const chunk = 256 * 1024;
   const home = path.join(dir, 'home');
   const { client } = await s.client();
-  const proxy = await countingProxy(s.baseUrl);
+  const proxy = await startGateProxy();
+  proxy.target(s.baseUrl);
   const env = { ...process.env, MAPMINT_HOME: home, MAPMINT_TOKEN: client.token!, MAPMINT_PRIVATE_KEY: '' };
   const args = ['--json', 'upload', video, '--server', proxy.url, '--chunk-size', String(chunk / 1024 / 1024)];
   try {
-    proxy.stats.holdAt = 6;
+    const held = proxy.holdAfter(5);
     const first: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args], {
       cwd: REPO_ROOT,
       env,
       stdio: 'ignore',
     });
     const exited = new Promise<NodeJS.Signals | null>((r) => first.on('exit', (_code, signal) => r(signal)));
-    await Promise.race([proxy.held, exited]);
+    await Promise.race([held, exited]);
     assert.equal(first.kill('SIGKILL'), true, 'the CLI was still uploading when killed');
     assert.equal(await exited, 'SIGKILL');
 
@@ -116,15 +72,19 @@ test('a SIGKILLed upload continues from the server offset on the same command: a
     });
     assert.equal(head.status, 200);
     assert.equal(Number(head.headers.get('upload-offset')), 5 * chunk, 'the server holds the 5 answered chunks');
-    assert.equal(proxy.stats.patchBytes, 6 * chunk);
+    const patches = () => proxy.seen.filter((r) => r.method === 'PATCH' && !r.dropped);
+    assert.equal(patches().length, 5);
 
-    proxy.stats.holdAt = 0;
+    proxy.open();
     const second = await runCli(args, env);
     assert.equal(second.code, 0, second.stderr);
     const up = JSON.parse(second.stdout) as { id: string; status: string; files: { status: string }[] };
     assert.equal(up.id, entries[0]!.uploadId, 'the same upload continued');
     assert.equal(up.files[0]!.status, 'received');
-    const resent = proxy.stats.patchBytes - size;
+    // The second run's first PATCH starts where the server stood; over both runs the server was sent the file once
+    // (the held chunk, which never reached it, is the one chunk sent twice by the CLI).
+    assert.equal(patches()[5]!.offset, 5 * chunk, 'the re-run continued from the server offset');
+    const resent = patches().reduce((n, r) => n + r.bytes, 0) - size;
     assert.ok(resent >= 0 && resent <= chunk, `resent ${resent} bytes; at most one chunk (${chunk}) may be`);
 
     const [row] = await s.db.sql`select declared_sha256, blob_key from upload_files where upload_id = ${up.id}`;
