@@ -99,6 +99,7 @@ const HINTS: Record<string, Hint> = {
       'mp4_overlapping_samples',
       'mp4_sample_too_large',
       'mp4_table_too_large',
+      'mp4_too_many_boxes',
       'mp4_truncated',
     ].map((c) => [c, REREAD_VIDEO_GPS]),
   ),
@@ -107,6 +108,8 @@ const HINTS: Record<string, Hint> = {
       (c) => [c, NO_FIX],
     ),
   ),
+  garmin_no_time:
+    "the Garmin camera's GPS records carry no time: set the camera's clock (or update its firmware), or add the drive's track file beside the video",
   mp4_no_telemetry:
     'the video carries no GPS: turn GPS on in the camera, or put the track recorded with it (GPX, NMEA, CSV) beside the video with the same name',
   no_telemetry:
@@ -177,9 +180,11 @@ const HINTS: Record<string, Hint> = {
   bad_device_signature:
     "the manifest's signature does not verify with the device key: upload from the device (or CLI) holding the registered key, not a copied manifest",
   device_not_registered:
-    'the key that signed this upload is not registered to your account: register the device key first, then upload again',
+    'the key that signed this upload is not registered to your account: run `mapmint device register` on this device, then upload again',
   device_signature_required:
-    'this server accepts only uploads signed by a registered device: register a device key and upload again with it',
+    'this server accepts only uploads signed by a registered device: run `mapmint device register` on this device and upload again',
+  device_key_revoked:
+    'this device key was revoked: create a new key on this device (mapmint device register --new) and upload again',
   device_key_taken:
     'this device key is registered to another account: create a new key on this device and register it to yours',
   // Storage and lifecycle.

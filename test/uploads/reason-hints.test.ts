@@ -48,6 +48,7 @@ function emittedCodes(): Map<string, string> {
     'device_not_registered',
     'device_signature_required',
     'device_key_taken',
+    'device_key_revoked',
   ])
     add(c, 'issue 18');
   return found;
