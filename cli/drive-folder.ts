@@ -6,8 +6,8 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { MapmintError, timeZoneOffsetMs } from '../core/index.ts';
-import { probeVideo, readTrack } from '../ingest/index.ts';
+import { MapmintError } from '../core/index.ts';
+import { localToUtcMs, probeVideo, readTrack } from '../ingest/index.ts';
 
 const VIDEO = new Set(['.mp4', '.mov']);
 /** GoPro's low-resolution proxy: an MP4 too, but a copy of a clip, used only when the clip itself is missing. */
@@ -134,7 +134,7 @@ export async function dateClip(c: { video: string; sidecars: string[] }, timezon
     throw err;
   });
   if (probe?.creationTime === undefined) return { ...c, startMs: undefined, endMs: undefined, timeFrom: 'none', bytes };
-  const startMs = timezone ? probe.creationTime - timeZoneOffsetMs(timezone, probe.creationTime) : probe.creationTime;
+  const startMs = timezone ? localToUtcMs(probe.creationTime, timezone) : probe.creationTime;
   return { ...c, startMs, endMs: startMs + probe.durationS * 1000, timeFrom: 'creation_time', bytes };
 }
 

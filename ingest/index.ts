@@ -20,4 +20,4 @@ export { readTrack } from './telemetry/index.ts';
 export { validateTrack } from './validate/index.ts';
 export { type StoredReport, validateUpload } from './validate-upload.ts';
 export { verifyUpload } from './verify-upload.ts';
-export { probeVideo, type VideoProbe } from './video/index.ts';
+export { localToUtcMs, probeVideo, type VideoProbe } from './video/index.ts';

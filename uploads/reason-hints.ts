@@ -55,6 +55,9 @@ const REREAD_VIDEO_GPS =
 const NO_FIX =
   'the camera recorded no GPS fix: wait for a fix before driving (GPS on, a clear sky view), or add a track from a phone or logger beside the video';
 
+const ZONE_NAME =
+  'name the zone as in the tz database, such as Europe/Berlin or America/New_York (not CET or +01:00), and upload again';
+
 /** Hints by code; several codes of one reader family share a text. */
 const HINTS: Record<string, Hint> = {
   // Telemetry files the driver can export again.
@@ -167,11 +170,11 @@ const HINTS: Record<string, Hint> = {
   motion_mismatch:
     "the video's motion does not match the GPS track (stopped while the track moves, or the other way round): upload the track recorded with this video; if the clock is off, upload again with --time-offset",
   clock_disagrees_with_motion: (d) => {
-    const ms = num(d, 'offsetMs', 'clockOffsetMs', 'disagreementMs');
-    const s = ms !== undefined ? ms / 1000 : num(d, 'offsetS', 'clockOffsetS', 'disagreementS');
-    const at = num(d, 'startMs', 'atMs', 'videoStartMs');
-    return s !== undefined
-      ? clockHint(s, at)
+    // ingest/align-by-motion.ts: the video's motion puts t0 at the clock's claim + motionOffsetMs, so the camera's
+    // clock is ahead of GPS time by -motionOffsetMs.
+    const ms = num(d, 'motionOffsetMs');
+    return ms !== undefined
+      ? clockHint(-ms / 1000, num(d, 'clockT0Ms'))
       : "the camera's clock disagrees with the video's motion: check the clock; upload again with --timezone or --time-offset if it is off";
   },
   device_conflict: (d) =>
@@ -203,8 +206,9 @@ const HINTS: Record<string, Hint> = {
   file_too_large: 'a file is over the per-file limit: cut the video into parts and upload them as one drive',
   too_many_files: 'too many files for one upload: upload the folder drive by drive',
   storage_quota_exceeded: 'your storage quota on the server is full: wait until your earlier uploads are processed',
-  invalid_timezone:
-    'name the zone as in the tz database, such as Europe/Berlin or America/New_York (not CET or +01:00)',
+  invalid_timezone: ZONE_NAME,
+  // The same refusal from alignment, for a manifest stored before the server checked the name.
+  timezone_invalid: ZONE_NAME,
 };
 
 /** Every code with a hint (the test compares it with the codes the source can emit). */

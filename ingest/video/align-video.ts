@@ -11,7 +11,7 @@
  */
 
 import type { Track } from '../../core/index.ts';
-import { invalid } from '../../core/index.ts';
+import { invalid, timeZoneOffsetMs } from '../../core/index.ts';
 import type { VideoProbe } from './probe-video.ts';
 
 /** How t0 was decided. */
@@ -62,31 +62,14 @@ export interface AlignInput {
   timezone?: string;
 }
 
-/** Offset of `zone` from UTC at instant `ms`, ms (positive east of Greenwich). */
-function zoneOffsetMs(zone: string, ms: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(ms));
-  const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value);
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return wall - Math.floor(ms / 1000) * 1000;
-}
-
 /**
  * The instant at which clocks in `zone` showed `wallMs` (a local time stored as if it were UTC). Two passes find the
  * zone's offset at the instant itself, not at the wall time (they differ only within hours of a DST change).
  */
 export function localToUtcMs(wallMs: number, zone: string): number {
   try {
-    const guess = wallMs - zoneOffsetMs(zone, wallMs);
-    return wallMs - zoneOffsetMs(zone, guess);
+    const guess = wallMs - timeZoneOffsetMs(zone, wallMs);
+    return wallMs - timeZoneOffsetMs(zone, guess);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     throw invalid(

@@ -77,13 +77,18 @@ test('a camera that wrote local time is told which --timezone to give', () => {
   assert.match(winter, /--timezone Europe\/Berlin/, 'winter in Berlin is UTC+1');
   assert.match(clockHint(-5 * 3600, Date.parse('2024-01-15T10:00:00Z')), /--timezone America\/New_York/);
   assert.match(clockHint(19800, july), /--timezone Asia\/(Kolkata|Calcutta)/);
-  const motion = reasonHint({ code: 'clock_disagrees_with_motion', details: { offsetMs: 3_600_000, startMs: july } });
-  assert.match(motion!, /--timezone Europe\/London/, 'London is UTC+1 in summer');
+  assert.match(clockHint(3600, july), /--timezone Europe\/London/, 'London is UTC+1 in summer');
 });
 
 test('a clock off by seconds is told the --time-offset, a track that does not cover the video is not', () => {
   assert.match(clockHint(42.3), /42 s ahead of GPS time: upload again with --time-offset 0 /);
   assert.match(clockHint(-42.3), /42 s behind/);
+  // The motion check's finding: the motion puts the video 12.5 s before its creation_time, the clock is ahead.
+  const motion = reasonHint({
+    code: 'clock_disagrees_with_motion',
+    details: { video: 'a.mp4', clock: 'creation_time', clockT0Ms: 0, motionOffsetMs: -12_500, confidence: 0.9 },
+  });
+  assert.match(motion!, /13 s ahead of GPS time: upload again with --time-offset 0 /);
   assert.doesNotMatch(clockHint(42.3), /--timezone/);
   const shifted = reasonHint({
     code: 'video_duration_mismatch',
