@@ -1,6 +1,5 @@
 /** The database side of fusion: reading an upload's posed detections and frames, nearby features, and writing back. */
 
-import type { FeatureStatus } from '../core/index.ts';
 import type { Sql } from '../db/index.ts';
 import { uploadFrames } from '../ingest/index.ts';
 import { uploadCamera } from '../uploads/index.ts';

@@ -25,7 +25,8 @@ export interface Queue {
   /**
    * Enqueues a step for an upload. With `tx`, the job is written in the caller's transaction: it exists if and only
    * if the caller's writes commit. The id is deterministic (job name and upload id), so enqueueing twice is a no-op;
-   * a job without an upload (tiler.update after a privacy zone change) names what it is about in `key`.
+   * a job without an upload (tiler.update after a privacy zone change) names what it is about in `key`, and a step
+   * run once more for the same upload (a re-clocked validation, uploads/reclock-upload.ts) takes a `key` of its own.
    */
   send<N extends JobName>(name: N, data: JobPayloads[N], opts?: { tx?: Sql; key?: string }): Promise<string>;
   /**
@@ -112,7 +113,7 @@ export async function openQueue(url: string, opts: QueueOptions = {}): Promise<Q
   return {
     boss,
     async send(name, data, sendOpts = {}) {
-      const key = data.uploadId ?? sendOpts.key;
+      const key = sendOpts.key ?? data.uploadId;
       if (key === undefined) throw new Error(`job ${name} needs an upload id or a key`);
       const id = jobIdFor(name, key);
       await boss.send(name, data as object, { id, ...(sendOpts.tx ? { db: executor(sendOpts.tx) } : {}) });

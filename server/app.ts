@@ -45,7 +45,7 @@ export async function buildServer(deps: ServerDeps, config: ServerConfig): Promi
 
   const guard = authGuard(deps.sql);
   await registerAuthRoutes(app, { sql: deps.sql, guard, site }, config);
-  await registerUploadRoutes(app, { sql: deps.sql, guard }, config);
+  await registerUploadRoutes(app, { sql: deps.sql, guard, queue: deps.queue }, config);
   await registerDeviceRoutes(app, { sql: deps.sql, guard });
   await registerRewardRoutes(app, deps.sql, config);
   await registerReviewRoutes(app, deps, config);

@@ -14,10 +14,10 @@ import { startUploadSweep } from './upload-sweep.ts';
 /** Declaring, listing and reading uploads (JSON). */
 export async function registerUploadRoutes(
   app: FastifyInstance,
-  deps: { sql: Sql; guard: AuthGuard },
+  deps: { sql: Sql; guard: AuthGuard; queue: Queue },
   config: ServerConfig,
 ): Promise<void> {
-  const { sql, guard } = deps;
+  const { sql, guard, queue } = deps;
   app.post<{ Body: UploadManifest }>(
     '/v1/uploads',
     {
@@ -32,7 +32,7 @@ export async function registerUploadRoutes(
     },
     async (req, reply) => {
       const who = await guard.principal(req);
-      const r = await createUpload(sql, who, req.body, { ...config });
+      const r = await createUpload(sql, who, req.body, { ...config }, queue);
       return reply.status(r.created ? 201 : 200).send({ ...r.upload, created: r.created, tusEndpoint: TUS_PATH });
     },
   );

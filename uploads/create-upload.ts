@@ -7,6 +7,7 @@ import type { BlobStore } from '../storage/index.ts';
 import { type UnsignedUploadPolicy, verifyManifestSignature } from './device-keys.ts';
 import { checkManifest, contentHash, deviceKey, type ManifestLimits, sniffMatches } from './manifest.ts';
 import { withHints } from './reason-hints.ts';
+import { reclockQuarantined } from './reclock-upload.ts';
 import { transition } from './upload-lifecycle.ts';
 import { uploadSteps } from './upload-steps.ts';
 
@@ -32,12 +33,15 @@ export interface UploadLimits extends ManifestLimits {
  * Creates an upload from its manifest, or returns the caller's existing upload with the same content (an identical
  * re-upload is answered idempotently; the client then resumes whatever files are still missing). A device signature
  * is verified first (uploads/device-keys.ts), so even the idempotent answer needs a manifest the policy admits.
+ * With `queue`, an upload quarantined for its clock alone and declared again with other clock fields is validated
+ * again (uploads/reclock-upload.ts).
  */
 export async function createUpload(
   sql: Sql,
   who: Signer,
   m: UploadManifest,
   limits: UploadLimits,
+  queue?: Queue,
 ): Promise<{ upload: UploadView; created: boolean }> {
   checkManifest(m, limits);
   const hash = contentHash(m);
@@ -50,6 +54,8 @@ export async function createUpload(
       // An upload that expired while receiving (uploads/expire-uploads.ts) is resumed by declaring it again.
       if (existing.status === 'expired') {
         await transition(tx as unknown as Sql, existing.id, 'receiving', { step: 'upload.create', actor: who.address });
+      } else if (existing.status === 'quarantined' && queue) {
+        await reclockQuarantined(tx as unknown as Sql, queue, existing.id, m, { actor: who.address, signedBy });
       }
       return { id: existing.id, created: false };
     }

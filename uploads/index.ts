@@ -42,6 +42,7 @@ export {
   privacyZoneSchema,
 } from './privacy-zones.ts';
 export { clockHint, type HintableReason, hintedCodes, reasonHint, withHints } from './reason-hints.ts';
+export { CLOCK_REASONS, MAX_RECLOCKS, reclockQuarantined } from './reclock-upload.ts';
 export {
   closeTransfer,
   expireTransfers,

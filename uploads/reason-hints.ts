@@ -206,6 +206,8 @@ const HINTS: Record<string, Hint> = {
   file_too_large: 'a file is over the per-file limit: cut the video into parts and upload them as one drive',
   too_many_files: 'too many files for one upload: upload the folder drive by drive',
   storage_quota_exceeded: 'your storage quota on the server is full: wait until your earlier uploads are processed',
+  too_many_reclocks:
+    'this drive was validated again with other clock settings three times already: record the drive again, or ask an operator to look at it',
   invalid_timezone: ZONE_NAME,
   // The same refusal from alignment, for a manifest stored before the server checked the name.
   timezone_invalid: ZONE_NAME,

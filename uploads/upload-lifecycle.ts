@@ -13,7 +13,8 @@ const NEXT: Record<UploadStatus, UploadStatus[]> = {
   validating: ['processing', 'quarantined', 'failed'],
   processing: ['done', 'quarantined', 'failed'],
   done: [],
-  quarantined: [],
+  // Quarantined for time alone and declared again with other clock fields (uploads/reclock-upload.ts).
+  quarantined: ['validating'],
   // Abandoned while receiving (uploads/expire-uploads.ts); declaring the same content again resumes it.
   expired: ['receiving'],
   failed: ['received', 'validating', 'processing'],

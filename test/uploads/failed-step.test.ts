@@ -12,7 +12,7 @@ import { uploadFiles } from '../../sdk/node.ts';
 import { startWorker } from '../../worker/index.ts';
 import { runCli } from '../support/cli.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { SMALL_DRIVE_DEVICE, smallDrive } from '../support/small-drive.ts';
+import { smallDrive } from '../support/small-drive.ts';
 
 let s: TestServer;
 let worker: { stop(): Promise<void> };
