@@ -1,0 +1,113 @@
+/**
+ * One scenario's world: a database of its own (migrated, the town's roads imported), the real API server over it,
+ * contributors who sign in with fresh wallets and upload through the SDK (tus), and the pipeline's stages run in
+ * process in their job-graph order: upload.received -> ingest.validate -> ingest.sample -> roads.match ->
+ * rewards.book. Vision, fusion and tiles follow in the real graph but decide nothing about tokens, so they are left
+ * out. A world per scenario keeps each scenario's tokens its own: an attack never earns nothing only because an
+ * earlier scenario already covered its streets.
+ */
+import type { UploadManifest } from '../../../api/index.ts';
+import { sampleUpload, validateUpload, verifyUpload } from '../../../ingest/index.ts';
+import type { BeforeStore } from '../../../ingest/sample/index.ts';
+import { bookUpload, DEFAULT_REWARDS } from '../../../rewards/index.ts';
+import { importRoads, matchUpload } from '../../../roads/index.ts';
+import type { MapmintClient } from '../../../sdk/index.ts';
+import { uploadFiles } from '../../../sdk/node.ts';
+import { startTestServer, type TestServer } from '../../../test/support/server.ts';
+
+/** The dashcam every contributor declares unless a scenario says otherwise. */
+export const DASHCAM: UploadManifest['device'] = { make: 'mapmint', model: 'demo', hfovDeg: 115, mount: 'windshield' };
+
+/** A signed-in contributor. */
+export interface Contributor {
+  client: MapmintClient;
+  address: string;
+}
+
+/** What the pipeline made of one upload. */
+export interface Outcome {
+  uploadId: string;
+  /** `done` stands for "went through every step run here" (the real graph goes on to vision, fusion, tiles). */
+  status: string;
+  verdict: string | null;
+  /** Quarantine reason codes (empty when not quarantined). */
+  reasons: string[];
+  frames: number;
+  /** Token base units (18 decimals) booked to the upload. */
+  tokensWei: bigint;
+  /** Why rewards.book booked nothing, when it says. */
+  bookNote: string | null;
+}
+
+/** How the stages run: the sampler's privacy hook (the worker always passes the real blur). */
+export interface WorldOptions {
+  beforeStore?: BeforeStore;
+}
+
+/** A scenario's world (see the file comment). */
+export interface World {
+  server: TestServer;
+  contributor(): Promise<Contributor>;
+  /** Uploads files through the SDK as `who` and runs the pipeline until the upload is quarantined or booked. */
+  upload(who: Contributor, files: string[], manifest?: Partial<Omit<UploadManifest, 'files'>>): Promise<Outcome>;
+  close(): Promise<void>;
+}
+
+/** Opens a world, with the town's roads (`pbf`) imported when given. */
+export async function openWorld(pbf: string | undefined, opts: WorldOptions = {}): Promise<World> {
+  const server = await startTestServer();
+  try {
+    if (pbf) await importRoads(server.db.sql, pbf, { region: 'attack-town' });
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+  const ctx = { sql: server.db.sql, blobs: server.blobs, queue: server.queue };
+  const quarantined = async (id: string) =>
+    (await server.db.sql<{ status: string }[]>`select status from uploads where id = ${id}`)[0]?.status ===
+    'quarantined';
+  return {
+    server,
+    async contributor() {
+      const { client, wallet } = await server.client();
+      return { client, address: wallet.address };
+    },
+    async upload(who, files, manifest = {}) {
+      const up = await uploadFiles(who.client, files, { device: DASHCAM, ...manifest });
+      const steps = [
+        () => verifyUpload(ctx, up.id),
+        () => validateUpload(ctx, up.id),
+        () => sampleUpload(ctx, up.id, undefined, opts.beforeStore ? { beforeStore: opts.beforeStore } : {}),
+        () => matchUpload(ctx, up.id),
+        () => bookUpload(ctx, up.id, DEFAULT_REWARDS),
+      ];
+      for (const step of steps) {
+        await step();
+        if (await quarantined(up.id)) break;
+      }
+      return outcome(server, up.id);
+    },
+    close: () => server.close(),
+  };
+}
+
+/** Reads back what happened to an upload: state, verdict, reasons, frames kept and tokens booked. */
+async function outcome(server: TestServer, uploadId: string): Promise<Outcome> {
+  const sql = server.db.sql;
+  const [u] = await sql<{ status: string; verdict: string | null; reasons: { code: string }[] }[]>`
+    select status, validation->>'verdict' as verdict, reasons from uploads where id = ${uploadId}`;
+  const [f] = await sql<{ n: number }[]>`select count(*)::int as n from frames where upload_id = ${uploadId}`;
+  const [l] = await sql<{ wei: string }[]>`
+    select coalesce(sum(amount), 0)::text as wei from ledger_entries where upload_id = ${uploadId}`;
+  const [b] = await sql<{ note: string | null }[]>`
+    select output->>'reason' as note from step_runs where upload_id = ${uploadId} and step = 'rewards.book'`;
+  return {
+    uploadId,
+    status: u?.status === 'processing' && b ? 'done' : (u?.status ?? 'missing'),
+    verdict: u?.verdict ?? null,
+    reasons: u?.status === 'quarantined' ? (u.reasons ?? []).map((r) => r.code) : [],
+    frames: f?.n ?? 0,
+    tokensWei: BigInt(l?.wei ?? '0'),
+    bookNote: b?.note ?? null,
+  };
+}
