@@ -11,7 +11,7 @@ import { sampleUpload, validateUpload, verifyUpload } from '../../../ingest/inde
 import type { BeforeStore } from '../../../ingest/sample/index.ts';
 import { bookUpload, DEFAULT_REWARDS } from '../../../rewards/index.ts';
 import { importRoads, matchUpload } from '../../../roads/index.ts';
-import type { MapmintClient } from '../../../sdk/index.ts';
+import { ApiError, type MapmintClient } from '../../../sdk/index.ts';
 import { uploadFiles } from '../../../sdk/node.ts';
 import { startTestServer, type TestServer } from '../../../test/support/server.ts';
 
@@ -27,7 +27,10 @@ export interface Contributor {
 /** What the pipeline made of one upload. */
 export interface Outcome {
   uploadId: string;
-  /** `done` stands for "went through every step run here" (the real graph goes on to vision, fusion, tiles). */
+  /**
+   * `done` stands for "went through every step run here" (the real graph goes on to vision, fusion, tiles);
+   * `refused` for an upload the server would not even create (its error code is the one reason).
+   */
   status: string;
   verdict: string | null;
   /** Quarantine reason codes (empty when not quarantined). */
@@ -73,7 +76,13 @@ export async function openWorld(pbf: string | undefined, opts: WorldOptions = {}
       return { client, address: wallet.address };
     },
     async upload(who, files, manifest = {}) {
-      const up = await uploadFiles(who.client, files, { device: DASHCAM, ...manifest });
+      let up: { id: string };
+      try {
+        up = await uploadFiles(who.client, files, { device: DASHCAM, ...manifest });
+      } catch (e) {
+        if (!(e instanceof ApiError) || e.status >= 500) throw e;
+        return { ...REFUSED, reasons: [e.code] };
+      }
       const steps = [
         () => verifyUpload(ctx, up.id),
         () => validateUpload(ctx, up.id),
@@ -90,6 +99,17 @@ export async function openWorld(pbf: string | undefined, opts: WorldOptions = {}
     close: () => server.close(),
   };
 }
+
+/** An upload the server refused to create: nothing stored, nothing booked. */
+const REFUSED: Outcome = {
+  uploadId: '',
+  status: 'refused',
+  verdict: null,
+  reasons: [],
+  frames: 0,
+  tokensWei: 0n,
+  bookNote: null,
+};
 
 /** Reads back what happened to an upload: state, verdict, reasons, frames kept and tokens booked. */
 async function outcome(server: TestServer, uploadId: string): Promise<Outcome> {
