@@ -20,42 +20,26 @@ export interface ForgedVideo {
   startMs: number;
 }
 
-const x264 = (startMs: number) => [
-  '-c:v',
-  'libx264',
-  '-pix_fmt',
-  'yuv420p',
-  '-metadata',
-  `creation_time=${new Date(startMs).toISOString()}`,
-];
+/** The creation time a camera writes into its file. */
+const stamp = (startMs: number) => ['-metadata', `creation_time=${new Date(startMs).toISOString()}`];
+const x264 = (startMs: number) => ['-c:v', 'libx264', '-pix_fmt', 'yuv420p', ...stamp(startMs)];
+/** Runs ffmpeg quietly, overwriting its output. */
+const ffmpeg = (args: string[]) => runTool(FFMPEG_PATH, ['-v', 'error', '-y', ...args]);
 
 /** A black video of the given size and length: a camera with its lens covered. */
 export async function blackVideo(out: string, v: ForgedVideo): Promise<string> {
   const src = `color=c=black:s=${v.width}x${v.height}:r=${v.fps}:d=${v.durationS}`;
-  await runTool(FFMPEG_PATH, ['-v', 'error', '-y', '-f', 'lavfi', '-i', src, ...x264(v.startMs), out]);
+  await ffmpeg(['-f', 'lavfi', '-i', src, ...x264(v.startMs), out]);
   return out;
 }
 
 /** One frame of `source` (at `atS`) held for the whole length: a parked car's view paired with a moving track. */
 export async function staticVideo(source: string, atS: number, out: string, v: ForgedVideo): Promise<string> {
   const still = path.join(path.dirname(out), `${path.basename(out, '.mp4')}-still.png`);
-  await runTool(FFMPEG_PATH, ['-v', 'error', '-y', '-ss', String(atS), '-i', source, '-frames:v', '1', still]);
+  await ffmpeg(['-ss', String(atS), '-i', source, '-frames:v', '1', still]);
   try {
-    await runTool(FFMPEG_PATH, [
-      '-v',
-      'error',
-      '-y',
-      '-loop',
-      '1',
-      '-framerate',
-      String(v.fps),
-      '-i',
-      still,
-      '-t',
-      String(v.durationS),
-      ...x264(v.startMs),
-      out,
-    ]);
+    const loop = ['-loop', '1', '-framerate', String(v.fps), '-i', still, '-t', String(v.durationS)];
+    await ffmpeg([...loop, ...x264(v.startMs), out]);
   } finally {
     await rm(still, { force: true });
   }
@@ -64,38 +48,14 @@ export async function staticVideo(source: string, atS: number, out: string, v: F
 
 /** `source` decoded and encoded again at `kbps` (other bytes, other hash, the same pictures), its clock at `startMs`. */
 export async function reencodedVideo(source: string, kbps: number, out: string, startMs: number): Promise<string> {
-  await runTool(FFMPEG_PATH, [
-    '-v',
-    'error',
-    '-y',
-    '-i',
-    source,
-    '-b:v',
-    `${kbps}k`,
-    '-maxrate',
-    `${kbps}k`,
-    '-bufsize',
-    `${2 * kbps}k`,
-    ...x264(startMs),
-    out,
-  ]);
+  const rate = ['-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${2 * kbps}k`];
+  await ffmpeg(['-i', source, ...rate, ...x264(startMs), out]);
   return out;
 }
 
 /** `source`'s stream copied unchanged with only its creation time rewritten: a re-timed copy. */
 export async function retimedVideo(source: string, out: string, startMs: number): Promise<string> {
-  await runTool(FFMPEG_PATH, [
-    '-v',
-    'error',
-    '-y',
-    '-i',
-    source,
-    '-c',
-    'copy',
-    '-metadata',
-    `creation_time=${new Date(startMs).toISOString()}`,
-    out,
-  ]);
+  await ffmpeg(['-i', source, '-c', 'copy', ...stamp(startMs), out]);
   return out;
 }
 
