@@ -43,7 +43,7 @@ try {
   const log = (r: AttackResult) =>
     process.stderr.write(`${row(r.name, r.attack, r.caught ? `caught: ${r.by}` : r.by)}\n`);
   process.stderr.write('scenario | status | verdict | frames | MAP booked | caught by\n');
-  const { control, attacks } = await runAttackSuite(dir, { ...opts, onResult: log });
+  const { controls, attacks } = await runAttackSuite(dir, { ...opts, onResult: log });
   const real = await runRealDrives(opts);
   const seconds = (performance.now() - t0) / 1000;
   const caught = attacks.filter((a) => a.caught).length;
@@ -51,7 +51,7 @@ try {
   const wrong = real.filter((r) => r.wronglyQuarantined).length;
   process.stderr.write(
     [
-      row('control (honest drive)', control, control.tokensWei > 0n ? 'earns' : 'DOES NOT EARN'),
+      ...controls.map((c) => row(`control ${c.name}`, c.outcome, c.outcome.tokensWei > 0n ? 'earns' : 'DOES NOT EARN')),
       ...attacks.flatMap((a) => a.setup.map((s, i) => row(`  ${a.name} setup ${i + 1}`, s, 'honest'))),
       'real recording | status | verdict | frames | MAP booked | counts as',
       ...real.map((r) =>
@@ -61,8 +61,8 @@ try {
           `${r.outcome.reasons.join(',') || 'accepted'}: ${
             r.wronglyQuarantined
               ? 'WRONGLY QUARANTINED'
-              : r.tooShort
-                ? 'under the length policy'
+              : r.missingData
+                ? 'refused for missing data'
                 : r.drive.gps
                   ? 'ok'
                   : 'no GPS, refused'
@@ -80,10 +80,11 @@ try {
       caught,
       tokens_paid_to_attacks: Number(map(paid)),
       real_drives_quarantined: wrong,
-      control_earned: Number(map(control.tokensWei)),
+      controls_earning: controls.filter((c) => c.outcome.tokensWei > 0n).map((c) => c.name),
+      controls_not_earning: controls.filter((c) => c.outcome.tokensWei === 0n).map((c) => c.name),
       not_caught: attacks.filter((a) => !a.caught).map((a) => a.name),
       real_drives: real.length,
-      real_too_short: real.filter((r) => r.tooShort).length,
+      real_refused_missing_data: real.filter((r) => r.missingData).map((r) => `${r.drive.name}: ${r.outcome.reasons}`),
       privacy_blur: hook.beforeStore !== undefined,
       seconds: Math.round(seconds),
     }),

@@ -22,13 +22,18 @@ export type Expectation = { caught: string } | { missing: string };
 
 /** Per scenario, what holds on this branch. */
 export const EXPECTED: Record<AttackName, Expectation> = {
-  black_video_synthetic_gpx: { missing: 'rewards follow imagery (h2) / motion_mismatch (h1)' },
-  static_video_synthetic_gpx: { missing: 'motion_mismatch (h1)' },
-  real_video_foreign_track: { missing: 'motion_mismatch (h1)' },
-  own_track_shifted: { missing: 'signed capture (h2) or imagery checks' },
-  own_track_time_warped: { missing: 'motion_mismatch (h1)' },
+  black_video_synthetic_gpx: { caught: 'motion_mismatch' },
+  static_video_synthetic_gpx: { caught: 'motion_mismatch' },
+  // The foreign track drives off and holds 8 m/s: too little speed change for the motion check to refute (it calls
+  // such tracks inconclusive and accepts).
+  real_video_foreign_track: { missing: 'a motion check that refutes a steady foreign track (h1)' },
+  // Motion-consistent by construction: only hardware-attested capture or imagery-vs-map checks could tell.
+  own_track_shifted: { missing: 'attested capture or imagery-vs-map checks (nobody builds them this round)' },
+  // The motion check re-places the clock by its best offset (clock_disagrees_with_motion, a warning) and accepts;
+  // it does not test whether one offset fits the whole video (a stretched clock drifts).
+  own_track_time_warped: { missing: 'a clock-rate (drift) check in the motion alignment (h1)' },
   replay_reencoded: { caught: 'replay' },
-  device_key_two_contributors: { missing: 'device keys (h2)' },
+  device_key_two_contributors: { caught: 'device_not_registered' },
   device_key_two_places: { caught: 'device_conflict' },
   retimed_copy: { caught: 'replay' },
 };
@@ -41,7 +46,8 @@ export function assertExpected(r: AttackResult): void {
   }
   const e = EXPECTED[r.name];
   if ('caught' in e) {
-    assert.equal(r.attack.status, 'quarantined', `${r.name}: ${r.by}`);
+    // Quarantined by the pipeline, or refused by the server before anything was stored.
+    assert.ok(['quarantined', 'refused'].includes(r.attack.status), `${r.name}: ${r.attack.status} ${r.by}`);
     assert.ok(r.attack.reasons.includes(e.caught), `${r.name}: caught by ${e.caught}, got ${r.by}`);
     assert.equal(r.attack.tokensWei, 0n, `${r.name}: no tokens booked`);
     assert.equal(r.attack.frames, 0, `${r.name}: a quarantined upload keeps no frames`);

@@ -1,12 +1,15 @@
 /**
  * The generated drives the attack scenarios are made of: one town (seed 5, 20 x 4 streets, 2.5 km east-west), the
  * honest drive through it with a rendered video, and other routes through the same town as tracks only (a route
- * seed of their own, the same clock). Small and fast: 25 s at 5 Hz GPS, 320x180 video at 10 fps.
+ * seed of their own, the same clock). Small: 25 s at 5 Hz GPS, 320x180 video at 30 fps, rendered once and cached.
  */
-import { writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { haversine } from '../../../core/index.ts';
 import type { TrackPoint } from '../../../core/track.ts';
+import { PROJECT_ROOT, stateDir } from '../../../db/index.ts';
 import {
   type DemoPlan,
   generateDrive,
@@ -37,7 +40,7 @@ export interface SuiteDrives {
   pbf: string;
   /** The honest drive: its own video and its own track. */
   honest: { video: string; track: TrackFile; startMs: number; durationS: number };
-  /** Another route through the town at the same time (never within 60 m of the honest car), with its video. */
+  /** Another route nearby at the same time (never within 60 m of the honest car, mostly within 600 m), with video. */
   foreign: TrackFile & { video: string };
   /** A third route, the attacker's made-up GPX (realistic noise, real streets). */
   synthetic: TrackFile;
@@ -83,37 +86,67 @@ function routeWhere(from: number, ok: (points: TrackPoint[]) => boolean): { seed
   throw new Error(`no route seed in ${from}..${from + 499} fits the scenario`);
 }
 
-const VIDEO = { width: 320, height: 180, fps: 10 };
+/**
+ * A dashcam's video: 30 fps (what dashcams record; the motion check's optical flow loses a car at 13 m/s when frames
+ * are 10 fps apart), small, with ground texture (real asphalt and verges have it, and optical flow needs it).
+ */
+const VIDEO = { width: 320, height: 180, fps: 30, groundTexture: true };
 
-/** Renders the drive of a route (video and GPX) into `dir`/`name`. */
-async function rendered(dir: string, name: string, route: RouteOptions): Promise<TrackFile & { video: string }> {
-  const demo = await generateDrive({ ...TOWN, outDir: path.join(dir, name), pbf: false, route, video: VIDEO });
-  const plan = planDrive({ ...TOWN, route, video: false });
-  return { file: demo.paths.gpx, points: pointsOf(plan), video: demo.paths.video! };
+/** The demo generator's sources, hashed: a cached drive is regenerated when the generator changes. */
+function generatorHash(): string {
+  const h = createHash('sha256');
+  const demoDir = path.join(PROJECT_ROOT, 'demo');
+  for (const f of readdirSync(demoDir).sort()) if (f.endsWith('.ts')) h.update(readFileSync(path.join(demoDir, f)));
+  return h.digest('hex').slice(0, 12);
 }
 
-/** Generates the drives into `dir` (about five seconds: three 25 s videos at 320x180). */
+/**
+ * A rendered drive of a route (video, GPX, with `pbf` the town's roads), cached under .mapmint/attack-drives/ by a
+ * hash of its options and of the generator (rendering three 30 fps videos takes about a minute on a busy machine).
+ * Rendered into a private folder and renamed into place, so two test files rendering at once never mix files.
+ */
+async function rendered(route: RouteOptions, pbf: boolean): Promise<{ video: string; gpx: string; pbf: string }> {
+  const options = { ...TOWN, route, video: VIDEO, pbf };
+  const key = createHash('sha256').update(JSON.stringify(options)).update(generatorHash()).digest('hex').slice(0, 16);
+  const out = path.join(stateDir(), 'attack-drives', key);
+  if (!existsSync(path.join(out, 'manifest.json'))) {
+    const tmp = `${out}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    await generateDrive({ ...options, outDir: tmp });
+    // Another process may have renamed its copy into place first: then its copy is used and ours dropped.
+    await rename(tmp, out).catch(() => rm(tmp, { recursive: true, force: true }));
+  }
+  return { video: path.join(out, 'drive.mp4'), gpx: path.join(out, 'track.gpx'), pbf: path.join(out, 'roads.osm.pbf') };
+}
+
+/** A route's rendered drive with its track points. */
+async function drive(route: RouteOptions): Promise<TrackFile & { video: string }> {
+  const r = await rendered(route, false);
+  return { file: r.gpx, points: pointsOf(planDrive({ ...TOWN, route, video: false })), video: r.video };
+}
+
+/** The drives: videos from the cache (rendered when missing), the made-up GPX written into `dir`. */
 export async function makeSuiteDrives(dir: string): Promise<SuiteDrives> {
   const route = { durationS: DURATION_S, start: 'stop-sign' as const };
-  const demo = await generateDrive({ ...TOWN, outDir: path.join(dir, 'honest'), route, video: VIDEO });
+  const demo = await rendered(route, true);
   const plan = planDrive({ ...TOWN, route, video: false });
   const honest = pointsOf(plan);
-  // Another street: never closer than 60 m to where the honest car is at that moment.
-  const foreign = routeWhere(1, (p) => closestApartM(p, honest) > 60);
-  const synthetic = routeWhere(foreign.seed + 1, (p) => closestApartM(p, honest) > 60);
+  // Elsewhere in the same part of town: never within 60 m of the honest car at that moment, mostly within 600 m.
+  const nearby = (p: TrackPoint[]) => closestApartM(p, honest) > 60 && medianApartM(p, honest) < 600;
+  const foreign = routeWhere(1, nearby);
+  const synthetic = routeWhere(foreign.seed + 1, nearby);
   const far = routeWhere(1, (p) => closestApartM(p, honest) > 1200 && medianApartM(p, honest) > 1200);
   return {
     dir,
-    pbf: demo.paths.pbf!,
+    pbf: demo.pbf,
     honest: {
-      video: demo.paths.video!,
-      track: { file: demo.paths.gpx, points: honest },
+      video: demo.video,
+      track: { file: demo.gpx, points: honest },
       startMs: plan.startMs,
       durationS: plan.durationS,
     },
-    foreign: await rendered(dir, 'foreign', { durationS: DURATION_S, seed: foreign.seed }),
+    foreign: await drive({ durationS: DURATION_S, seed: foreign.seed }),
     synthetic: await writeGpx(path.join(dir, 'synthetic.gpx'), synthetic.points),
-    far: await rendered(dir, 'far', { durationS: DURATION_S, seed: far.seed }),
+    far: await drive({ durationS: DURATION_S, seed: far.seed }),
     plan,
   };
 }

@@ -48,23 +48,40 @@ export async function runScenario(
   }
 }
 
-/** The control: the honest drive, uploaded once and unaltered, in a world of its own; it must earn. */
-export async function runControl(drives: SuiteDrives, opts: WorldOptions = {}): Promise<Outcome> {
+/** One honest upload of the controls. */
+export interface Control {
+  name: 'honest' | 'foreign_own' | 'far_own';
+  outcome: Outcome;
+}
+
+/**
+ * The controls: each generated drive with its own video and track, uploaded once and unaltered by a contributor of
+ * its own, in one world (the honest drive first); every one must be accepted and earn. The honest drive is the one
+ * the attacks are made of; the other two are the drives the foreign-track and two-places attacks borrow.
+ */
+export async function runControls(drives: SuiteDrives, opts: WorldOptions = {}): Promise<Control[]> {
   const world = await openWorld(drives.pbf, opts);
   try {
-    return await world.upload(await world.contributor(), [drives.honest.video, drives.honest.track.file]);
+    const out: Control[] = [];
+    for (const [name, video, track] of [
+      ['honest', drives.honest.video, drives.honest.track.file],
+      ['foreign_own', drives.foreign.video, drives.foreign.file],
+      ['far_own', drives.far.video, drives.far.file],
+    ] as const)
+      out.push({ name, outcome: await world.upload(await world.contributor(), [video, track]) });
+    return out;
   } finally {
     await world.close();
   }
 }
 
-/** Runs the control and the named attacks (default: all), one world each, in order. */
+/** Runs the controls and the named attacks (default: all), one world each, in order. */
 export async function runAttackSuite(
   dir: string,
   opts: WorldOptions & { names?: readonly AttackName[]; onResult?: (r: AttackResult) => void } = {},
-): Promise<{ control: Outcome; attacks: AttackResult[] }> {
+): Promise<{ controls: Control[]; attacks: AttackResult[] }> {
   const drives = await makeSuiteDrives(dir);
-  const control = await runControl(drives, opts);
+  const controls = await runControls(drives, opts);
   const attacks: AttackResult[] = [];
   for (const s of SCENARIOS) {
     if (opts.names && !opts.names.includes(s.name)) continue;
@@ -72,5 +89,5 @@ export async function runAttackSuite(
     opts.onResult?.(r);
     attacks.push(r);
   }
-  return { control, attacks };
+  return { controls, attacks };
 }

@@ -1,7 +1,8 @@
 /**
  * The real recordings of ../shared/data through the same pipeline as the attacks: none of them is an attack, so a
- * quarantine of one that carries GPS is a false alarm of the defences, counted as wrongly quarantined. Clips without
- * any GPS cannot earn and must be refused (quarantined for the missing track); that is correct, not counted.
+ * quarantine of one that carries GPS is a false alarm of the defences, counted as wrongly quarantined, unless it is a
+ * missing-data refusal (see MISSING_DATA). Clips without any GPS cannot earn and must be refused (quarantined for the
+ * missing track); that is correct, not counted.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,6 +36,12 @@ export const REAL_DRIVES: readonly RealDrive[] = [
     startTime: kittiStart,
   },
   {
+    name: 'kitti_2011_09_26_drive_0001_unhinted',
+    files: ['drives/kitti_2011_09_26_drive_0001/video.mp4', 'drives/kitti_2011_09_26_drive_0001/gps.gpx'],
+    gps: true,
+    what: 'the same KITTI drive uploaded with nothing but its files: the video has no clock, its motion must place it',
+  },
+  {
     name: 'gopro_max_heromode',
     files: ['video/gopro_max_heromode.mp4'],
     gps: true,
@@ -61,49 +68,47 @@ export const REAL_DRIVES: readonly RealDrive[] = [
 ];
 
 /**
- * Refusing a recording for being under the minimum a drive must have (5 fixes, 100 m: `too_short`) is the policy for
- * any upload, honest or not, not a false alarm: counted apart.
+ * Refusals that accuse nothing: under the minimum any drive must have (5 fixes, 100 m: `too_short`), or a video with
+ * no clock that its motion could not place confidently (`video_unaligned`: the uploader can state the start time).
+ * They hold for every upload, honest or not, so they are counted apart, not as false alarms.
  */
-const LENGTH_POLICY = new Set(['too_short']);
+const MISSING_DATA = new Set(['too_short', 'video_unaligned']);
 
 /** A real recording's outcome and how it counts. */
 export interface RealDriveResult {
   drive: RealDrive;
   outcome: Outcome;
-  /** Quarantined although it carries GPS and is no attack, for a reason other than the length policy. */
+  /** Quarantined although it carries GPS and is no attack, for a reason that is no missing-data refusal. */
   wronglyQuarantined: boolean;
-  /** Carries GPS but was refused only for being under the minimum length. */
-  tooShort: boolean;
+  /** Carries GPS but was refused only for missing data (too short, no clock that could be placed). */
+  missingData: boolean;
   /** Without GPS, yet not refused: it should have been. */
   wronglyAccepted: boolean;
 }
 
-/** Runs every real recording through the pipeline, each by a contributor of its own, in one world without roads. */
+/** Runs every real recording through the pipeline, each in a world of its own (one is uploaded twice, hinted or not). */
 export async function runRealDrives(opts: WorldOptions = {}): Promise<RealDriveResult[]> {
-  const world = await openWorld(undefined, opts);
-  try {
-    const out: RealDriveResult[] = [];
-    for (const drive of REAL_DRIVES) {
-      const files = drive.files.map((f) => path.join(SHARED_DATA, f));
-      const missing = files.find((f) => !existsSync(f));
-      if (missing) throw new Error(`missing shared test data ${missing}: clone ../shared beside the project`);
-      const outcome = await world.upload(
-        await world.contributor(),
-        files,
-        drive.startTime ? { startTime: drive.startTime() } : {},
-      );
+  const out: RealDriveResult[] = [];
+  for (const drive of REAL_DRIVES) {
+    const files = drive.files.map((f) => path.join(SHARED_DATA, f));
+    const missing = files.find((f) => !existsSync(f));
+    if (missing) throw new Error(`missing shared test data ${missing}: clone ../shared beside the project`);
+    const world = await openWorld(undefined, opts);
+    try {
+      const manifest = drive.startTime ? { startTime: drive.startTime() } : {};
+      const outcome = await world.upload(await world.contributor(), files, manifest);
       const quarantined = outcome.status === 'quarantined';
-      const tooShort = drive.gps && quarantined && outcome.reasons.every((r) => LENGTH_POLICY.has(r));
+      const missingData = drive.gps && quarantined && outcome.reasons.every((r) => MISSING_DATA.has(r));
       out.push({
         drive,
         outcome,
-        wronglyQuarantined: drive.gps && quarantined && !tooShort,
-        tooShort,
+        wronglyQuarantined: drive.gps && quarantined && !missingData,
+        missingData,
         wronglyAccepted: !drive.gps && !quarantined,
       });
+    } finally {
+      await world.close();
     }
-    return out;
-  } finally {
-    await world.close();
   }
+  return out;
 }

@@ -17,7 +17,7 @@ import {
   staticVideo,
   stretched,
 } from './forge.ts';
-import { DASHCAM, type Outcome, type World } from './world.ts';
+import type { Outcome, World } from './world.ts';
 
 /** The scenario names, in the order the suite runs them. */
 export const ATTACK_NAMES = [
@@ -117,19 +117,17 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'device_key_two_contributors',
-    what: "one device's identity on two contributors: contributor 2 uploads another drive at the same time with it",
+    what: "contributor 1's device key copied to contributor 2, who registers it and uploads another drive signed by it",
     async run(w, d) {
-      const original = await honestUpload(w, d, await w.contributor());
-      const other = await w.contributor();
-      return {
-        setup: [original],
-        attack: await w.upload(other, [d.foreign.video, d.foreign.file], { device: DASHCAM }),
-      };
+      const owner = await w.contributor();
+      const original = await honestUpload(w, d, owner);
+      const other = await w.contributor(owner.signer);
+      return { setup: [original], attack: await w.upload(other, [d.foreign.video, d.foreign.file]) };
     },
   },
   {
     name: 'device_key_two_places',
-    what: 'one contributor and device, two drives more than 1.2 km apart at the same moments',
+    what: 'one contributor and device key, two drives more than 1.2 km apart at the same moments',
     async run(w, d) {
       const who = await w.contributor();
       const original = await honestUpload(w, d, who);

@@ -11,17 +11,27 @@ import { sampleUpload, validateUpload, verifyUpload } from '../../../ingest/inde
 import type { BeforeStore } from '../../../ingest/sample/index.ts';
 import { bookUpload, DEFAULT_REWARDS } from '../../../rewards/index.ts';
 import { importRoads, matchUpload } from '../../../roads/index.ts';
-import { ApiError, type MapmintClient } from '../../../sdk/index.ts';
+import {
+  ApiError,
+  type DeviceSigner,
+  generateDeviceKeys,
+  type MapmintClient,
+  registerDevice,
+  webCryptoDeviceSigner,
+} from '../../../sdk/index.ts';
 import { uploadFiles } from '../../../sdk/node.ts';
 import { startTestServer, type TestServer } from '../../../test/support/server.ts';
 
 /** The dashcam every contributor declares unless a scenario says otherwise. */
-export const DASHCAM: UploadManifest['device'] = { make: 'mapmint', model: 'demo', hfovDeg: 115, mount: 'windshield' };
+const DASHCAM: UploadManifest['device'] = { make: 'mapmint', model: 'demo', hfovDeg: 115, mount: 'windshield' };
 
-/** A signed-in contributor. */
+/** A signed-in contributor and the device key their uploads are signed with. */
 export interface Contributor {
   client: MapmintClient;
   address: string;
+  signer: DeviceSigner;
+  /** Why registering the key failed (another contributor's key: `device_key_taken`), when it did. */
+  registration?: string;
 }
 
 /** What the pipeline made of one upload. */
@@ -50,7 +60,11 @@ export interface WorldOptions {
 /** A scenario's world (see the file comment). */
 export interface World {
   server: TestServer;
-  contributor(): Promise<Contributor>;
+  /**
+   * A fresh contributor who registers a device key and signs every upload with it, as the CLI does once a key
+   * exists: a new key, or `key` (someone else's, copied off their device).
+   */
+  contributor(key?: DeviceSigner): Promise<Contributor>;
   /** Uploads files through the SDK as `who` and runs the pipeline until the upload is quarantined or booked. */
   upload(who: Contributor, files: string[], manifest?: Partial<Omit<UploadManifest, 'files'>>): Promise<Outcome>;
   close(): Promise<void>;
@@ -71,14 +85,21 @@ export async function openWorld(pbf: string | undefined, opts: WorldOptions = {}
     'quarantined';
   return {
     server,
-    async contributor() {
+    async contributor(key) {
       const { client, wallet } = await server.client();
-      return { client, address: wallet.address };
+      const signer = key ?? (await webCryptoDeviceSigner(await generateDeviceKeys()));
+      try {
+        await registerDevice(client, signer);
+        return { client, address: wallet.address, signer };
+      } catch (e) {
+        if (!(e instanceof ApiError) || e.status >= 500) throw e;
+        return { client, address: wallet.address, signer, registration: e.code };
+      }
     },
     async upload(who, files, manifest = {}) {
       let up: { id: string };
       try {
-        up = await uploadFiles(who.client, files, { device: DASHCAM, ...manifest });
+        up = await uploadFiles(who.client, files, { device: DASHCAM, ...manifest }, { signer: who.signer });
       } catch (e) {
         if (!(e instanceof ApiError) || e.status >= 500) throw e;
         return { ...REFUSED, reasons: [e.code] };
@@ -100,6 +121,23 @@ export async function openWorld(pbf: string | undefined, opts: WorldOptions = {}
   };
 }
 
+/** What rewards.book reports of an upload (rewards/book.ts). */
+interface BookOutput {
+  booked?: number;
+  reason?: string;
+  candidates?: number;
+  /** Covered pieces without kept frames along them: they earn nothing (rewards follow imagery). */
+  withoutFrames?: number;
+}
+
+/** Why booking paid nothing, when its output says: its own reason, or no kept frame along any covered piece. */
+function bookNote(o: BookOutput): string | null {
+  if (o.reason) return o.reason;
+  if (o.booked === 0 && (o.candidates ?? 0) > 0 && o.withoutFrames === o.candidates)
+    return `no kept frames along any of the ${o.candidates} covered pieces`;
+  return null;
+}
+
 /** An upload the server refused to create: nothing stored, nothing booked. */
 const REFUSED: Outcome = {
   uploadId: '',
@@ -119,8 +157,8 @@ async function outcome(server: TestServer, uploadId: string): Promise<Outcome> {
   const [f] = await sql<{ n: number }[]>`select count(*)::int as n from frames where upload_id = ${uploadId}`;
   const [l] = await sql<{ wei: string }[]>`
     select coalesce(sum(amount), 0)::text as wei from ledger_entries where upload_id = ${uploadId}`;
-  const [b] = await sql<{ note: string | null }[]>`
-    select output->>'reason' as note from step_runs where upload_id = ${uploadId} and step = 'rewards.book'`;
+  const [b] = await sql<{ output: BookOutput | null }[]>`
+    select output from step_runs where upload_id = ${uploadId} and step = 'rewards.book'`;
   return {
     uploadId,
     status: u?.status === 'processing' && b ? 'done' : (u?.status ?? 'missing'),
@@ -128,6 +166,6 @@ async function outcome(server: TestServer, uploadId: string): Promise<Outcome> {
     reasons: u?.status === 'quarantined' ? (u.reasons ?? []).map((r) => r.code) : [],
     frames: f?.n ?? 0,
     tokensWei: BigInt(l?.wei ?? '0'),
-    bookNote: b?.note ?? null,
+    bookNote: b ? bookNote(b.output ?? {}) : null,
   };
 }
