@@ -29,9 +29,8 @@ export const EXPECTED: Record<AttackName, Expectation> = {
   real_video_foreign_track: { missing: 'a motion check that refutes a steady foreign track (h1)' },
   // Motion-consistent by construction: only hardware-attested capture or imagery-vs-map checks could tell.
   own_track_shifted: { missing: 'attested capture or imagery-vs-map checks (nobody builds them this round)' },
-  // The motion check re-places the clock by its best offset (clock_disagrees_with_motion, a warning) and accepts;
-  // it does not test whether one offset fits the whole video (a stretched clock drifts).
-  own_track_time_warped: { missing: 'a clock-rate (drift) check in the motion alignment (h1)' },
+  // One offset fits the middle, but the video's thirds disagree by 1.4 s over 8 s: the clock rate (check-clock-rate.ts).
+  own_track_time_warped: { caught: 'motion_mismatch' },
   replay_reencoded: { caught: 'replay' },
   device_key_two_contributors: { caught: 'device_not_registered' },
   device_key_two_places: { caught: 'device_conflict' },
