@@ -14,6 +14,11 @@ export interface RouteOptions {
    * (handy for demos and for vision tests with a short clip). Default 'random'.
    */
   start?: 'random' | 'stop-sign' | 'traffic-light';
+  /**
+   * A seed of the route's own (default: the drive's seed): other routes through the same town, with the same GPS
+   * noise and camera streams, e.g. several contributors' drives in one imported road network.
+   */
+  seed?: number;
 }
 
 /** A controlled approach met along the route. */

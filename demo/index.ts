@@ -14,6 +14,8 @@ export { DEFAULT_START_TIME, planDrive } from './plan-drive.ts';
 export { type ProjectedObject, projectedBox, projectObjects } from './project-objects.ts';
 export { buildScene, frameSvg, OBJECT_RANGE_M, rasterizeSvg } from './render-frame.ts';
 export { DEFAULT_ORIGIN, type NetworkOptions } from './road-network.ts';
+export { runTool } from './run-tool.ts';
 export { signalState } from './traffic-control.ts';
 export type { DemoTruth } from './truth-document.ts';
 export type * from './types.ts';
+export { toGpx } from './write-track.ts';

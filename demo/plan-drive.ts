@@ -143,7 +143,10 @@ export function planDrive(opts: PlanOptions = {}): DemoPlan {
       seed,
     });
   const { controls, objects } = placeObjects(objectRng, graph, frame, chooseControls(controlRng, graph));
-  const route = walkRoute(routeRng, graph, controls, opts.route ?? {});
+  const routeSeed = opts.route?.seed;
+  if (routeSeed !== undefined && !(Number.isInteger(routeSeed) && routeSeed >= 0 && routeSeed <= 0xffffffff))
+    throw invalid('demo_route_seed', `route.seed must be a 32-bit unsigned integer, got ${routeSeed}`);
+  const route = walkRoute(routeSeed === undefined ? routeRng : new Rng(routeSeed), graph, controls, opts.route ?? {});
   const profile = planMotion(motionRng, route);
   const driveS = lengthM !== undefined ? profile.durationS : Math.min(durationS ?? 60, profile.durationS);
   const truth = sampleTrueTrack(route, profile, frame, { startMs, durationS: driveS, rateHz: gps.rateHz });

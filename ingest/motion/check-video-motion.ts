@@ -2,12 +2,14 @@
  * One video against its track: where its motion places it (around the clock's claim), and whether the motion and
  * the track can belong together at all. The policy: a confident offset moves an untrusted clock (creation_time,
  * manifest start) and flags a trusted one that disagrees by more than a second; a contradiction — a still or black
- * video over a moving track, or a moving video that matches the track at no offset — is `motion_mismatch`;
+ * video over a moving track, a moving video that matches the track at no offset, or a confident offset that does not
+ * hold from the video's first third to its last (a stretched clock, check-clock-rate.ts) — is `motion_mismatch`;
  * anything unclear (too little texture, a track without stops, turns or speed changes, a drone or a walk) is
  * inconclusive and accepted.
  */
 import type { Track } from '../../core/index.ts';
 import type { AlignmentSource, MotionAlignment, VideoProbe } from '../video/index.ts';
+import { clockRateMismatch } from './check-clock-rate.ts';
 import { findOffset, type OffsetResult } from './find-offset.ts';
 import { type MotionProfile, type MotionSample, measureMotion } from './measure-motion.ts';
 import { profileAt, type TrackProfile, trackProfile } from './track-profile.ts';
@@ -23,7 +25,10 @@ export interface VideoMotionCheck {
   motion: MotionAlignment;
   offset: OffsetResult;
   /** Set when the motion contradicts the track: why, in a few words, and figures. */
-  mismatch?: { why: 'still_video' | 'black_video' | 'no_offset_matches'; details: Record<string, number | string> };
+  mismatch?: {
+    why: 'still_video' | 'black_video' | 'no_offset_matches' | 'clock_rate';
+    details: Record<string, number | string>;
+  };
 }
 
 /** Input of {@link checkVideoMotion}. */
@@ -110,6 +115,20 @@ function findMismatch(
   return noMatch ? { why: 'no_offset_matches', details: { ...details, bestScore: round(offset.score) } } : undefined;
 }
 
+/** A confident offset that does not hold over the whole video: the track's clock runs at another rate (a warp). */
+function rateMismatch(
+  samples: readonly MotionSample[],
+  track: TrackProfile,
+  claimedT0Ms: number,
+  bestMs: number,
+  durationS: number,
+): VideoMotionCheck['mismatch'] {
+  const r = clockRateMismatch(samples, track, { claimedT0Ms, bestMs, durationS });
+  if (!r) return undefined;
+  const offsets = r.thirds.map((t) => `${Math.round(t.centreS)} s: ${t.offsetMs} ms`).join(', ');
+  return { why: 'clock_rate', details: { driftMs: r.driftMs, rate: Math.round(r.rate * 1000) / 1000, offsets } };
+}
+
 /** Measures the video's motion and compares it with the track around the claimed t0; see the file comment. */
 export async function checkVideoMotion(input: CheckInput): Promise<VideoMotionCheck> {
   const rangeS = input.rangeS ?? 30;
@@ -132,9 +151,13 @@ export async function checkVideoMotion(input: CheckInput): Promise<VideoMotionCh
     toMs: input.claimedT0Ms + (input.probe.durationS + rangeS) * 1000,
   };
   // DJI telemetry is a drone's: its image flow comes from altitude and gimbal, not from the track's speed, so "matches
-  // at no offset" proves nothing there (a still or black video over a moving drone track still does).
+  // at no offset" or "one offset does not fit" prove nothing there (a still or black video over a moving drone track
+  // still does).
   const aerial = input.track.format === 'dji-srt';
-  const found = offset.offsetMs === undefined ? findMismatch(profile.samples, track, offset, span) : undefined;
-  const mismatch = found?.why === 'no_offset_matches' && aerial ? undefined : found;
+  const found =
+    offset.offsetMs === undefined
+      ? findMismatch(profile.samples, track, offset, span)
+      : rateMismatch(profile.samples, track, input.claimedT0Ms, offset.offsetMs, input.probe.durationS);
+  const mismatch = found && found.why !== 'still_video' && found.why !== 'black_video' && aerial ? undefined : found;
   return { motion, offset, ...(mismatch ? { mismatch } : {}) };
 }

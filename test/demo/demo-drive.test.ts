@@ -348,3 +348,24 @@ test('every seed plans a drivable town: objects off the carriageway, walk withou
     assert.ok(plan.truth.every((p) => p.speed <= 50 / 3.6 + 1e-9 && p.speed >= 0));
   }
 });
+
+test('route.seed walks another route through the same town; the town, start time and GPS rate stay', () => {
+  const base = { seed: 5, network: { cols: 8, rows: 4 }, video: false as const };
+  const a = planDrive({ ...base, route: { durationS: 30 } });
+  const b = planDrive({ ...base, route: { durationS: 30, seed: 77 } });
+  assert.deepEqual(b.network, a.network, 'one town');
+  assert.deepEqual(b.objects, a.objects, 'the same signs and lights');
+  assert.equal(b.startMs, a.startMs);
+  assert.equal(b.fixes.length, a.fixes.length);
+  assert.notDeepEqual(
+    b.route.arcs.map((r) => r.key),
+    a.route.arcs.map((r) => r.key),
+    'another route',
+  );
+  assert.deepEqual(
+    planDrive({ ...base, route: { durationS: 30, seed: 77 } }).fixes,
+    b.fixes,
+    'deterministic for its seed',
+  );
+  assert.throws(() => planDrive({ ...base, route: { seed: -1 } }), { code: 'demo_route_seed' });
+});
