@@ -2,7 +2,8 @@
  * One video against its track: where its motion places it (around the clock's claim), and whether the motion and
  * the track can belong together at all. The policy: a confident offset moves an untrusted clock (creation_time,
  * manifest start) and flags a trusted one that disagrees by more than a second; a contradiction — a still or black
- * video over a moving track, a moving video that matches the track at no offset, or a confident offset that does not
+ * video over a moving track, a moving video that matches the track at no offset, stops of the video that land on a
+ * moving track at every offset that could pass validation (check-stops.ts), or a confident offset that does not
  * hold from the video's first third to its last (a stretched clock, check-clock-rate.ts) — is `motion_mismatch`;
  * anything unclear (too little texture, a track without stops, turns or speed changes, a drone or a walk) is
  * inconclusive and accepted.
@@ -10,6 +11,7 @@
 import type { Track } from '../../core/index.ts';
 import type { AlignmentSource, MotionAlignment, VideoProbe } from '../video/index.ts';
 import { clockRateMismatch } from './check-clock-rate.ts';
+import { stopsContradict } from './check-stops.ts';
 import { findOffset, type OffsetResult } from './find-offset.ts';
 import { type MotionProfile, type MotionSample, measureMotion } from './measure-motion.ts';
 import { profileAt, type TrackProfile, trackProfile } from './track-profile.ts';
@@ -26,7 +28,7 @@ export interface VideoMotionCheck {
   offset: OffsetResult;
   /** Set when the motion contradicts the track: why, in a few words, and figures. */
   mismatch?: {
-    why: 'still_video' | 'black_video' | 'no_offset_matches' | 'clock_rate';
+    why: 'still_video' | 'black_video' | 'no_offset_matches' | 'stops_disagree' | 'clock_rate';
     details: Record<string, number | string>;
   };
 }
@@ -91,7 +93,7 @@ function findMismatch(
   samples: readonly MotionSample[],
   track: TrackProfile,
   offset: OffsetResult,
-  span: { fromMs: number; toMs: number },
+  span: { fromMs: number; toMs: number; claimedT0Ms: number; durationS: number; rangeS: number },
 ): VideoMotionCheck['mismatch'] {
   const video = videoState(samples);
   const moving = trackState(track, span.fromMs, span.toMs);
@@ -112,7 +114,13 @@ function findMismatch(
     moving.std >= NO_MATCH_TRACK_STD &&
     offset.why !== 'no_overlap' &&
     offset.score < NO_MATCH_SCORE;
-  return noMatch ? { why: 'no_offset_matches', details: { ...details, bestScore: round(offset.score) } } : undefined;
+  if (noMatch) return { why: 'no_offset_matches', details: { ...details, bestScore: round(offset.score) } };
+  // A profile too steady to align can still be refuted: the video stopped where the track, at every offset that
+  // covers the video, drives on (check-stops.ts).
+  const stops = video.measurable >= 0.5 ? stopsContradict(samples, track, span) : undefined;
+  if (!stops) return undefined;
+  const at = stops.stops.map(([a, b]) => `${a.toFixed(1)}-${b.toFixed(1)} s`).join(', ');
+  return { why: 'stops_disagree', details: { ...details, videoStops: at, offsetsChecked: stops.offsetsChecked } };
 }
 
 /** A confident offset that does not hold over the whole video: the track's clock runs at another rate (a warp). */
@@ -149,6 +157,9 @@ export async function checkVideoMotion(input: CheckInput): Promise<VideoMotionCh
   const span = {
     fromMs: input.claimedT0Ms - rangeS * 1000,
     toMs: input.claimedT0Ms + (input.probe.durationS + rangeS) * 1000,
+    claimedT0Ms: input.claimedT0Ms,
+    durationS: input.probe.durationS,
+    rangeS,
   };
   // DJI telemetry is a drone's: its image flow comes from altitude and gimbal, not from the track's speed, so "matches
   // at no offset" or "one offset does not fit" prove nothing there (a still or black video over a moving drone track
