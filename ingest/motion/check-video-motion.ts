@@ -54,6 +54,12 @@ const MOVING_MS = 3;
 /** A moving video matches "no offset" only when the best score is below this while the track varies this much. */
 const NO_MATCH_SCORE = 0.1;
 const NO_MATCH_TRACK_STD = 2;
+/**
+ * Below this frame rate a pair's motion can leave block matching's search range (+-13 px at ~200 px: a car at 13 m/s
+ * filmed at 10 fps moves the near road further), so a low score proves nothing: an honest generated drive at 10 fps
+ * scored "no offset" while the same drive at 30 fps aligned. Stills, blacks and stops need no large motion and stay.
+ */
+const NO_MATCH_MIN_FPS = 20;
 
 /** Fractions of the samples that are measurable, still, and dark. */
 function videoState(samples: readonly MotionSample[]) {
@@ -93,7 +99,7 @@ function findMismatch(
   samples: readonly MotionSample[],
   track: TrackProfile,
   offset: OffsetResult,
-  span: { fromMs: number; toMs: number; claimedT0Ms: number; durationS: number; rangeS: number },
+  span: { fromMs: number; toMs: number; claimedT0Ms: number; durationS: number; rangeS: number; fps: number },
 ): VideoMotionCheck['mismatch'] {
   const video = videoState(samples);
   const moving = trackState(track, span.fromMs, span.toMs);
@@ -113,7 +119,8 @@ function findMismatch(
     video.still < 0.5 &&
     moving.std >= NO_MATCH_TRACK_STD &&
     offset.why !== 'no_overlap' &&
-    offset.score < NO_MATCH_SCORE;
+    offset.score < NO_MATCH_SCORE &&
+    span.fps >= NO_MATCH_MIN_FPS;
   if (noMatch) return { why: 'no_offset_matches', details: { ...details, bestScore: round(offset.score) } };
   // A profile too steady to align can still be refuted: the video stopped where the track, at every offset that
   // covers the video, drives on (check-stops.ts).
@@ -160,6 +167,7 @@ export async function checkVideoMotion(input: CheckInput): Promise<VideoMotionCh
     claimedT0Ms: input.claimedT0Ms,
     durationS: input.probe.durationS,
     rangeS,
+    fps: input.probe.fps,
   };
   // DJI telemetry is a drone's: its image flow comes from altitude and gimbal, not from the track's speed, so "matches
   // at no offset" or "one offset does not fit" prove nothing there (a still or black video over a moving drone track
