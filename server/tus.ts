@@ -92,6 +92,9 @@ export function createTusServer(
       await fileTarget(ctx.sql, who, uploadId, idx);
       // A creation registers its transfer in onUploadCreate; every later request needs the transfer still open.
       if (req.method !== 'POST' && !(await touchTransfer(ctx.sql, id))) throw transferGone(id);
+      // A termination closes the transfer's row before tus answers: once the client sees 204 the transfer no longer
+      // counts (quota, open transfers) and the upload can expire. POST_TERMINATE alone ran after the answer.
+      if (req.method === 'DELETE') await closeTransfer(ctx.sql, id);
     }),
     onUploadCreate: guarded(async (req, upload) => {
       const who = await authenticate(ctx.sql, req.headers.get('authorization'));
@@ -134,6 +137,7 @@ export function createTusServer(
       }
     }),
   });
+  // Normally a no-op (onIncomingRequest closed it already); kept for a termination that bypassed that hook.
   server.on(EVENTS.POST_TERMINATE, (_req, _res, id: string) => {
     closeTransfer(ctx.sql, id).catch((err: unknown) => process.stderr.write(`tus: ${String(err)}\n`));
   });
