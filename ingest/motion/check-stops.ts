@@ -1,7 +1,7 @@
 /**
  * Do the video's stops fit the track anywhere? A camera that stood still for seconds (a red light, a stop sign) was on
  * a car that stood still. When every offset at which the track could pass validation (it must cover the video to
- * within validation's tolerance, ingest/validate THRESHOLDS.video) puts one of the video's stops on a stretch where the
+ * within validation's tolerance, ingest/validate videoCoverageToleranceS) puts one of the video's stops on a stretch where the
  * track drives on at speed, the track is not this video's: a real video uploaded with a track from elsewhere whose
  * speed profile is too steady for the offset search to judge (findOffset's "unknown") is caught here.
  *
@@ -11,7 +11,7 @@
  * under 1 m/s, a walk is under 2). A video without such a stop, or a track without an offset
  * that covers it, is not judged.
  */
-import { THRESHOLDS } from '../validate/index.ts';
+import { videoCoverageToleranceS } from '../validate/index.ts';
 import type { MotionSample } from './measure-motion.ts';
 import { profileAt, type TrackProfile } from './track-profile.ts';
 
@@ -83,7 +83,7 @@ export function stopsContradict(
   const stops = stillRuns(samples);
   if (stops.length === 0) return undefined;
   const trackEndMs = track.startMs + (track.speed.length - 1) * track.stepS * 1000;
-  const tolMs = (THRESHOLDS.video.toleranceS + THRESHOLDS.video.toleranceFraction * opts.durationS) * 1000;
+  const tolMs = videoCoverageToleranceS(opts.durationS) * 1000;
   let checked = 0;
   for (let d = -opts.rangeS * 1000; d <= opts.rangeS * 1000; d += STEP_MS) {
     const t0 = opts.claimedT0Ms + d;

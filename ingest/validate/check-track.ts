@@ -36,6 +36,11 @@ export function checkTooPerfect(jitter: JitterStats): Finding[] {
   ];
 }
 
+/** How far, in seconds, the track may start after or end before a video of `durationS` at each end. */
+export function videoCoverageToleranceS(durationS: number): number {
+  return THRESHOLDS.video.toleranceS + THRESHOLDS.video.toleranceFraction * durationS;
+}
+
 /** `video_duration_mismatch`: the fixes with valid times must span the video, within 3 s + 2 % at either end. */
 export function checkVideoCoverage(
   points: readonly TrackPoint[],
@@ -52,7 +57,7 @@ export function checkVideoCoverage(
     if ((points[i] as TrackPoint).t > (points[last] as TrackPoint).t) last = i;
   }
   const endMs = video.startMs + video.durationS * 1000;
-  const tolS = THRESHOLDS.video.toleranceS + THRESHOLDS.video.toleranceFraction * video.durationS;
+  const tolS = videoCoverageToleranceS(video.durationS);
   const t0 = (points[first] as TrackPoint).t;
   const t1 = (points[last] as TrackPoint).t;
   const lateStartS = (t0 - video.startMs) / 1000;

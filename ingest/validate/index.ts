@@ -2,7 +2,7 @@
  * GPS validation: named checks with reason codes and documented thresholds, trimming, a verdict per upload, and
  * replay fingerprints. See README.md for every check.
  */
-export type { VideoSpan } from './check-track.ts';
+export { type VideoSpan, videoCoverageToleranceS } from './check-track.ts';
 export { ctrvResiduals, type JitterStats, jitterStats } from './perfect-stats.ts';
 export {
   type ReplaySimilarity,
