@@ -21,11 +21,12 @@ export const CLOCK_REASONS: ReadonlySet<string> = new Set([
   'timezone_invalid',
 ]);
 
-/** The manifest fields that say how the video sits in time, and the signature that covers them. */
-const CLOCK_FIELDS = ['startTime', 'timeOffsetMs', 'timezone', 'deviceSignature'] as const;
+/** The manifest fields that say how the video sits in time. */
+const CLOCK_FIELDS = ['startTime', 'timeOffsetMs', 'timezone'] as const;
+/** What a re-clock replaces: the clock fields and the device signature that covers them. */
+const REPLACED_FIELDS = [...CLOCK_FIELDS, 'deviceSignature'] as const;
 
-const clockOf = (m: Partial<UploadManifest>) =>
-  JSON.stringify(CLOCK_FIELDS.slice(0, 3).map((k) => (m as Record<string, unknown>)[k] ?? null));
+const clockOf = (m: UploadManifest) => JSON.stringify(CLOCK_FIELDS.map((k) => m[k] ?? null));
 
 /**
  * Validates a quarantined upload again when `m` (same content) brings other clock fields and every reason of the
@@ -58,9 +59,9 @@ export async function reclockQuarantined(
     );
   }
   const clock: Record<string, unknown> = {};
-  for (const k of CLOCK_FIELDS) if (m[k] !== undefined) clock[k] = m[k];
+  for (const k of REPLACED_FIELDS) if (m[k] !== undefined) clock[k] = m[k];
   await tx`update uploads
-           set manifest = (manifest - ${CLOCK_FIELDS as unknown as string[]}::text[]) || ${tx.json(clock as never)}::jsonb,
+           set manifest = (manifest - ${REPLACED_FIELDS as unknown as string[]}::text[]) || ${tx.json(clock as never)}::jsonb,
                reasons = '[]'::jsonb, validation = null
            where id = ${uploadId}`;
   await tx`delete from step_runs where upload_id = ${uploadId} and step = 'ingest.validate'`;
