@@ -8,8 +8,8 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MapmintError } from '../core/index.ts';
 import { localToUtcMs, probeVideo, readTrack } from '../ingest/index.ts';
+import { describeFile } from '../sdk/node.ts';
 
-const VIDEO = new Set(['.mp4', '.mov']);
 /** GoPro's low-resolution proxy: an MP4 too, but a copy of a clip, used only when the clip itself is missing. */
 const PROXY = '.lrv';
 /** Thumbnails and camera bookkeeping: never uploaded. */
@@ -84,7 +84,8 @@ export function pairClipFiles(files: string[]): {
   const skipped: FolderScan['skipped'] = [];
   for (const f of files) {
     const ext = path.extname(f).toLowerCase();
-    if (VIDEO.has(ext)) videos.set(clipKey(f), f);
+    // A video is what an upload declares as one (api/describe-file.ts), so the folder and the manifest agree.
+    if (describeFile(f).role === 'video') videos.set(clipKey(f), f);
     else if (ext === PROXY) proxies.push(f);
     else if (SIDECAR.has(ext)) sidecars.set(clipKey(f), [...(sidecars.get(clipKey(f)) ?? []), f]);
     else skipped.push({ file: f, why: SKIPPED.has(ext) ? 'thumbnail or camera file' : 'not a video or track' });
